@@ -1,0 +1,36 @@
+# evacsim — the two commands a new machine needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SCENARIO ?= scenarios/funiuxi_tank_fire.toml
+
+.PHONY: demo test lint bench venv clean browser
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/evacsim run $(SCENARIO)
+
+browser: $(STAMP)
+	@bash tools/ensure_chromium.sh
+
+test: $(STAMP) browser
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check evacsim tests benchmarks maps
+	$(VENV)/bin/ruff format --check evacsim tests benchmarks maps
+	$(VENV)/bin/mypy
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache
