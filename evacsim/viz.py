@@ -36,6 +36,7 @@ __all__ = [
     "LEVELS",
     "ZoneShape",
     "area_map",
+    "run_map",
     "save_map",
     "zone_shapes",
 ]
@@ -545,3 +546,22 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
         When folium asks for a JavaScript/CSS asset that evacsim has not vendored (a bug).
     """
     return save_offline(m, path)
+
+
+def run_map(run: Any, *, tiles: bool = False) -> folium.Map:
+    """The map of a finished run: the area, its threat zones and the grids that evacuate.
+
+    ``run`` is an :class:`evacsim.pipeline.Run` (duck-typed: ``prepared`` and ``results``).
+    """
+    prepared = run.prepared
+    per_grid = getattr(run.results, "extra", {}).get("per_grid")
+    evacuating: frozenset[str] = frozenset()
+    if per_grid is not None and len(per_grid):
+        evacuating = frozenset(per_grid.loc[per_grid["persons_evacuating"] > 0, "grid_id"])
+    return area_map(
+        prepared.area,
+        zones=prepared.zones,
+        evacuating_grid_ids=evacuating,
+        title=prepared.scenario.name,
+        tiles=tiles,
+    )

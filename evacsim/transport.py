@@ -1,0 +1,316 @@
+"""Stage 2: assembly points, shelters, buses and cars driving on.
+
+People arriving on foot wait at their assembly point; buses (SimPy processes) go to the point
+with the most people waiting or still expected, wait for a full load or ``load_timeout_s``, take
+whole households first-in first-out, drive to the nearest shelter with room, unload and go back.
+Cars that reach an assembly point are counted there and, when ``cars_continue``, drive on to the
+nearest shelter with room. Shelters never take more than ``capacity_persons``: a full shelter
+refuses the next arrivals, which are redirected to the next shelter (nearest from their assembly
+point first) that has room; when none has room they are stranded at the door.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from evacsim.area import Area
+from evacsim.network import SnappedArea
+from evacsim.scenario import TransportSpec
+
+if TYPE_CHECKING:
+    from evacsim.simulation import Simulation
+
+__all__ = ["Facilities", "bus_process", "pick_depots"]
+
+
+class Facilities:
+    """Assembly points and shelters of one run: queues, occupancy and counts."""
+
+    def __init__(
+        self, sim: Simulation, area: Area, snapped: SnappedArea, prefs: dict[str, list[str]]
+    ) -> None:
+        self.sim = sim
+        self.env = sim.env
+        self.spec = sim.prepared.scenario.transport
+        self.ap_ids = area.assembly_points["id"].astype(str).tolist()
+        self.s_ids = area.shelters["id"].astype(str).tolist()
+        self.names = _names(area.assembly_points) | _names(area.shelters)
+        self.ap_walk = snapped.assembly_points.walk_node.astype(np.int64)
+        self.ap_car = snapped.assembly_points.car_node.astype(np.int64)
+        self.s_car = snapped.shelters.car_node.astype(np.int64)
+        self.capacity = dict(
+            zip(
+                self.ap_ids + self.s_ids,
+                np.concatenate(
+                    [
+                        area.assembly_points["capacity_persons"].to_numpy(np.int64),
+                        area.shelters["capacity_persons"].to_numpy(np.int64),
+                    ]
+                ).tolist(),
+                strict=True,
+            )
+        )
+        self.s_index = {s: i for i, s in enumerate(self.s_ids)}
+        self.prefs = {ap: [self.s_index[s] for s in prefs.get(ap, [])] for ap in self.ap_ids}
+        keys = self.ap_ids + self.s_ids
+        self.occ = dict.fromkeys(keys, 0)
+        self.arrivals = dict.fromkeys(keys, 0)
+        self.peak = dict.fromkeys(keys, 0)
+        self.refused = dict.fromkeys(keys, 0)
+        self.redirected = dict.fromkeys(keys, 0)
+        self.occupancy_log: list[tuple[str, float, int]] = []
+        self.waiting: list[deque[int]] = [deque() for _ in self.ap_ids]
+        self.waiting_persons = np.zeros(len(self.ap_ids), dtype=np.int64)
+        self.expected = self._expected()
+        self.claimed = np.zeros(len(self.ap_ids), dtype=np.int64)
+        self.car_target: dict[int, int] = {}
+        self.trips: list[tuple[int, str, str, int, float, float]] = []
+        self.buses_running = 0
+        self.signal = self.env.event()
+
+    # ---------------------------------------------------------------- helpers
+    def _waits(self, g: int) -> bool:
+        return self.sim.g_mode[g] != "car" or not self.spec.cars_continue or not self.s_ids
+
+    def _expected(self) -> np.ndarray:
+        out = np.zeros(len(self.ap_ids), dtype=np.int64)
+        for g, ap in enumerate(self.sim.plan.group_ap):
+            if ap >= 0 and self._waits(g):
+                out[ap] += self.sim.g_persons[g]
+        return out
+
+    def ap_node(self, ap: int, mode: str) -> int:
+        """The network node of an assembly point for a travel mode."""
+        return int(self.ap_car[ap] if mode == "car" else self.ap_walk[ap])
+
+    def _change(self, fid: str, persons: int) -> None:
+        self.occ[fid] += persons
+        self.peak[fid] = max(self.peak[fid], self.occ[fid])
+        self.occupancy_log.append((fid, float(self.env.now), self.occ[fid]))
+
+    def _notify(self) -> None:
+        signal, self.signal = self.signal, self.env.event()
+        signal.succeed()
+
+    def room(self, s: int) -> int:
+        """Free places in shelter ``s``."""
+        sid = self.s_ids[s]
+        return self.capacity[sid] - self.occ[sid]
+
+    def next_shelter(self, ap: int, *, need: int = 1, exclude: frozenset[int] = frozenset()) -> int:
+        """Nearest shelter from the assembly point with room for ``need`` persons (-1: none)."""
+        for s in self.prefs[self.ap_ids[ap]]:
+            if s not in exclude and self.room(s) >= need:
+                return s
+        return -1
+
+    def idle(self) -> bool:
+        """No bus is still running."""
+        return self.buses_running == 0
+
+    # ---------------------------------------------------------------- arrivals
+    def reach_assembly(self, g: int, ap: int) -> None:
+        """Group ``g`` arrives at its assembly point."""
+        sim, apid = self.sim, self.ap_ids[ap]
+        persons = int(sim.g_persons[g])
+        self.arrivals[apid] += persons
+        if not self._waits(g):
+            self._drive_on(g, ap, self.next_shelter(ap), self.ap_car[ap])
+            return
+        self.waiting[ap].append(g)
+        self.waiting_persons[ap] += persons
+        self.expected[ap] -= persons
+        self._change(apid, persons)
+        sim.state[g] = "at_assembly"
+        sim.active -= 1
+        self._notify()
+
+    def expected_gone(self, g: int, ap: int) -> None:
+        """A group expected at ``ap`` will not come (stranded on the way)."""
+        if ap >= 0 and self._waits(g) and np.isnan(self.sim.t_assembly[g]):
+            self.expected[ap] -= int(self.sim.g_persons[g])
+            self._notify()
+
+    def _drive_on(self, g: int, ap: int, s: int, from_node: int) -> None:
+        from evacsim.simulation import CAR_ON
+
+        sim = self.sim
+        if s < 0:
+            sim.strand(g, int(from_node), "no shelter with room")
+            return
+        self.car_target[g] = s
+        table = sim.router.table("car", int(sim.plan.ap_levels[ap]), (int(self.s_car[s]),))
+        sim.add_agent(CAR_ON, g, int(from_node), table)
+
+    def reach_shelter_by_car(self, g: int, node: int) -> None:
+        """A car of group ``g`` reaches the shelter it was driving to."""
+        s = self.car_target[g]
+        if not self.admit(g, s):
+            ap = int(self.sim.plan.group_ap[g])
+            self._drive_on(g, ap, self.next_shelter(ap, need=int(self.sim.g_persons[g])), node)
+            return
+        self.sim.active -= 1
+
+    def admit(self, g: int, s: int) -> bool:
+        """Shelter ``s`` takes the whole group if it has room; else counts a refusal."""
+        sim, sid = self.sim, self.s_ids[s]
+        persons = int(sim.g_persons[g])
+        self.arrivals[sid] += persons
+        if self.room(s) < persons:
+            self.refused[sid] += persons
+            self.redirected[sid] += persons
+            sim.log_event("refused", str(sim.plan.demand.groups["group_id"].iat[g]), sid, "full")
+            return False
+        self._change(sid, persons)
+        sim.state[g], sim.t_shelter[g], sim.g_shelter[g] = "sheltered", self.env.now, sid
+        return True
+
+    # ------------------------------------------------------------------- buses
+    def pick_ap(self, capacity: int) -> int:
+        """The assembly point a free bus should serve (-1: none needs one now)."""
+        free_waiting = self.waiting_persons - self.claimed
+        if free_waiting.max(initial=0) > 0:
+            return int(np.argmax(free_waiting))
+        return -1
+
+    def board(self, ap: int, capacity: int) -> list[int]:
+        """Whole households first-in first-out while they fit (the first one always boards)."""
+        queue, load, taken = self.waiting[ap], 0, []
+        while queue and (not taken or load + self.sim.g_persons[queue[0]] <= capacity):
+            g = queue.popleft()
+            load += int(self.sim.g_persons[g])
+            taken.append(g)
+            self.sim.state[g] = "en_route"
+        self.waiting_persons[ap] -= load
+        if load:
+            self._change(self.ap_ids[ap], -load)
+        return taken
+
+    # ------------------------------------------------------------------ tables
+    def table(self) -> pd.DataFrame:
+        """Per facility: kind, capacity, arrivals, peak, refused, redirected, final occupancy."""
+        rows = []
+        for kind, ids in (("assembly", self.ap_ids), ("shelter", self.s_ids)):
+            for fid in ids:
+                rows.append(
+                    (fid, kind, self.names.get(fid, fid), self.capacity[fid], self.arrivals[fid],
+                     self.peak[fid], self.refused[fid], self.redirected[fid], self.occ[fid])
+                )  # fmt: skip
+        cols = ["id", "kind", "name", "capacity_persons", "arrivals", "peak", "refused"]
+        return pd.DataFrame(rows, columns=[*cols, "redirected", "final"])
+
+    def occupancy_table(self) -> pd.DataFrame:
+        """Occupancy after every change: facility_id, t_s, persons."""
+        return pd.DataFrame(self.occupancy_log, columns=["facility_id", "t_s", "persons"])
+
+    def trips_table(self) -> pd.DataFrame:
+        """One row per bus trip with passengers."""
+        cols = ["bus", "from", "to", "persons", "t_depart_s", "t_arrive_s"]
+        return pd.DataFrame(self.trips, columns=cols)
+
+
+def _names(layer: gpd.GeoDataFrame) -> dict[str, str]:
+    return dict(zip(layer["id"].astype(str), layer["name"].astype(str), strict=True))
+
+
+def pick_depots(sim: Simulation, spec: TransportSpec) -> list[int]:
+    """Start node of each bus: the named depot, else the shelters in turn."""
+    if spec.buses == 0 or not sim.facilities.s_ids:
+        return []
+    area, snap = sim.prepared.area, sim.prepared.snapped
+    if spec.bus_depot is not None:
+        for layer, snapped in (
+            (area.assembly_points, snap.assembly_points),
+            (area.team_bases, snap.team_bases),
+        ):
+            ids = layer["id"].astype(str).tolist()
+            if spec.bus_depot in ids:
+                return [int(snapped.car_node[ids.index(spec.bus_depot)])] * spec.buses
+    nodes = sim.facilities.s_car
+    return [int(nodes[k % len(nodes)]) for k in range(spec.buses)]
+
+
+def _drive(sim: Simulation, bus: int, origin: int, dest: int, level: int) -> Any:
+    """Drive a bus from ``origin`` to ``dest``; yields the engine's outcome (or None if there)."""
+    from evacsim.simulation import BUS
+
+    if origin == dest:
+        return None
+    table = sim.router.table("car", level, (dest,))
+    agent = sim.add_agent(BUS, bus, origin, table, size=2)
+    outcome = yield sim.engine.arrival_event(agent)
+    return outcome
+
+
+def bus_process(sim: Simulation, bus: int, start: int) -> Any:
+    """One bus shuttling between assembly points and shelters until nobody needs it."""
+    fac, env, cap = sim.facilities, sim.env, sim.prepared.scenario.transport.bus_capacity_persons
+    fac.buses_running += 1
+    node = start
+    try:
+        while True:
+            ap = fac.pick_ap(cap)
+            if ap < 0:
+                if fac.expected.sum() <= 0 or sim.active == 0 and fac.waiting_persons.sum() == 0:
+                    return
+                yield fac.signal | env.timeout(300.0)
+                continue
+            node = yield from _serve(sim, bus, node, ap, cap)
+            if node < 0:
+                return
+    finally:
+        fac.buses_running -= 1
+        sim.settle_check()
+
+
+def _serve(sim: Simulation, bus: int, node: int, ap: int, cap: int) -> Any:
+    """One round: to ``ap``, load, to a shelter, unload. Returns the bus's node (-1: stop)."""
+    fac, env = sim.facilities, sim.env
+    level = int(sim.plan.ap_levels[ap])
+    fac.claimed[ap] += cap
+    try:
+        outcome = yield from _drive(sim, bus, node, int(fac.ap_car[ap]), level)
+    finally:
+        fac.claimed[ap] -= cap
+    if outcome is not None and not outcome.arrived:
+        sim.log_event("bus_stranded", f"bus-{bus}", str(outcome.node), outcome.reason)
+        return -1
+    node = int(fac.ap_car[ap])
+    deadline = env.now + sim.prepared.scenario.transport.load_timeout_s
+    while fac.waiting_persons[ap] < cap and fac.expected[ap] > 0 and env.now < deadline:
+        yield fac.signal | env.timeout(deadline - env.now)
+    passengers = fac.board(ap, cap)
+    if not passengers:
+        return node
+    return (yield from _unload(sim, bus, node, ap, passengers))
+
+
+def _unload(sim: Simulation, bus: int, node: int, ap: int, passengers: list[int]) -> Any:
+    fac, env = sim.facilities, sim.env
+    load = int(sim.g_persons[passengers].sum())
+    level = int(sim.plan.ap_levels[ap])
+    tried: set[int] = set()
+    while passengers:
+        need = int(sim.g_persons[passengers].min())
+        s = fac.next_shelter(ap, need=need, exclude=frozenset(tried))
+        if s < 0:
+            for g in passengers:
+                sim.strand(g, node, "no shelter with room", moving=False)
+            return -1
+        t0 = env.now
+        outcome = yield from _drive(sim, bus, node, int(fac.s_car[s]), level)
+        if outcome is not None and not outcome.arrived:
+            for g in passengers:
+                sim.strand(g, outcome.node, f"bus {outcome.reason}", moving=False)
+            return -1
+        node = int(fac.s_car[s])
+        fac.trips.append((bus, fac.ap_ids[ap], fac.s_ids[s], load, t0, env.now))
+        passengers = [g for g in passengers if not fac.admit(g, s)]
+        tried.add(s)
+    return node
+
