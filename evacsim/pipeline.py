@@ -49,12 +49,12 @@ class Run:
 
     def save(self, out: Path | None = None) -> Path:
         """Write the run folder (exactly ``out``, else ``runs/<scenario>-<timestamp>/``)."""
-        from evacsim.viz import run_map, save_map
+        from evacsim.viz_run import write_run_maps
 
         dest = Path(out) if out is not None else default_run_folder(self.prepared.scenario.label())
         with atomic_run_folder(dest) as tmp:
             write_json(tmp / "summary.json", self.summary)
-            save_map(run_map(self), tmp / "map.html")
+            write_run_maps(self, tmp)
         log.info("run written to %s", dest)
         return dest
 
