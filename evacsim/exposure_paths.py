@@ -68,9 +68,10 @@ def _home_samples(
     return x, y, t, dt, np.repeat(np.arange(n), HOME_SAMPLES)
 
 
-def _accumulate(
-    zones: ThreatZones, n: int, samples: list[tuple[np.ndarray, ...]]
-) -> dict[str, np.ndarray]:
+Samples = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _accumulate(zones: ThreatZones, n: int, samples: list[Samples]) -> dict[str, np.ndarray]:
     x, y, t, dt, rows = (np.concatenate(parts) for parts in zip(*samples, strict=True))
     out: dict[str, np.ndarray] = {}
     levels = zones.levels_at(x, y, t) if len(x) else np.zeros(0, dtype=np.int8)
@@ -80,7 +81,7 @@ def _accumulate(
         c = zones.concentration_ppm(x, y, t) if len(x) else np.zeros(0)
         out["dose_ppm_min"] = np.bincount(rows, weights=c * dt / 60.0, minlength=n)
         c_ref = zones.levels[0].threshold
-        exponent = zones.toxic_load_exponent
+        exponent = zones.toxic_load_exponent or 1.0
         load = np.bincount(rows, weights=(c / c_ref) ** exponent * dt / 60.0, minlength=n)
         out["fed"] = load / (zones.aegl_duration_min or 60.0)
     return out
@@ -90,7 +91,7 @@ def path_exposure(sim: Simulation, groups: pd.DataFrame, paths: pd.DataFrame) ->
     """Seconds in each threat level (and toxic dose/FED) per group, in ``groups`` row order."""
     row_of = pd.Series(np.arange(len(groups)), index=groups["group_id"].to_numpy())
     walked = paths.assign(group_row=row_of.reindex(paths["group_id"]).to_numpy())
-    samples = [_home_samples(sim, groups)]
+    samples: list[Samples] = [_home_samples(sim, groups)]
     if len(walked):
         samples.append(_edge_samples(sim, walked))
     return pd.DataFrame(_accumulate(sim.prepared.zones, len(groups), samples))

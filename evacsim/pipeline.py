@@ -126,4 +126,3 @@ def run(scenario: Scenario | str | Path, *, seed: int | None = None) -> Run:
     summary["runtime_s"] = round(time.perf_counter() - t0, 3)
     timings = {"prepare_s": t1 - t0, "simulate_s": t2 - t1}
     return Run(prepared=prepared, summary=summary, results=results, timings_s=timings)
-

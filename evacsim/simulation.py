@@ -76,8 +76,9 @@ def _groups_to_aps(demand: Demand, assignment: Assignment) -> np.ndarray:
     ap_index = {ap: i for i, ap in enumerate(assignment.ap_ids)}
     out = np.full(len(demand.groups), -1, dtype=np.int64)
     g = demand.groups
+    persons = g["persons"].to_numpy(np.int64)
     for grid_id, rows in g.groupby("grid_id", sort=True).indices.items():
-        quotas = [(ap_index[ap], n) for ap, n in assignment.by_grid.get(grid_id, [])]
+        quotas = [(ap_index[ap], n) for ap, n in assignment.by_grid.get(str(grid_id), [])]
         k, used = 0, 0
         for row in rows:
             while k < len(quotas) and used >= quotas[k][1]:
@@ -85,7 +86,7 @@ def _groups_to_aps(demand: Demand, assignment: Assignment) -> np.ndarray:
             if k == len(quotas):
                 break
             out[row] = quotas[k][0]
-            used += int(g["persons"].iat[row])
+            used += int(persons[row])
     return out
 
 
@@ -172,6 +173,9 @@ class Simulation:
         self.g_persons = groups["persons"].to_numpy(np.int64)
         self.g_mode = groups["mode"].astype(str).to_numpy()
         self.g_level = groups["level"].to_numpy(np.int64)
+        self.g_id = groups["group_id"].astype(str).to_numpy()
+        self.g_departure_s = groups["departure_s"].to_numpy(float)
+        self.g_origin = groups["origin_node"].to_numpy(np.int64)
         self.t_assembly = np.full(n, np.nan)
         self.t_shelter = np.full(n, np.nan)
         self.g_shelter = np.full(n, "", dtype=object)
@@ -217,7 +221,7 @@ class Simulation:
         """Mark group ``g`` stranded at ``node`` for ``reason`` (``moving``: it was active)."""
         self.state[g], self.node[g], self.reason[g] = "stranded", node, reason
         self.active -= int(moving)
-        self.log_event("stranded", str(self.plan.demand.groups["group_id"].iat[g]), str(node), reason)
+        self.log_event("stranded", self.g_id[g], str(node), reason)
 
     def settle_check(self) -> None:
         """Succeed ``done`` once nobody moves or waits for a ride that can still come."""
@@ -227,18 +231,16 @@ class Simulation:
     # --------------------------------------------------------------- processes
     def grid_process(self, rows: np.ndarray) -> simpy.events.ProcessGenerator:
         """A grid's households leave in departure order as the warning reaches them."""
-        groups = self.plan.demand.groups
-        dep = groups["departure_s"].to_numpy()[rows]
-        order = rows[np.argsort(dep, kind="stable")]
+        order = rows[np.argsort(self.g_departure_s[rows], kind="stable")]
         for g in order:
-            t = float(groups["departure_s"].iat[g])
+            t = float(self.g_departure_s[g])
             if t > self.env.now:
                 yield self.env.timeout(t - self.env.now)
             self._depart(int(g))
 
     def _depart(self, g: int) -> None:
         ap = int(self.plan.group_ap[g])
-        origin = int(self.plan.demand.groups["origin_node"].iat[g])
+        origin = int(self.g_origin[g])
         if ap < 0:
             self.strand(g, origin, "no assembly point reachable")
             return
@@ -254,7 +256,9 @@ class Simulation:
         for t in self.router.change_times_s():
             yield self.env.timeout(float(t) - self.env.now)
             if self.router.update(float(t)):
-                self.log_event("hazard", self.prepared.zones.model, "", "zones grew; tables rebuilt")
+                self.log_event(
+                    "hazard", self.prepared.zones.model, "", "zones grew; tables rebuilt"
+                )
 
     # --------------------------------------------------------------------- run
     def run(self) -> Results:

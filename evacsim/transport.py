@@ -164,7 +164,7 @@ class Facilities:
         if self.room(s) < persons:
             self.refused[sid] += persons
             self.redirected[sid] += persons
-            sim.log_event("refused", str(sim.plan.demand.groups["group_id"].iat[g]), sid, "full")
+            sim.log_event("refused", sim.g_id[g], sid, "full")
             return False
         self._change(sid, persons)
         sim.state[g], sim.t_shelter[g], sim.g_shelter[g] = "sheltered", self.env.now, sid
@@ -180,7 +180,8 @@ class Facilities:
 
     def board(self, ap: int, capacity: int) -> list[int]:
         """Whole households first-in first-out while they fit (the first one always boards)."""
-        queue, load, taken = self.waiting[ap], 0, []
+        queue, load = self.waiting[ap], 0
+        taken: list[int] = []
         while queue and (not taken or load + self.sim.g_persons[queue[0]] <= capacity):
             g = queue.popleft()
             load += int(self.sim.g_persons[g])
@@ -256,7 +257,7 @@ def bus_process(sim: Simulation, bus: int, start: int) -> Any:
         while True:
             ap = fac.pick_ap(cap)
             if ap < 0:
-                if fac.expected.sum() <= 0 or sim.active == 0 and fac.waiting_persons.sum() == 0:
+                if fac.expected.sum() <= 0 or (sim.active == 0 and fac.waiting_persons.sum() == 0):
                     return
                 yield fac.signal | env.timeout(300.0)
                 continue
@@ -313,4 +314,3 @@ def _unload(sim: Simulation, bus: int, node: int, ap: int, passengers: list[int]
         passengers = [g for g in passengers if not fac.admit(g, s)]
         tried.add(s)
     return node
-

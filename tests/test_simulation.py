@@ -8,12 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from _tiny_area import write_tiny_area
 
 from evacsim.pipeline import Run, prepare, run
 from evacsim.routing_state import edge_level_times, edge_levels_at
 from evacsim.scenario import load_scenario
-
-from _tiny_area import write_tiny_area
 
 SCENARIO = """
 name = "tiny fire"
