@@ -52,6 +52,19 @@ def check_identical(agents: int) -> bool:
         return bool(np.array_equal(np.load(a), np.load(b), equal_nan=True))
 
 
+def funiuxi_end_to_end(repeats: int = 3) -> dict[str, Any]:
+    """Wall time of the default scenario from the command line: load, build, simulate, write."""
+    scenario = HERE.parent / "scenarios" / "funiuxi_tank_fire.toml"
+    walls = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(repeats):
+            cmd = [str(Path(sys.executable).parent / "evacsim"), "run", str(scenario), "--quiet"]
+            t0 = time.perf_counter()
+            subprocess.run([*cmd, "--out", str(Path(tmp) / f"run{k}")], check=True)
+            walls.append(time.perf_counter() - t0)
+    return {"scenario": scenario.name, "wall_s": sorted(walls), "median_wall_s": sorted(walls)[1]}
+
+
 def print_table(rows: list[dict[str, Any]]) -> None:
     """Print one line per case."""
     head = f"{'engine':7} {'agents':>8} {'traversals':>11} {'run s':>7} {'cpu s':>7} "
@@ -93,6 +106,8 @@ def main() -> int:
         rows.extend(by_engine.values())
     print_table(rows)
     print(f"identical results (10k agents, simpy vs heapq): {identical}")
+    e2e = funiuxi_end_to_end()
+    print(f"default Funiuxi scenario end to end (CLI, median of 3): {e2e['median_wall_s']:.2f} s")
     report = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {
@@ -105,6 +120,7 @@ def main() -> int:
         "targets": TARGETS,
         "identical_10k": identical,
         "cases": rows,
+        "funiuxi_end_to_end": e2e,
     }
     out = RESULTS.with_name("quick.json") if args.quick else RESULTS  # keep the full figures
     out.parent.mkdir(parents=True, exist_ok=True)
