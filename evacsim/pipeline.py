@@ -18,7 +18,7 @@ from evacsim.area import Area, load_area
 from evacsim.errors import HazardError, ScenarioError
 from evacsim.hazard import ThreatZones, build_threat_zones
 from evacsim.network import RoadNetwork, SnappedArea, build_network, snap_area
-from evacsim.output import atomic_run_folder, default_run_folder, write_json
+from evacsim.output import atomic_run_folder, default_run_folder
 from evacsim.scenario import Scenario, load_scenario
 
 __all__ = ["Prepared", "Run", "prepare", "run"]
@@ -47,14 +47,18 @@ class Run:
     results: Any = None
     timings_s: dict[str, float] = field(default_factory=dict)
 
-    def save(self, out: Path | None = None) -> Path:
-        """Write the run folder (exactly ``out``, else ``runs/<scenario>-<timestamp>/``)."""
-        from evacsim.viz_run import write_run_maps
+    def save(self, out: Path | None = None, *, geojson: bool = False) -> Path:
+        """Write the run folder (exactly ``out``, else ``runs/<scenario>-<timestamp>/``).
+
+        Everything (summary, maps, report, GeoPackage, CSV, GPX, manifest; GeoJSON when
+        ``geojson``) is written by :func:`evacsim.export.write_run_folder` into a temporary folder
+        that is renamed into place only when complete: an error leaves no folder behind.
+        """
+        from evacsim.export import write_run_folder
 
         dest = Path(out) if out is not None else default_run_folder(self.prepared.scenario.label())
         with atomic_run_folder(dest) as tmp:
-            write_json(tmp / "summary.json", self.summary)
-            write_run_maps(self, tmp)
+            write_run_folder(self, tmp, geojson=geojson)
         log.info("run written to %s", dest)
         return dest
 
