@@ -186,3 +186,47 @@ radii_m = {{ red = 10, orange = 20, yellow = 30 }}
     assert result.summary["persons_total"] == 0
     assert "nobody" in result.summary["note"]
     assert result.summary["ete_s"]["assembly"]["p50"] is None
+
+
+def test_growing_plume_reroutes_and_nobody_enters_a_worse_zone(tiny_area_dir: Path) -> None:
+    """RN-10 on the whole model: the chlorine cloud reaches roads over time (d / u after the
+    release); every traversal enters only roads at the same or a safer level at that moment."""
+    path = tiny_area_dir.parent / "plume.toml"
+    path.write_text(
+        f"""
+name = "tiny chlorine"
+seed = 5
+area = "{tiny_area_dir.name}"
+[hazard]
+model = "toxic_plume"
+source = "CL-1"
+release_rate_kg_s = 0.5
+release_duration_s = 3600
+evacuate = "yellow"
+[weather]
+wind_from_deg = 180
+wind_speed_m_s = 1.0
+stability = "F"
+[departure]
+warning = {{ dist = "fixed", value_s = 0 }}
+preparation = {{ dist = "uniform", low_s = 0, high_s = 600 }}
+""",
+        encoding="utf-8",
+    )
+    result = run(path)
+    prepared, res = result.prepared, result.results
+    times = edge_level_times(prepared.zones, prepared.network)
+    finite = times[np.isfinite(times)]
+    assert finite.size and finite.max() > 0, "the cloud must reach some roads after t = 0"
+    own = res.groups.set_index("group_id")["level"]
+    stage1 = res.paths.merge(
+        res.groups[["group_id", "t_assembly_s"]], on="group_id", how="left"
+    )
+    stage1 = stage1[~(stage1["t_enter_s"] >= stage1["t_assembly_s"])]
+    assert len(stage1) > 0
+    for row in stage1.itertuples():
+        level = int(edge_levels_at(times, row.t_enter_s)[row.edge])
+        assert level >= int(own[row.group_id]), (row.group_id, row.edge, row.t_enter_s)
+    assert sum(result.summary["persons"].values()) == result.summary["persons_total"]
+    assert "dose_ppm_min" in res.groups
+    assert (res.events["kind"] == "hazard").any(), "route tables were rebuilt as the cloud grew"
