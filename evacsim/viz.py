@@ -25,6 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from folium.template import Template
 from folium.utilities import JsCode
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
@@ -34,8 +35,13 @@ from evacsim.errors import AreaError, HazardError
 
 __all__ = [
     "LEVELS",
+    "RUN_CSS",
+    "MapParts",
+    "TimeSliderLayer",
     "ZoneShape",
     "area_map",
+    "base_map",
+    "finish_map",
     "run_map",
     "save_map",
     "zone_shapes",
@@ -147,10 +153,14 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, crs: Any, layer: str) -> gpd.GeoDataFrame:
 
 
 def _collection(geoms: Iterable[BaseGeometry], props: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection from geometries and their (already safe) properties."""
+    """A GeoJSON FeatureCollection from geometries and their (already safe) properties.
+
+    Features get short ids ("0", "1", ...): folium keys its per-feature styles on a unique
+    identifier and would otherwise pick the first unique property (a whole popup).
+    """
     features = [
-        {"type": "Feature", "geometry": mapping(g), "properties": p}
-        for g, p in zip(geoms, props, strict=True)
+        {"type": "Feature", "id": str(k), "geometry": mapping(g), "properties": p}
+        for k, (g, p) in enumerate(zip(geoms, props, strict=True))
     ]
     return {"type": "FeatureCollection", "features": features}
 
@@ -376,14 +386,27 @@ def _point_rows(layer: str, row: Any) -> list[tuple[str, object]]:
     return rows
 
 
-def _add_points(m: folium.Map, gdf: gpd.GeoDataFrame, layer: str) -> None:
-    """Draw one point layer as CircleMarkers with an escaped popup and tooltip."""
+def _add_points(
+    m: folium.Map,
+    gdf: gpd.GeoDataFrame,
+    layer: str,
+    *,
+    extra_rows: Mapping[str, Sequence[tuple[str, object]]] | None = None,
+    extra_html: Mapping[str, str] | None = None,
+) -> None:
+    """Draw one point layer as CircleMarkers with an escaped popup and tooltip.
+
+    ``extra_rows`` adds popup rows per feature id (escaped); ``extra_html`` appends trusted HTML
+    (built by evacsim from numbers and escaped text, no backtick, ``$`` or backslash).
+    """
     label, color, radius = _POINT_LAYERS[layer]
     group = folium.FeatureGroup(name=label)
     for row in gdf.itertuples(index=False):
         point = row.geometry.representative_point()
         name = getattr(row, "name", None)
         title = name if isinstance(name, str) and name else str(row.id)
+        rows = _point_rows(layer, row) + list((extra_rows or {}).get(str(row.id), ()))
+        popup = _popup_html(title, rows) + (extra_html or {}).get(str(row.id), "")
         folium.CircleMarker(
             location=(point.y, point.x),
             radius=radius,
@@ -392,25 +415,34 @@ def _add_points(m: folium.Map, gdf: gpd.GeoDataFrame, layer: str) -> None:
             fill_color=color,
             fill_opacity=0.95,
             class_name=f"evacsim-{layer.replace('_', '-')}",
-            popup=folium.Popup(_popup_html(title, _point_rows(layer, row)), max_width=320),
+            popup=folium.Popup(popup, max_width=360),
             tooltip=folium.Tooltip(_esc(title)),
         ).add_to(group)
     group.add_to(m)
 
 
-def _legend_html(title: str, roads: Sequence[str], zones: Sequence[ZoneShape]) -> str:
-    """The legend: a fixed box in the lower left (all text escaped)."""
+def _legend_item(color: str, text: str, shape: str = "box") -> str:
+    """One legend row: a swatch (``box``, ``dot``, ``line`` or ``dash``) and escaped text."""
+    radius = "50%" if shape == "dot" else "2px"
+    height = "4px" if shape in ("line", "dash") else "12px"
+    background = (
+        f"repeating-linear-gradient(90deg,{color} 0 4px,transparent 4px 7px)"
+        if shape == "dash"
+        else color
+    )
+    swatch = (
+        f'<span style="display:inline-block;width:14px;height:{height};'
+        f"background:{background};border-radius:{radius};margin-right:6px;"
+        f'vertical-align:middle"></span>'
+    )
+    return f"<div>{swatch}{_esc(text)}</div>"
 
-    def item(color: str, text: str, shape: str = "box") -> str:
-        radius = "50%" if shape == "dot" else "2px"
-        height = "4px" if shape == "line" else "12px"
-        swatch = (
-            f'<span style="display:inline-block;width:14px;height:{height};'
-            f"background:{color};border-radius:{radius};margin-right:6px;"
-            f'vertical-align:middle"></span>'
-        )
-        return f"<div>{swatch}{_esc(text)}</div>"
 
+def _legend_html(
+    title: str, roads: Sequence[str], zones: Sequence[ZoneShape], extra_html: str = ""
+) -> str:
+    """The legend: a fixed box below the zoom buttons (all text escaped; ``extra_html`` trusted)."""
+    item = _legend_item
     parts = [f'<div style="font-weight:bold;margin-bottom:4px">{_esc(title)}</div>']
     for shape in reversed(zones):
         text = f"{shape.level} zone" + (f" ({shape.label})" if shape.label else "")
@@ -419,10 +451,12 @@ def _legend_html(title: str, roads: Sequence[str], zones: Sequence[ZoneShape]) -
     parts.append(item(_GRID_COLORS[False], "grid: not evacuating"))
     parts += [item(color, text, "dot") for text, color, _ in _POINT_LAYERS.values()]
     parts += [item(_ROAD_STYLES[cls][0], f"road: {cls}", "line") for cls in roads]
-    return '<div class="evacsim-legend">' + "".join(parts) + "</div>"
+    return '<div class="evacsim-legend">' + "".join(parts) + extra_html + "</div>"
 
 
 # Page CSS: the legend below the zoom buttons (the scale bar is bottom left), compact popups.
+# Page CSS: the legend below the zoom buttons (the scale bar is bottom left), compact popups; in
+# print, an A4 landscape page with the controls hidden (legend and panels stay).
 _CSS = """<style>
 .evacsim-legend {position: fixed; top: 84px; left: 10px; z-index: 1000; max-height: 70%;
   overflow: auto; background: rgba(255,255,255,0.92); padding: 8px 10px; border-radius: 4px;
@@ -430,6 +464,16 @@ _CSS = """<style>
 .evacsim-popup table {border-collapse: collapse; margin-top: 4px; font-size: 12px}
 .evacsim-popup th {text-align: left; font-weight: normal; color: #555; padding: 1px 10px 1px 0}
 .evacsim-popup td {padding: 1px 0}
+@page {size: A4 landscape; margin: 8mm}
+@media print {
+  html, body {width: 281mm; height: 194mm; margin: 0; overflow: hidden}
+  .folium-map {position: absolute !important; inset: 0; width: 281mm !important;
+    height: 194mm !important}
+  .leaflet-control-zoom, .leaflet-control-layers, .evacsim-no-print {display: none !important}
+  .evacsim-legend {top: 4mm; left: 4mm; max-height: none; box-shadow: none;
+    border: 1px solid #999; font-size: 9px; line-height: 1.25; column-count: 2; column-gap: 12px;
+    max-width: 48%}
+}
 </style>"""
 
 
@@ -441,6 +485,108 @@ def _fit(m: folium.Map, frames: Iterable[gpd.GeoDataFrame]) -> None:
         south_west = [arr[:, 1].min(), arr[:, 0].min()]
         north_east = [arr[:, 3].max(), arr[:, 2].max()]
         m.fit_bounds([south_west, north_east], padding=(20, 20))  # px, keeps edge features clear
+
+
+class MapParts(NamedTuple):
+    """A map under construction: what :func:`finish_map` needs to add its legend and controls.
+
+    ``frames`` are the layers drawn, in EPSG:4326 (for fitting the view).
+    """
+
+    map: folium.Map
+    road_classes: list[str]
+    zones: list[ZoneShape]
+    frames: list[gpd.GeoDataFrame]
+    name: str
+
+
+def base_map(
+    area: Any,
+    *,
+    zones: ThreatZonesLike | Mapping[str, BaseGeometry] | None = None,
+    zone_labels: Mapping[str, str] | None = None,
+    evacuating_grid_ids: Collection[str] = frozenset(),
+    tiles: bool = False,
+    facility_rows: Mapping[str, Sequence[tuple[str, object]]] | None = None,
+    facility_html: Mapping[str, str] | None = None,
+) -> MapParts:
+    """Draw an area's layers on a new map, without the layer control and legend.
+
+    Add more layers to ``parts.map``, then call :func:`finish_map`. Parameters as in
+    :func:`area_map`; ``facility_rows`` adds popup rows per facility id (escaped) and
+    ``facility_html`` appends trusted HTML (charts built by evacsim) to those popups.
+
+    Raises
+    ------
+    AreaError
+        When a layer lacks a column the map needs or has no CRS.
+    """
+    crs = getattr(area, "crs", None)
+    _require(area.roads, "roads", ["id"])
+    _require(area.grids, "grids", _GRID_COLUMNS)
+    m = folium.Map(location=None, tiles=None, control_scale=True)
+    if tiles:
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)").add_to(m)
+    roads = _to_wgs84(area.roads, crs, "roads")
+    grids = _to_wgs84(area.grids, crs, "grids")
+    frames = [roads, grids]
+    unknown = set(evacuating_grid_ids) - set(grids["id"].astype(str))
+    if unknown:
+        logger.warning("evacuating grid ids not in the area: %s", ", ".join(sorted(unknown)))
+    ap_names = {
+        str(i): str(n) for i, n in zip(area.assembly_points["id"], _names(area), strict=True)
+    }
+    _add_grids(m, grids, frozenset(evacuating_grid_ids), ap_names)
+    shapes = zone_shapes(zones, zone_labels)
+    if shapes:
+        _add_zones(m, shapes, getattr(zones, "crs", None) or crs)
+    road_classes = _add_roads(m, roads) if len(roads) else []
+    for layer in _POINT_LAYERS:
+        gdf = getattr(area, layer, None)
+        if gdf is not None and len(gdf):
+            _require(gdf, layer, ["id"])
+            points = _to_wgs84(gdf, crs, layer)
+            _add_points(m, points, layer, extra_rows=facility_rows, extra_html=facility_html)
+            frames.append(points)
+    name = getattr(area, "name", None) or "evacsim"
+    return MapParts(m, road_classes, shapes, frames, str(name))
+
+
+def finish_map(
+    parts: MapParts,
+    *,
+    title: str | None = None,
+    extra_legend_html: str = "",
+    fit_frames: Sequence[gpd.GeoDataFrame] | None = None,
+    extra_html: str = "",
+) -> folium.Map:
+    """Add the layer control (last, so it sees every layer), the CSS, the legend, and fit the view.
+
+    Parameters
+    ----------
+    parts
+        From :func:`base_map`, with any layers added since.
+    title
+        Legend title; by default the area's name.
+    extra_legend_html, extra_html
+        Trusted HTML (built by evacsim, user text escaped with ``_esc``) appended to the legend
+        and to the page body.
+    fit_frames
+        Layers (EPSG:4326) to fit the view to; by default every layer :func:`base_map` drew.
+    """
+    m = parts.map
+    folium.LayerControl(collapsed=False).add_to(m)
+    figure = m.get_root()
+    assert isinstance(figure, folium.Figure)  # folium.Map always sits in a Figure
+    figure.header.add_child(folium.Element(_CSS), name="evacsim_css")
+    legend = _legend_html(
+        parts.name if title is None else title, parts.road_classes, parts.zones, extra_legend_html
+    )
+    figure.html.add_child(folium.Element(legend))
+    if extra_html:
+        figure.html.add_child(folium.Element(extra_html))
+    _fit(m, parts.frames if fit_frames is None else fit_frames)
+    return m
 
 
 def area_map(
@@ -483,41 +629,14 @@ def area_map(
     AreaError
         When a layer lacks a column the map needs or has no CRS.
     """
-    crs = getattr(area, "crs", None)
-    _require(area.roads, "roads", ["id"])
-    _require(area.grids, "grids", _GRID_COLUMNS)
-    m = folium.Map(location=None, tiles=None, control_scale=True)
-    if tiles:
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)").add_to(m)
-    roads = _to_wgs84(area.roads, crs, "roads")
-    grids = _to_wgs84(area.grids, crs, "grids")
-    frames = [roads, grids]
-    unknown = set(evacuating_grid_ids) - set(grids["id"].astype(str))
-    if unknown:
-        logger.warning("evacuating grid ids not in the area: %s", ", ".join(sorted(unknown)))
-    ap_names = {
-        str(i): str(n) for i, n in zip(area.assembly_points["id"], _names(area), strict=True)
-    }
-    _add_grids(m, grids, frozenset(evacuating_grid_ids), ap_names)
-    shapes = zone_shapes(zones, zone_labels)
-    if shapes:
-        _add_zones(m, shapes, getattr(zones, "crs", None) or crs)
-    road_classes = _add_roads(m, roads) if len(roads) else []
-    for layer in _POINT_LAYERS:
-        gdf = getattr(area, layer, None)
-        if gdf is not None and len(gdf):
-            _require(gdf, layer, ["id"])
-            points = _to_wgs84(gdf, crs, layer)
-            _add_points(m, points, layer)
-            frames.append(points)
-    folium.LayerControl(collapsed=False).add_to(m)
-    name = title if title is not None else getattr(area, "name", None) or "evacsim"
-    figure = m.get_root()
-    assert isinstance(figure, folium.Figure)  # folium.Map always sits in a Figure
-    figure.header.add_child(folium.Element(_CSS), name="evacsim_css")
-    figure.html.add_child(folium.Element(_legend_html(name, road_classes, shapes)))
-    _fit(m, frames)
-    return m
+    parts = base_map(
+        area,
+        zones=zones,
+        zone_labels=zone_labels,
+        evacuating_grid_ids=evacuating_grid_ids,
+        tiles=tiles,
+    )
+    return finish_map(parts, title=title)
 
 
 _GRID_COLUMNS: tuple[str, ...] = (
@@ -548,20 +667,125 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     return save_offline(m, path)
 
 
-def run_map(run: Any, *, tiles: bool = False) -> folium.Map:
-    """The map of a finished run: the area, its threat zones and the grids that evacuate.
+def _minutes(t_s: float) -> str:
+    """'h:mm' of a time in seconds since the incident ('' when missing)."""
+    if not np.isfinite(t_s):
+        return ""
+    total = round(t_s / 60.0)
+    return f"{total // 60}:{total % 60:02d}"
 
-    ``run`` is an :class:`evacsim.pipeline.Run` (duck-typed: ``prepared`` and ``results``).
+
+# ------------------------------------------------------- run maps: time slider and panels
+_PLAYER_JS = """
+var fmt = function (t) {
+  var s = Math.floor(t), pad = function (v) { return ('0' + v).slice(-2); };
+  return Math.floor(s / 3600) + ':' + pad(Math.floor(s % 3600 / 60)) + ':' + pad(s % 60);
+};
+var agents = data.agents.map(function (a) {
+  var n = (a.length - 2) / 2, lat = new Float64Array(n), lon = new Float64Array(n), x = 0, y = 0;
+  for (var i = 0; i < n; i++) {
+    x += a[2 + 2 * i]; y += a[3 + 2 * i];
+    lon[i] = data.lon0 + x * data.scale; lat[i] = data.lat0 + y * data.scale;
+  }
+  return {f0: a[0], kind: data.kinds[a[1]], n: n, lat: lat, lon: lon, marker: null};
+});
+var slider, label, timer = null;
+function show(f) {
+  var moving = 0;
+  agents.forEach(function (a) {
+    var i = f - a.f0;
+    if (i >= 0 && i < a.n) {
+      moving++;
+      if (a.marker === null) {
+        a.marker = L.circleMarker([a.lat[i], a.lon[i]], {radius: a.kind[2], color: '#ffffff',
+          weight: 1, fillColor: a.kind[1], fillOpacity: 0.9, interactive: false,
+          className: 'evacsim-evacuee evacsim-evacuee-' + a.kind[0]});
+      } else {
+        a.marker.setLatLng([a.lat[i], a.lon[i]]);
+      }
+      if (!layer.hasLayer(a.marker)) { layer.addLayer(a.marker); }
+    } else if (a.marker !== null && layer.hasLayer(a.marker)) {
+      layer.removeLayer(a.marker);
+    }
+  });
+  label.textContent = 't = ' + fmt(data.t0 + f * data.step) + ' (h:mm:ss) \\u00b7 ' + moving +
+    ' moving';
+}
+var counts = new Array(data.n).fill(0);
+agents.forEach(function (a) { for (var i = 0; i < a.n; i++) { counts[a.f0 + i]++; } });
+var start = counts.indexOf(Math.max.apply(null, counts.concat([0])));
+var Bar = L.Control.extend({
+  onAdd: function () {
+    var div = L.DomUtil.create('div', 'evacsim-timebar evacsim-no-print leaflet-bar');
+    var button = L.DomUtil.create('button', 'evacsim-play', div);
+    button.type = 'button'; button.textContent = 'play';
+    slider = L.DomUtil.create('input', 'evacsim-time', div);
+    slider.type = 'range'; slider.min = 0; slider.max = data.n - 1; slider.step = 1;
+    slider.value = Math.max(start, 0);
+    label = L.DomUtil.create('span', 'evacsim-time-label', div);
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    slider.addEventListener('input', function () { show(+slider.value); });
+    button.addEventListener('click', function () {
+      if (timer !== null) {
+        clearInterval(timer); timer = null; button.textContent = 'play'; return;
+      }
+      button.textContent = 'pause';
+      timer = setInterval(function () {
+        var f = (+slider.value + 1) % data.n;
+        slider.value = f; show(f);
+        if (f === data.n - 1) { clearInterval(timer); timer = null; button.textContent = 'play'; }
+      }, 250);
+    });
+    return div;
+  }
+});
+new Bar({position: 'bottomleft'}).addTo(map);
+show(+slider.value);
+"""
+
+RUN_CSS = """<style>
+.evacsim-timebar {background: rgba(255,255,255,0.95); padding: 6px 8px; font: 12px sans-serif;
+  display: flex; align-items: center; gap: 8px}
+.evacsim-timebar input {width: 320px}
+.evacsim-panel {position: fixed; bottom: 24px; right: 10px; z-index: 1000; max-height: 60%;
+  overflow: auto; background: rgba(255,255,255,0.95); padding: 8px 10px; border-radius: 4px;
+  font: 12px/1.4 sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,0.3)}
+.evacsim-panel table {border-collapse: collapse} .evacsim-panel td, .evacsim-panel th
+  {padding: 1px 6px; text-align: right} .evacsim-panel th:first-child {text-align: left}
+@media print {.evacsim-panel {bottom: 4mm; right: 4mm; box-shadow: none; border: 1px solid #999;
+  max-height: none; font-size: 10px}}
+</style>"""
+
+
+class TimeSliderLayer(folium.map.Layer):
+    """A Leaflet layer group of moving dots driven by a time-slider control (inline script).
+
+    ``data_json`` is the compact JSON of :class:`evacsim.viz_run.EvacueeAnimation` (numbers and
+    fixed kind names only, never user text): frames ``t0 + k * step``, dots as delta-coded
+    integer steps of ``scale`` degrees. The slider opens at the frame with the most dots.
     """
-    prepared = run.prepared
-    per_grid = getattr(run.results, "extra", {}).get("per_grid")
-    evacuating: frozenset[str] = frozenset()
-    if per_grid is not None and len(per_grid):
-        evacuating = frozenset(per_grid.loc[per_grid["persons_evacuating"] > 0, "grid_id"])
-    return area_map(
-        prepared.area,
-        zones=prepared.zones,
-        evacuating_grid_ids=evacuating,
-        title=prepared.scenario.name,
-        tiles=tiles,
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.layerGroup();
+        (function (map, layer, data) {
+        {{ this.player_js }}
+        })({{ this._parent.get_name() }}, {{ this.get_name() }}, {{ this.data_json }});
+        {% endmacro %}
+        """
     )
+
+    def __init__(self, data_json: str, *, name: str) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "TimeSliderLayer"
+        self.data_json = data_json
+        self.player_js = _PLAYER_JS
+
+
+def run_map(run: Any, *, tiles: bool = False) -> folium.Map:
+    """The map of a finished run; see :func:`evacsim.viz_run.run_map`."""
+    from evacsim.viz_run import run_map as _run_map
+
+    return _run_map(run, tiles=tiles)
