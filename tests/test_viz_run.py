@@ -208,7 +208,7 @@ def test_hundred_thousand_persons_are_sampled_fairly_and_fit_in_the_file(
 
 
 def _sampled_ids(big: Run) -> list[str]:
-    from evacsim.viz_run import _sample_groups
+    from evacsim.viz_anim import _sample_groups
 
     return list(_sample_groups(big.results.groups, MAX_AGENTS)["group_id"])
 
