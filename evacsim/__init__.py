@@ -1,8 +1,15 @@
-"""evacsim — emergency evacuation planning around hazardous-chemical sites."""
+"""evacsim — emergency evacuation planning around hazardous-chemical sites.
+
+The library's entry points: :func:`load_area`, :func:`load_scenario`, :func:`run` (returns a
+:class:`Run`) and :func:`sweep`. They are imported on first use, so ``import evacsim`` stays light
+(``evacsim.sweep`` is the function; import the module's other names with
+``from evacsim.sweep import ...``).
+"""
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 from evacsim.errors import (
     AreaError,
@@ -13,6 +20,15 @@ from evacsim.errors import (
     ScenarioError,
     SimulationError,
 )
+
+# The sweep module imports only the standard library at import time. Importing the function
+# here (after its module) keeps ``evacsim.sweep`` the function even once the module is loaded.
+from evacsim.sweep import sweep
+
+if TYPE_CHECKING:
+    from evacsim.area import load_area
+    from evacsim.pipeline import Run, run
+    from evacsim.scenario import load_scenario
 
 try:
     __version__ = version("evacsim")
@@ -25,7 +41,30 @@ __all__ = [
     "HazardError",
     "NetworkError",
     "NoRouteError",
+    "Run",
     "ScenarioError",
     "SimulationError",
     "__version__",
+    "load_area",
+    "load_scenario",
+    "run",
+    "sweep",
 ]
+
+_LAZY = {
+    "load_area": "evacsim.area",
+    "load_scenario": "evacsim.scenario",
+    "run": "evacsim.pipeline",
+    "Run": "evacsim.pipeline",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the library's entry points on first use (PEP 562)."""
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'evacsim' has no attribute {name!r}")

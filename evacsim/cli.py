@@ -1,20 +1,36 @@
 """The ``evacsim`` command line (typer + rich).
 
-Exit codes: 0 success, 2 bad input (one line on stderr naming the file and field), 1 a bug (with
-its traceback). Only this module configures logging and prints.
+Commands: ``run``, ``validate``, ``incident``, ``compare``, ``sweep``, ``export``, ``scenarios``,
+``hazard``, ``import-osm`` (``evacsim COMMAND --help`` for each).
+
+Exit codes: 0 success; 2 bad input (one line on stderr naming the file and field, no traceback,
+no run folder left behind); 1 a bug (with its traceback) or, for ``sweep``, replications that
+failed for another reason than bad input (each reported on one line; the finished ones are kept).
+Progress (a spinner for a run, a bar for a sweep) goes to stderr, only when stderr is a terminal
+and ``--quiet`` is not given. Only this module configures logging and prints.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from evacsim.errors import EvacsimError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    import pandas as pd
+    from rich.console import Console
+
+    from evacsim.incident import IncidentReport
+    from evacsim.sweep import SweepResult
 
 __all__ = ["app", "main"]
 
@@ -28,24 +44,66 @@ app = typer.Typer(
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 DEFAULT_AREA = Path(__file__).resolve().parent.parent / "maps" / "funiuxi"
 
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+
+
+def _json_safe(data: Any) -> Any:
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if isinstance(data, dict):
+        return {str(k): _json_safe(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_json_safe(v) for v in data]
+    if hasattr(data, "item") and callable(data.item):  # numpy scalars
+        return _json_safe(data.item())
+    return data
+
 
 def _echo_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+    typer.echo(json.dumps(_json_safe(data), indent=2, sort_keys=True, ensure_ascii=False))
+
+
+def _stderr_console(quiet: bool) -> Console | None:
+    """A stderr console for progress, or None when quiet or stderr is not a terminal."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    return console if not quiet and console.is_terminal else None
+
+
+def _minutes(value: float | None) -> str:
+    return (
+        "—"
+        if value is None or (isinstance(value, float) and math.isnan(value))
+        else (f"{value / 60:.1f} min")
+    )
+
+
+# --------------------------------------------------------------------------- run, validate
 
 
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="A scenario TOML file.")],
-    out: Annotated[Path | None, typer.Option(help="Write the run into exactly this folder.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the run into exactly this folder.")
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    quiet: Quiet = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
 ) -> None:
     """Run a scenario and write its run folder (summary.json, map.html, ...)."""
     from evacsim.pipeline import run as run_scenario
 
-    result = run_scenario(scenario, seed=seed)
-    folder = result.save(out)
+    console = _stderr_console(quiet or as_json)
+    if console is not None:
+        with console.status(f"running {scenario.name} ..."):
+            result = run_scenario(scenario, seed=seed)
+            folder = result.save(out)
+    else:
+        result = run_scenario(scenario, seed=seed)
+        folder = result.save(out)
     if as_json:
         _echo_json(result.summary)
     elif not quiet:
@@ -57,38 +115,347 @@ def _print_run(summary: dict[str, Any], folder: Path) -> None:
 
     console = Console()
     persons = summary["persons"]
-    console.print(f"[bold]{summary['scenario']}[/bold] (seed {summary['seed']})")
+    console.print(f"[bold]{summary['scenario']}[/bold] (seed {summary['seed']})", markup=True)
     console.print(
         f"  persons: {summary['persons_total']} in all — "
-        + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in persons.items())
+        + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in persons.items()),
+        markup=False,
     )
     ete = summary.get("ete_s", {})
     for stage in ("assembly", "shelter"):
         values = ete.get(stage)
         if values:
-            cells = ", ".join(
-                f"{k} {'—' if v is None else f'{v / 60:.1f} min'}" for k, v in values.items()
-            )
-            console.print(f"  ETE to {stage}: {cells}")
-    console.print(f"  run folder: {folder}")
-    console.print(f"  map: {folder / 'map.html'}")
+            cells = ", ".join(f"{k} {_minutes(v)}" for k, v in values.items())
+            console.print(f"  ETE to {stage}: {cells}", markup=False)
+    console.print(f"  run folder: {folder}", markup=False)
+    console.print(f"  map: {folder / 'map.html'}", markup=False)
 
 
 @app.command()
 def validate(
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
 ) -> None:
-    """Check scenario files, their areas and references, without running."""
+    """Check scenario files, their areas and references, without running.
+
+    Every file is checked; each problem is one line on stderr; exit code 2 if any failed.
+    """
     from evacsim.pipeline import prepare
 
+    failed = 0
     for path in scenarios:
-        prepared = prepare(path)
+        try:
+            prepared = prepare(path)
+        except EvacsimError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            failed += 1
+            continue
         typer.echo(
             f"{path}: ok — area '{prepared.area.name}', {prepared.network.n_edges} road links, "
             f"{len(prepared.area.grids)} grids"
         )
         for warning in prepared.warnings:
             typer.echo(f"  warning: {warning}")
+    if failed:
+        raise typer.Exit(2)
+
+
+# --------------------------------------------------------------------------- incident
+
+
+@app.command()
+def incident(
+    source: Annotated[str, typer.Option(help="Hazard source id, e.g. T-07 or CL-1.")],
+    model: Annotated[
+        str, typer.Option(help="radius, pool_fire, bleve, vce or toxic_plume.")
+    ] = "radius",
+    wind_from: Annotated[float | None, typer.Option(help="Wind FROM, degrees (0 = N).")] = None,
+    wind_speed: Annotated[float | None, typer.Option(help="Wind speed at 10 m, m/s.")] = None,
+    stability: Annotated[str | None, typer.Option(help="Pasquill class A-F.")] = None,
+    night: Annotated[bool, typer.Option("--night", help="Night population and delays.")] = False,
+    evacuate: Annotated[str, typer.Option(help="Outermost level to evacuate.")] = "orange",
+    param: Annotated[
+        list[str] | None, typer.Option("--set", help="A [hazard] key=value (repeatable).")
+    ] = None,
+    area: Annotated[Path, typer.Option(help="The area folder or GeoPackage.")] = DEFAULT_AREA,
+    seed: Annotated[int, typer.Option(help="The run's seed.")] = 0,
+    out: Annotated[Path | None, typer.Option(help="Run folder (holds map.html).")] = None,
+    save_scenario: Annotated[
+        Path | None, typer.Option(help="Also write the scenario as this TOML file.")
+    ] = None,
+    quiet: Quiet = False,
+    as_json: AsJson = False,
+) -> None:
+    """An ad-hoc incident: zones, grids to warn, assembly points, routes, ETE and the map."""
+    from evacsim.incident import incident_data, run_incident, write_scenario_toml
+    from evacsim.scenario import parse_overrides
+
+    data = incident_data(
+        source=source, model=model, area=area, wind_from_deg=wind_from,
+        wind_speed_m_s=wind_speed, stability=stability, night=night, evacuate=evacuate,
+        params=parse_overrides(param), seed=seed,
+    )  # fmt: skip
+    console = _stderr_console(quiet or as_json)
+    if console is not None:
+        with console.status(f"{model} at {source}: running ..."):
+            report = run_incident(data)
+    else:
+        report = run_incident(data)
+    folder = report.run.save(out or _incident_folder(source))
+    saved = write_scenario_toml(data, save_scenario) if save_scenario else None
+    if as_json:
+        _echo_json(_incident_json(report, folder, saved))
+    elif not quiet:
+        _print_incident(report, folder, saved)
+
+
+def _incident_folder(source: str) -> Path:
+    from evacsim.output import default_run_folder
+
+    label = "".join(c if c.isalnum() or c in "-_" else "-" for c in source)
+    return default_run_folder(f"incident-{label}")
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in df.astype(object).to_dict("records")]
+
+
+def _incident_json(report: IncidentReport, folder: Path, saved: Path | None) -> dict[str, Any]:
+    return {
+        "zones": _records(report.zones),
+        "grids": _records(report.grids),
+        "assembly_points": _records(report.assembly_points),
+        "ete_s": report.ete_s,
+        "persons": report.run.summary["persons"],
+        "run_folder": str(folder),
+        "map": str(folder / "map.html"),
+        "scenario_file": str(saved) if saved else None,
+    }
+
+
+def _print_incident(report: IncidentReport, folder: Path, saved: Path | None) -> None:
+    from rich.console import Console
+
+    console = Console()
+    title = f"Threat zones — {report.run.prepared.zones.model}"
+    zone_cols = ("level", "threshold", "unit", "distance_m", "label")
+    console.print(_table(report.zones, title=title, columns=zone_cols))
+    grid_cols = ("grid_id", "community", "group", "level", "action", "population",
+                 "persons_evacuating", "needs_assistance", "assembly_point")  # fmt: skip
+    console.print(_table(report.grids, title="Grids to warn", columns=grid_cols))
+    for rec in report.grids.to_dict("records"):
+        if rec["route"]:
+            console.print(f"  {rec['grid_id']} → {rec['assembly_point']} "
+                          f"({rec['route_length_m'] / 1000:.1f} km): {rec['route']}",
+                          markup=False)  # fmt: skip
+    console.print(_table(report.assembly_points, title="Assembly points",
+                         columns=("id", "name", "arrivals", "peak", "capacity")))  # fmt: skip
+    for stage, values in report.ete_s.items():
+        cells = ", ".join(f"{k} {_minutes(v)}" for k, v in values.items())
+        console.print(f"ETE to {stage}: {cells}", markup=False)
+    console.print(f"map: {folder / 'map.html'}", markup=False)
+    if saved is not None:
+        console.print(f"scenario written: {saved}", markup=False)
+
+
+def _table(df: pd.DataFrame, *, title: str, columns: tuple[str, ...]) -> Any:
+    from rich.table import Table
+
+    table = Table(title=title)
+    present = [c for c in columns if c in df.columns]
+    for column in present:
+        table.add_column(column.replace("_", " "))
+    for rec in df.to_dict("records"):
+        table.add_row(*[_cell(rec[c]) for c in present])
+    if df.empty:
+        table.caption = "none"
+    return table
+
+
+def _cell(value: Any) -> str:
+    from rich.markup import escape
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.1f}" if not value.is_integer() else f"{value:.0f}"
+    return escape(str(value))
+
+
+# --------------------------------------------------------------------------- compare
+
+
+@app.command()
+def compare(
+    items: Annotated[list[Path], typer.Argument(help="Run folders and/or scenario files.")],
+    out: Annotated[Path, typer.Option(help="The HTML page to write.")] = Path("compare.html"),
+    seed: Annotated[int | None, typer.Option(help="Seed for the scenarios run here.")] = None,
+    quiet: Quiet = False,
+    as_json: AsJson = False,
+) -> None:
+    """Compare runs side by side: ETE table with differences, curves, bottlenecks (HTML)."""
+    from evacsim.compare import compare as do_compare
+
+    console = _stderr_console(quiet or as_json)
+    if console is not None:
+        with console.status(f"comparing {len(items)} runs ..."):
+            result = do_compare(items, out=out, seed=seed)
+    else:
+        result = do_compare(items, out=out, seed=seed)
+    if as_json:
+        _echo_json({"table": _records(result.table), "bottlenecks": result.changes,
+                    "html": str(result.html_path)})  # fmt: skip
+        return
+    if quiet:
+        return
+    from rich.console import Console
+
+    console_out = Console()
+    cols = tuple(str(c) for c in result.table.columns)
+    console_out.print(_table(result.table, title="Comparison (times in minutes)", columns=cols))
+    for label, change in result.changes.items():
+        if change is None:
+            console_out.print(f"{label}: bottlenecks not known (no links table)", markup=False)
+            continue
+        for kind in ("appear", "vanish"):
+            console_out.print(f"{label}: bottlenecks that {kind}: "
+                              f"{', '.join(change[kind]) or 'none'}", markup=False)  # fmt: skip
+    console_out.print(f"page: {result.html_path}", markup=False)
+
+
+# --------------------------------------------------------------------------- sweep
+
+
+@app.command()
+def sweep(
+    scenario: Annotated[Path, typer.Argument(help="A scenario TOML file.")],
+    replications: Annotated[int, typer.Option("--replications", "-n", help="Runs per point.")],
+    grid: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="A dotted scenario key and its values: key=v1,v2 (repeatable)."),
+    ] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
+    dask: Annotated[
+        str | None, typer.Option(help="'local' or a Dask scheduler address (tcp://host:8786).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for runs.csv and table.csv.")] = None,
+    quiet: Quiet = False,
+    as_json: AsJson = False,
+) -> None:
+    """Replications (seeds from SeedSequence) over a parameter grid, with mean and 95 % CI."""
+    from evacsim.scenario import load_scenario
+    from evacsim.sweep import make_executor, parse_grid
+    from evacsim.sweep import sweep as do_sweep
+
+    sc = load_scenario(scenario)
+    points = parse_grid(grid)
+    if dask is not None:
+        _quiet_dask()
+    with make_executor(workers=workers, dask=dask) as executor, _bar(quiet or as_json) as tick:
+        result = do_sweep(sc, replications=replications, grid=points, executor=executor,
+                          progress=tick)  # fmt: skip
+    if out is not None:
+        _write_sweep(result, out)
+    if as_json:
+        _echo_json({"runs": _records(result.runs), "table": _records(result.table),
+                    "failures": [f.__dict__ for f in result.failures]})  # fmt: skip
+    elif not quiet:
+        _print_sweep(result, out)
+    for failure in result.failures:
+        typer.echo(f"error: {failure.line()}", err=True)
+    if result.failures:
+        raise typer.Exit(2 if all(f.input_error for f in result.failures) else 1)
+
+
+def _quiet_dask() -> None:
+    """Keep dask.distributed's INFO chatter (it sets its loggers' levels on import) off stderr."""
+    try:
+        import distributed  # noqa: F401  (importing applies dask's logging config first)
+    except ImportError:
+        return  # make_executor says how to install it
+    for name in ("distributed", "distributed.http.proxy"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _bar(quiet: bool) -> Any:
+    """A context manager yielding ``tick(done, total)`` (a rich bar on a terminal)."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def bar() -> Iterator[Callable[[int, int], None] | None]:
+        console = _stderr_console(quiet)
+        if console is None:
+            yield None
+            return
+        from rich.progress import Progress
+
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("replications", total=None)
+
+            def tick(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            yield tick
+
+    return bar()
+
+
+def _write_sweep(result: SweepResult, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    result.runs.to_csv(out / "runs.csv", index=False)
+    result.table.to_csv(out / "table.csv", index=False)
+
+
+def _print_sweep(result: SweepResult, out: Path | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Sweep: {len(result.runs)} runs (ETE in minutes, mean and 95 % CI)")
+    for key in (*result.keys, "metric", "n", "mean", "95 % CI"):
+        table.add_column(key)
+    ete = result.table[result.table["metric"].str.startswith("ete_")]
+    for rec in ete.to_dict("records"):
+        point = [_cell(rec[k]) for k in result.keys]
+        mean, lo, hi = (rec[c] / 60.0 for c in ("mean", "ci95_low", "ci95_high"))
+        ci = "—" if math.isnan(lo) else f"{lo:.1f} – {hi:.1f}"
+        metric = str(rec["metric"]).removesuffix("_s").replace("_", " ")
+        table.add_row(*point, metric, str(rec["n"]), _cell(mean), ci)
+    console = Console()
+    console.print(table)
+    if out is not None:
+        console.print(f"tables: {out / 'runs.csv'}, {out / 'table.csv'}", markup=False)
+
+
+# --------------------------------------------------------------------------- export, scenarios
+
+
+@app.command()
+def export(
+    run_folder: Annotated[Path, typer.Argument(metavar="RUN", help="A run folder.")],
+    fmt: Annotated[str, typer.Option("--format", help="gpkg, geojson, csv or gpx.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write (default: RUN/export-FORMAT).")
+    ] = None,
+) -> None:
+    """Convert a run folder's results to GeoPackage, GeoJSON, CSV or GPX."""
+    if not (run_folder / "summary.json").is_file():
+        raise EvacsimError(f"{run_folder}: not a run folder (no summary.json)")
+    try:
+        from evacsim.export import convert_run_folder  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        raise EvacsimError("export: evacsim.export is not available in this build") from None
+    written = convert_run_folder(run_folder, fmt, out or run_folder / f"export-{fmt}")
+    for path in written:
+        typer.echo(f"written: {path}")
+
+
+@app.command()
+def scenarios() -> None:
+    """List the bundled scenarios, one line each."""
+    from evacsim.scenario import load_scenario
+
+    for path in sorted(SCENARIOS_DIR.glob("*.toml")):
+        scenario = load_scenario(path)
+        typer.echo(f"{path.relative_to(SCENARIOS_DIR.parent)}: {scenario.name}")
 
 
 @app.command("import-osm")
@@ -154,7 +521,9 @@ def _print_hazard(result: dict[str, Any]) -> None:
     from rich.table import Table
 
     source = result.get("source")
-    table = Table(title=f"{result['model']} — {source if source not in (None, 'at') else 'a point'}")
+    table = Table(
+        title=f"{result['model']} — {source if source not in (None, 'at') else 'a point'}"
+    )
     for column in ("level", "threshold", "distance", "label"):
         table.add_column(column)
     for name, level in result["levels"].items():
@@ -181,23 +550,14 @@ def _validated(model: Any, data: dict[str, Any], where: str) -> Any:
         raise EvacsimError(validation_message(f"--{where}", exc, prefix=where)) from None
 
 
-@app.command()
-def scenarios() -> None:
-    """List the bundled scenarios, one line each."""
-    from evacsim.scenario import load_scenario
-
-    for path in sorted(SCENARIOS_DIR.glob("*.toml")):
-        scenario = load_scenario(path)
-        typer.echo(f"{path.name}: {scenario.name}")
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning input errors into one line and exit code 2."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app(args=argv, standalone_mode=False)
+        # Without standalone mode, click returns the code of a ``typer.Exit`` instead of raising.
+        code = app(args=argv, standalone_mode=False)
     except EvacsimError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -211,4 +571,8 @@ def main(argv: list[str] | None = None) -> None:
             exc.show()
             sys.exit(2)
         raise
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m evacsim.cli
+    main()
