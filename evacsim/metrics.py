@@ -519,4 +519,13 @@ def summarise(prepared: Prepared, results: Results) -> dict[str, Any]:
     }
     if total == 0:
         summary["note"] = "nobody is inside the evacuation zone"
+    summary.update(_teams_and_supplies(results))
     return summary
+
+
+def _teams_and_supplies(results: Results) -> dict[str, Any]:
+    """The ``teams`` and ``supplies`` entries (:mod:`evacsim.teams`, :mod:`evacsim.supplies`)."""
+    from evacsim.supplies import supplies_summary
+    from evacsim.teams import teams_summary
+
+    return {"teams": teams_summary(results), "supplies": supplies_summary(results)}

@@ -71,7 +71,20 @@ class Results:
     ended_by
         ``"done"`` (everyone settled), ``"horizon"`` (end_s reached) or ``"gridlock"``.
     extra
-        Module-specific additions (teams, supplies, exposure doses...).
+        Module-specific additions (exposure doses...). Teams (:mod:`evacsim.teams`):
+        ``teams`` (one row per task: ``team``, ``vehicle``, ``task`` — traffic_control /
+        staff_assembly / cordon / staff_shelter / door_to_door —, ``target``, ``node``,
+        ``persons``, ``t_depart_s``, ``t_start_s`` (staff on site / first pick-up),
+        ``t_finish_s`` (posts: end of run), ``status``, ``distance_m``), ``team_paths``
+        (``team``, ``vehicle``, ``task`` row, ``edge``, ``t_enter_s``, ``t_exit_s``),
+        ``team_info`` (``team``, ``name``, ``members``, ``vehicles``). Supplies
+        (:mod:`evacsim.supplies`): ``supplies`` (one row per truck run: ``truck``,
+        ``supply_point``, ``shelter``, ``t_depart_s``, ``t_arrive_s``, ``status``, the load per
+        item, ``distance_m``), ``supply_stock`` (``supply_point``, ``item``, ``initial``,
+        ``delivered``, ``in_transit``, ``left``: integers, delivered + in_transit + left ==
+        initial), ``supply_unmet`` (``shelter``, ``t_s``, ``item``, ``need``, ``delivered``,
+        ``unmet``, sampled), ``supply_paths`` (``truck``, ``run``, ``edge``, ``t_enter_s``,
+        ``t_exit_s``).
     """
 
     groups: pd.DataFrame

@@ -13,11 +13,14 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from evacsim.distributions import DelayDistribution, LogNormal, Weibull
 from evacsim.errors import ScenarioError
 from evacsim.hazard import HazardSpec, WeatherSpec
+from evacsim.supplies import SuppliesSpec
+from evacsim.teams import TeamsSpec
 
 __all__ = [
     "DepartureSpec",
@@ -25,6 +28,7 @@ __all__ = [
     "PopulationSpec",
     "Scenario",
     "SimulationSpec",
+    "StageDelays",
     "TransportSpec",
     "load_scenario",
     "parse_overrides",
@@ -46,6 +50,31 @@ class PopulationSpec(_Section):
     shadow_buffer_m: float = Field(default=500.0, ge=0.0)
 
 
+class StageDelays(_Section):
+    """Staged evacuation: extra delay (s) before each threat level's warning goes out.
+
+    A group's departure time is its sampled warning + preparation time plus the delay of its
+    grid's worst level (``level`` in the demand: 0 red, 1 orange, 2 yellow); grids outside every
+    level (shadow evacuees) take the yellow delay. Delays may not decrease outward: inner
+    levels are never warned after outer ones.
+    """
+
+    red: float = Field(default=0.0, ge=0.0)
+    orange: float = Field(default=0.0, ge=0.0)
+    yellow: float = Field(default=0.0, ge=0.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> StageDelays:
+        if not self.red <= self.orange <= self.yellow:
+            raise ValueError("stage delays must not decrease: red <= orange <= yellow")
+        return self
+
+    def offsets_s(self, levels: np.ndarray) -> np.ndarray:
+        """Delay (s) per group from its level index (0 red ... 3 outside -> yellow's delay)."""
+        table = np.array([self.red, self.orange, self.yellow, self.yellow], dtype=float)
+        return table[np.clip(np.asarray(levels, dtype=np.int64), 0, 3)]
+
+
 class DepartureSpec(_Section):
     """When people leave: the warning delay through the grid chain, then preparation.
 
@@ -53,6 +82,7 @@ class DepartureSpec(_Section):
     lognormal with a 10 min median (town → community → group → grid workers phoning and knocking),
     preparation Weibull with a 15 min scale and shape 1.5; both times ``night_factor`` at night
     (people asleep are reached and get ready more slowly). See NUREG/CR-7002 §2.3 for the structure.
+    ``stage_delay_s`` (optional) stages the warning by threat level (:class:`StageDelays`).
     """
 
     warning: DelayDistribution = Field(default_factory=lambda: LogNormal(median_s=600.0, sigma=0.6))
@@ -60,6 +90,13 @@ class DepartureSpec(_Section):
         default_factory=lambda: Weibull(scale_s=900.0, shape=1.5)
     )
     night_factor: float = Field(default=1.5, ge=1.0, le=10.0)
+    stage_delay_s: StageDelays | None = None
+
+    def stage_offsets_s(self, levels: np.ndarray) -> np.ndarray:
+        """Per group, the staged-evacuation delay (s) of its level; zeros when not staged."""
+        if self.stage_delay_s is None:
+            return np.zeros(len(levels), dtype=float)
+        return self.stage_delay_s.offsets_s(levels)
 
 
 class EvacuationSpec(_Section):
@@ -103,6 +140,8 @@ class Scenario(_Section):
     evacuation: EvacuationSpec = Field(default_factory=EvacuationSpec)
     transport: TransportSpec = Field(default_factory=TransportSpec)
     simulation: SimulationSpec = Field(default_factory=SimulationSpec)
+    teams: TeamsSpec = Field(default_factory=TeamsSpec)
+    supplies: SuppliesSpec = Field(default_factory=SuppliesSpec)
 
     path: Path | None = Field(default=None, exclude=True)
     area_path: Path | None = Field(default=None, exclude=True)

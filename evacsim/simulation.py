@@ -28,6 +28,8 @@ from evacsim.hazard import LEVELS
 from evacsim.plan import Assignment, assign_assembly, shelter_preferences
 from evacsim.results import Results
 from evacsim.routing_state import LEVEL_OUTSIDE, MODES, Router, build_link_sets, edge_level_times
+from evacsim.supplies import Supplies
+from evacsim.teams import Teams
 from evacsim.traffic import AgentState, TrafficEngine
 from evacsim.transport import Facilities, bus_process, pick_depots
 
@@ -38,8 +40,8 @@ __all__ = ["simulate"]
 
 log = logging.getLogger(__name__)
 
-# Agent kinds in the engine.
-STAGE1, CAR_ON, BUS = 0, 1, 2
+# Agent kinds in the engine (groups' own agents: STAGE1, CAR_ON; vehicles: the rest).
+STAGE1, CAR_ON, BUS, TEAM, SUPPLY = 0, 1, 2, 3, 4
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,6 +102,7 @@ def make_plan(prepared: Prepared, rng: np.random.Generator) -> Plan:
         departure=sc.departure, evacuation=sc.evacuation,
         origin_nodes=origin_candidates(net, area.grids), rng=rng,
     )  # fmt: skip
+    demand.groups["departure_s"] += sc.departure.stage_offsets_s(demand.groups["level"].to_numpy())
     per_grid = demand.per_grid.set_index("grid_id")
     grid_ids = area.grids["id"].astype(str).to_numpy()
     persons = per_grid.reindex(grid_ids)["persons_evacuating"].fillna(0).to_numpy(np.int64)
@@ -163,6 +166,8 @@ class Simulation:
         self.events: list[tuple[float, str, str, str, str]] = []
         self._init_groups(plan.demand.groups)
         self.facilities = Facilities(self, prepared.area, prepared.snapped, plan.shelter_prefs)
+        self.teams = Teams(self)
+        self.supplies = Supplies(self)
         self.agent_kind: list[int] = []
         self.agent_ref: list[int] = []
         self.active = 0  # groups and cars still moving or yet to leave
@@ -195,7 +200,7 @@ class Simulation:
         agent = self.engine.add_agent(origin, self.env.now, table_id=table, size=size)
         self.agent_kind.append(kind)
         self.agent_ref.append(ref)
-        if kind != BUS:
+        if kind in (STAGE1, CAR_ON):
             self.g_agents[ref].append(agent)
         return agent
 
@@ -210,8 +215,8 @@ class Simulation:
 
     def _on_stranded(self, agent: int, node: int, t: float, reason: str) -> None:
         kind, g = self.agent_kind[agent], self.agent_ref[agent]
-        if kind == BUS:
-            return  # the bus process sees its outcome and strands its passengers
+        if kind not in (STAGE1, CAR_ON):
+            return  # the vehicle's process sees its outcome and strands its passengers
         self.strand(g, node, reason)
         if kind == STAGE1:
             self.facilities.expected_gone(g, int(self.plan.group_ap[g]))
@@ -245,6 +250,9 @@ class Simulation:
             self.strand(g, origin, "no assembly point reachable")
             return
         mode = self.g_mode[g]
+        if mode == "assisted" and self.teams.door_to_door:
+            self.teams.request_pickup(g)  # waits at home for a team vehicle
+            return
         dest = self.facilities.ap_node(ap, mode)
         table = self.router.table(mode, int(self.g_level[g]), (dest,))
         size = 1 if mode == "car" else int(self.g_persons[g])
@@ -272,6 +280,8 @@ class Simulation:
         depots = pick_depots(self, sc.transport)
         for k, node in enumerate(depots):
             self.env.process(bus_process(self, k, node))
+        self.teams.start()
+        self.supplies.start()
         self.settle_check()
         horizon = self.env.timeout(sc.simulation.end_s)
         self.env.run(until=simpy.AnyOf(self.env, [self.done, horizon]))
@@ -372,7 +382,9 @@ def simulate(prepared: Prepared, *, rng: np.random.Generator) -> Results:
     plan = make_plan(prepared, rng)
     sim = Simulation(prepared, plan)
     results = sim.run()
-    results.extra["plan_warnings"] = list(plan.warnings)
+    results.extra["plan_warnings"] = [*plan.warnings, *sim.teams.warnings, *sim.supplies.warnings]
+    results.extra.update(sim.teams.tables())
+    results.extra.update(sim.supplies.tables())
     results.extra["per_grid"] = plan.demand.per_grid
     results.extra["level_outside"] = LEVEL_OUTSIDE
     return results

@@ -168,6 +168,7 @@ class TrafficEngine:
         self._ff: list[float] = list(self._ff0)  # free-flow time over the speed factor
         self._sf: list[float] = [1.0] * n
         self._hw: list[float] = np.where(np.isinf(cap), 0.0, 1.0 / cap).tolist()
+        self._hw0: list[float] = list(self._hw)  # headway per unit at factor 1
         self._storage: list[float] = links.storage_units.tolist()
         self._closed: list[bool] = [False] * n
         self._q: list[deque[int]] = [deque() for _ in range(n)]
@@ -323,6 +324,28 @@ class TrafficEngine:
             for e in ids:
                 self._sf[e] = float(factor)
                 self._ff[e] = self._ff0[e] / float(factor)
+
+        if at_s is not None and at_s > self.env.now:
+            self._at(at_s, apply)
+        else:
+            apply()
+
+    def set_capacity_factor(
+        self, link_ids: Any, factor: float, *, at_s: float | None = None
+    ) -> None:
+        """Scale the flow capacity of links by ``factor`` (> 0) for exits from then on.
+
+        The headway becomes ``size / (capacity_per_s * factor)``; an exit already scheduled
+        keeps its time. ``N`` agents released together then leave at
+        ``T + k / (c * factor)`` (the headway rule of the module docstring).
+        """
+        if not factor > 0:
+            raise SimulationError(f"set_capacity_factor: factor {factor} must be > 0")
+        ids = self._link_ids(link_ids)
+
+        def apply() -> None:
+            for e in ids:
+                self._hw[e] = self._hw0[e] / float(factor)
 
         if at_s is not None and at_s > self.env.now:
             self._at(at_s, apply)

@@ -71,6 +71,9 @@ class Facilities:
         self.car_target: dict[int, int] = {}
         self.trips: list[tuple[int, str, str, int, float, float]] = []
         self.buses_running = 0
+        # when each assembly point got its staff (0: from the start; inf: staff on the way;
+        # NaN: never): buses serve only staffed points (evacsim.teams)
+        self.staffed_at = np.zeros(len(self.ap_ids))
         self.signal = self.env.event()
 
     # ---------------------------------------------------------------- helpers
@@ -108,6 +111,15 @@ class Facilities:
             if s not in exclude and self.room(s) >= need:
                 return s
         return -1
+
+    def set_staffed(self, ap: int, t_s: float) -> None:
+        """Assembly point ``ap`` is staffed from ``t_s`` (NaN: it never will be)."""
+        self.staffed_at[ap] = t_s
+        self._notify()
+
+    def awaiting_staff(self) -> int:
+        """Persons waiting at assembly points whose staff is still on the way."""
+        return int(self.waiting_persons[np.isinf(self.staffed_at)].sum())
 
     def idle(self) -> bool:
         """No bus is still running."""
@@ -173,7 +185,9 @@ class Facilities:
     # ------------------------------------------------------------------- buses
     def pick_ap(self, capacity: int) -> int:
         """The assembly point a free bus should serve (-1: none needs one now)."""
-        free_waiting = self.waiting_persons - self.claimed
+        free_waiting = np.where(
+            self.staffed_at <= self.env.now, self.waiting_persons - self.claimed, 0
+        )  # an unstaffed point dispatches no bus
         if free_waiting.max(initial=0) > 0:
             return int(np.argmax(free_waiting))
         return -1
@@ -257,7 +271,9 @@ def bus_process(sim: Simulation, bus: int, start: int) -> Any:
         while True:
             ap = fac.pick_ap(cap)
             if ap < 0:
-                if fac.expected.sum() <= 0 or (sim.active == 0 and fac.waiting_persons.sum() == 0):
+                if (fac.expected.sum() <= 0 and fac.awaiting_staff() == 0) or (
+                    sim.active == 0 and fac.waiting_persons.sum() == 0
+                ):
                     return
                 yield fac.signal | env.timeout(300.0)
                 continue
