@@ -525,15 +525,16 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
 
     Writes ``summary.json`` (without ``runtime_s``, which goes to the manifest, so that identical
     runs give identical files), the maps (:func:`evacsim.viz_run.write_run_maps`),
-    ``results.gpkg``, ``csv/``, ``gpx/``, ``geojson/`` when asked, ``report.html`` and, last,
-    ``manifest.json``.
+    ``results.gpkg``, ``csv/``, ``gpx/``, ``geojson/`` when asked, the teams' drill sheets
+    (``drill/``), ``report.html`` and, last, ``manifest.json``.
 
     Returns
     -------
     dict
         What was written: ``summary``, ``map`` and ``ap:<id>`` (maps), ``gpkg``, ``csv``,
-        ``gpx``, ``geojson`` (folders), ``report``, ``manifest``.
+        ``gpx``, ``geojson``, ``drill`` (folders), ``report``, ``manifest``.
     """
+    from evacsim.drill import write_drill_sheets
     from evacsim.report import write_report
     from evacsim.viz_run import write_run_maps
 
@@ -552,6 +553,8 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
     if geojson:
         write_geojson(layers, folder / "geojson")
         written["geojson"] = folder / "geojson"
+    if write_drill_sheets(run, folder):
+        written["drill"] = folder / "drill"
     links = {key: Path(path).relative_to(folder) for key, path in maps.items()}
     written["report"] = write_report(run, folder / "report.html", maps=links)
     written["manifest"] = folder / "manifest.json"

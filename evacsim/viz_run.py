@@ -41,6 +41,7 @@ import shapely
 from shapely.geometry import box
 
 from evacsim import viz_anim
+from evacsim.viz_teams import add_team_layers
 from evacsim.errors import NoRouteError
 from evacsim.routing import path_edges, route_tree
 from evacsim.viz import (
@@ -423,6 +424,7 @@ def run_map(
     _add_congestion(parts.map, layers.congestion)
     anim = evacuee_animation(run, max_agents=max_agents, max_frames=max_frames)
     TimeSliderLayer(anim.to_json(), name="Evacuees (time slider)").add_to(parts.map)
+    add_team_layers(parts.map, run)
     used = sorted(set(res.groups["assembly_point"].astype(str)) & set(layers.colors))
     legend = _congestion_legend() + _routes_legend(layers, used) + _evacuee_legend(anim)
     figure = parts.map.get_root()
