@@ -120,6 +120,9 @@ def edge_levels_at(level_times_s: np.ndarray, t_s: float) -> np.ndarray:
     return level
 
 
+Key = tuple[str, int, tuple[int, ...]]  # (mode, routing level, destination nodes)
+
+
 class Router:
     """Builds route tables on demand and rebuilds them when the hazard or closures change.
 
@@ -155,8 +158,8 @@ class Router:
         self.closed_edges = closed_edges
         self._register = register
         self._replace = replace
-        self._tables: dict[tuple[str, int, tuple[int, ...]], int] = {}
-        self._trees: dict[tuple[str, int, tuple[int, ...]], np.ndarray] = {}
+        self._tables: dict[Key, int] = {}
+        self._times: dict[Key, np.ndarray] = {}
         self.evacuate_index = int(evacuate_index)
         self._levels = self._effective(edge_levels_at(level_times_s, 0.0))
 
@@ -170,32 +173,44 @@ class Router:
     def _usable(self, mode: str, level: int) -> np.ndarray:
         return self.links.usable[mode] & ~self.closed_edges & (self._levels >= level)
 
-    def _next_link(self, mode: str, level: int, dests: tuple[int, ...]) -> np.ndarray:
+    def _build(self, key: Key) -> np.ndarray:
+        """Next link of every node for ``key``; remembers the tree's times for :meth:`time_s`."""
+        mode, level, dests = key
         tree = route_tree(
             self.net, np.asarray(dests), weight_s=self.links.weight_s[mode],
             usable=self._usable(mode, level),
         )  # fmt: skip
+        self._times[key] = tree.time_s
         nxt = np.full(self.net.n_nodes, -1, dtype=np.int64)
         has = tree.next_edge >= 0
         nxt[has] = self.links.edge_link[mode][tree.next_edge[has]]
         return nxt
 
-    def time_s(self, mode: str, level: int, dests: tuple[int, ...]) -> np.ndarray:
-        """Free-flow time from every node to the nearest of ``dests`` under the current rules."""
-        tree = route_tree(
-            self.net, np.asarray(dests), weight_s=self.links.weight_s[mode],
-            usable=self._usable(mode, level),
-        )  # fmt: skip
-        return tree.time_s
+    def _key(self, mode: str, level: int, dests: tuple[int, ...]) -> Key:
+        return (mode, self.effective_level(level), tuple(sorted(int(d) for d in dests)))
 
     def table(self, mode: str, level: int, dests: tuple[int, ...]) -> int:
         """The engine table id for (mode, level, destination nodes), built on first use."""
-        key = (mode, self.effective_level(level), tuple(sorted(dests)))
+        key = self._key(mode, level, dests)
         tid = self._tables.get(key)
         if tid is None:
-            tid = self._register(self._next_link(*key), np.asarray(key[2]))
+            tid = self._register(self._build(key), np.asarray(key[2]))
             self._tables[key] = tid
         return tid
+
+    def time_s(self, mode: str, level: int, dests: tuple[int, ...]) -> np.ndarray:
+        """Free-flow time (s) from every node to the nearest of ``dests`` under the current
+        rules (inf: no open route); builds the table on first use."""
+        self.table(mode, level, dests)
+        return self._times[self._key(mode, level, dests)]
+
+    def reachable(self, mode: str, level: int, dest: int, origin: int) -> bool:
+        """Whether ``origin`` has an open route to ``dest`` now."""
+        return bool(np.isfinite(self.time_s(mode, level, (dest,))[origin]))
+
+    def _rebuild(self) -> None:
+        for key, tid in sorted(self._tables.items(), key=lambda kv: kv[1]):
+            self._replace(tid, self._build(key))
 
     def update(self, t_s: float) -> bool:
         """Apply the hazard's state at ``t_s``; rebuild tables if any edge changed level."""
@@ -203,9 +218,16 @@ class Router:
         if np.array_equal(levels, self._levels):
             return False
         self._levels = levels
-        for key, tid in sorted(self._tables.items(), key=lambda kv: kv[1]):
-            self._replace(tid, self._next_link(*key))
+        self._rebuild()
         return True
+
+    def close_edges(self, edges: np.ndarray) -> None:
+        """Close more edges to everyone routed here (e.g. toward the hazard at a staffed
+        traffic-control junction) and rebuild the tables now."""
+        mask = self.closed_edges.copy()
+        mask[np.asarray(edges, dtype=np.int64)] = True
+        self.closed_edges = mask
+        self._rebuild()
 
     def change_times_s(self) -> np.ndarray:
         """Times after 0 at which some edge changes level (when :meth:`update` matters)."""

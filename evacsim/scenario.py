@@ -107,6 +107,15 @@ class EvacuationSpec(_Section):
     walk_speed_m_s: float = Field(default=1.2, gt=0.0, le=3.0)
     assisted_speed_m_s: float = Field(default=0.6, gt=0.0, le=3.0)
 
+    @model_validator(mode="after")
+    def _speeds(self) -> EvacuationSpec:
+        if self.assisted_speed_m_s > self.walk_speed_m_s:
+            raise ValueError(
+                f"assisted_speed_m_s ({self.assisted_speed_m_s}) must not exceed "
+                f"walk_speed_m_s ({self.walk_speed_m_s})"
+            )
+        return self
+
 
 class TransportSpec(_Section):
     """Stage 2 (assembly point → shelter): buses and cars driving on."""
@@ -147,12 +156,6 @@ class Scenario(_Section):
     area_path: Path | None = Field(default=None, exclude=True)
     sha256: str = Field(default="", exclude=True)
 
-    @model_validator(mode="after")
-    def _speeds(self) -> Scenario:
-        if self.evacuation.assisted_speed_m_s > self.evacuation.walk_speed_m_s:
-            raise ValueError("evacuation.assisted_speed_m_s must not exceed walk_speed_m_s")
-        return self
-
     def label(self) -> str:
         """A short, filesystem-safe name: the file stem, else the name."""
         raw = self.path.stem if self.path else self.name
@@ -184,7 +187,9 @@ def validation_message(where: str, exc: ValidationError, *, prefix: str = "") ->
         msg = f"{where}: field '{field}' is required"
     else:
         detail = first["msg"].removeprefix("Value error, ")
-        msg = f"{where}: field '{field}': {detail} (got {first.get('input')!r})"
+        got = first.get("input")
+        shown = "" if isinstance(got, dict | list) or len(repr(got)) > 60 else f" (got {got!r})"
+        msg = f"{where}: field '{field}': {detail}{shown}"
     more = len(exc.errors()) - 1
     return msg + (f" (and {more} more problems)" if more else "")
 

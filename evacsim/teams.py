@@ -186,13 +186,7 @@ def close_for_evacuees(router: Router, edges: np.ndarray) -> None:
 
     Team vehicles use their own tables (:class:`_TeamRoutes`) and are not affected.
     """
-    # The Router has no public "close more edges" call yet: update its mask and rebuild each
-    # registered table the way Router.update does.
-    mask = router.closed_edges.copy()
-    mask[np.asarray(edges, dtype=np.int64)] = True
-    router.closed_edges = mask
-    for key, tid in sorted(router._tables.items(), key=lambda kv: kv[1]):
-        router._replace(tid, router._next_link(*key))
+    router.close_edges(edges)
 
 
 class _TeamRoutes:

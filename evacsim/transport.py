@@ -105,12 +105,29 @@ class Facilities:
         sid = self.s_ids[s]
         return self.capacity[sid] - self.occ[sid]
 
-    def next_shelter(self, ap: int, *, need: int = 1, exclude: frozenset[int] = frozenset()) -> int:
-        """Nearest shelter from the assembly point with room for ``need`` persons (-1: none)."""
+    def next_shelter(
+        self,
+        ap: int,
+        *,
+        need: int = 1,
+        exclude: frozenset[int] = frozenset(),
+        from_node: int | None = None,
+    ) -> int:
+        """Nearest shelter from the assembly point with room for ``need`` persons and an open
+        road from ``from_node`` (default: the assembly point) under the hazard rules (-1: none)."""
+        origin = int(self.ap_car[ap]) if from_node is None else int(from_node)
+        level = int(self.sim.plan.ap_levels[ap])
         for s in self.prefs[self.ap_ids[ap]]:
-            if s not in exclude and self.room(s) >= need:
+            if s in exclude or self.room(s) < need:
+                continue
+            if self.sim.router.reachable("car", level, int(self.s_car[s]), origin):
                 return s
         return -1
+
+    def _cut_off(self, ap: int) -> bool:
+        """Some shelter has room but none can be reached from the assembly point now."""
+        has_room = any(self.room(s) > 0 for s in self.prefs[self.ap_ids[ap]])
+        return has_room and self.next_shelter(ap) < 0
 
     def set_staffed(self, ap: int, t_s: float) -> None:
         """Assembly point ``ap`` is staffed from ``t_s`` (NaN: it never will be)."""
@@ -132,7 +149,10 @@ class Facilities:
         persons = int(sim.g_persons[g])
         self.arrivals[apid] += persons
         if not self._waits(g):
-            self._drive_on(g, ap, self.next_shelter(ap), self.ap_car[ap])
+            if self._cut_off(ap):
+                self._stay(g, ap)  # the hazard cuts every road on: the car stays put
+            else:
+                self._drive_on(g, ap, self.next_shelter(ap), self.ap_car[ap])
             return
         self.waiting[ap].append(g)
         self.waiting_persons[ap] += persons
@@ -141,6 +161,13 @@ class Facilities:
         sim.state[g] = "at_assembly"
         sim.active -= 1
         self._notify()
+
+    def _stay(self, g: int, ap: int) -> None:
+        sim, apid = self.sim, self.ap_ids[ap]
+        self._change(apid, int(sim.g_persons[g]))
+        sim.state[g] = "at_assembly"
+        sim.active -= 1
+        sim.log_event("cut_off", sim.g_id[g], apid, "no open road to a shelter with room")
 
     def expected_gone(self, g: int, ap: int) -> None:
         """A group expected at ``ap`` will not come (stranded on the way)."""
@@ -164,7 +191,8 @@ class Facilities:
         s = self.car_target[g]
         if not self.admit(g, s):
             ap = int(self.sim.plan.group_ap[g])
-            self._drive_on(g, ap, self.next_shelter(ap, need=int(self.sim.g_persons[g])), node)
+            need = int(self.sim.g_persons[g])
+            self._drive_on(g, ap, self.next_shelter(ap, need=need, from_node=node), node)
             return
         self.sim.active -= 1
 
@@ -183,13 +211,22 @@ class Facilities:
         return True
 
     # ------------------------------------------------------------------- buses
-    def pick_ap(self, capacity: int) -> int:
-        """The assembly point a free bus should serve (-1: none needs one now)."""
+    def pick_ap(self, capacity: int, node: int) -> int:
+        """The assembly point a free bus at ``node`` should serve (-1: none needs one now).
+
+        Only staffed points with people waiting, that the bus can reach and that have an open
+        road to a shelter with room; the one with the most people not yet claimed by a bus.
+        """
         free_waiting = np.where(
             self.staffed_at <= self.env.now, self.waiting_persons - self.claimed, 0
         )  # an unstaffed point dispatches no bus
-        if free_waiting.max(initial=0) > 0:
-            return int(np.argmax(free_waiting))
+        router, levels = self.sim.router, self.sim.plan.ap_levels
+        for ap in np.argsort(-free_waiting, kind="stable"):
+            if free_waiting[ap] <= 0:
+                break
+            to_ap = router.reachable("car", int(levels[ap]), int(self.ap_car[ap]), node)
+            if to_ap and not self._cut_off(int(ap)):
+                return int(ap)
         return -1
 
     def board(self, ap: int, capacity: int) -> list[int]:
@@ -269,7 +306,7 @@ def bus_process(sim: Simulation, bus: int, start: int) -> Any:
     node = start
     try:
         while True:
-            ap = fac.pick_ap(cap)
+            ap = fac.pick_ap(cap, node)
             if ap < 0:
                 if (fac.expected.sum() <= 0 and fac.awaiting_staff() == 0) or (
                     sim.active == 0 and fac.waiting_persons.sum() == 0
@@ -314,7 +351,7 @@ def _unload(sim: Simulation, bus: int, node: int, ap: int, passengers: list[int]
     tried: set[int] = set()
     while passengers:
         need = int(sim.g_persons[passengers].min())
-        s = fac.next_shelter(ap, need=need, exclude=frozenset(tried))
+        s = fac.next_shelter(ap, need=need, exclude=frozenset(tried), from_node=node)
         if s < 0:
             for g in passengers:
                 sim.strand(g, node, "no shelter with room", moving=False)

@@ -63,6 +63,10 @@ def test_default_scenario_loads() -> None:
             "departure.warning",
         ),
         (MINIMAL + "[evacuation]\nassignment = 'random'\n", "field 'evacuation.assignment'"),
+        (
+            MINIMAL + "[evacuation]\nwalk_speed_m_s = 1.0\nassisted_speed_m_s = 1.5\n",
+            "field 'evacuation': assisted_speed_m_s (1.5) must not exceed walk_speed_m_s (1.0)",
+        ),
         (MINIMAL.replace('name = "t"\n', ""), "field 'name' is required"),
         ("name = 't'\narea = [\n", "not a valid TOML file"),
     ],

@@ -230,3 +230,27 @@ preparation = {{ dist = "uniform", low_s = 0, high_s = 600 }}
     assert sum(result.summary["persons"].values()) == result.summary["persons_total"]
     assert "dose_ppm_min" in res.groups
     assert (res.events["kind"] == "hazard").any(), "route tables were rebuilt as the cloud grew"
+
+
+def test_assembly_point_cut_off_from_every_shelter_keeps_people_there(
+    tiny_area_dir: Path,
+) -> None:
+    """AP-2's only drivable way out is closed: cars and walkers that reach it stay there (at the
+    assembly point, not stranded), and no bus is sent to a point it could not leave."""
+    prepared = prepare(load_scenario(_scenario(tiny_area_dir)))
+    net, snapped = prepared.network, prepared.snapped.assembly_points
+    ap2 = int(snapped.car_node[list(snapped.ids).index("AP-2")])
+    out = np.flatnonzero((net.edge_tail == ap2) & net.drivable)
+    assert out.size, "the tiny area must give AP-2 a drivable way out"
+    closed = sorted({str(r) for r in net.edge_road_id[out]})
+    scenario = _scenario(
+        tiny_area_dir, closed=str(closed).replace("'", '"'), buses=3, period="day", name="cut.toml"
+    )
+    result = run(scenario).results
+    g = result.groups
+    at_ap2 = g[(g["assembly_point"] == "AP-2") & g["t_assembly_s"].notna()]
+    assert len(at_ap2) > 0
+    assert set(at_ap2["state"]) == {"at_assembly"}
+    assert not (result.vehicles["from"] == "AP-2").any()
+    assert not g["stranded_reason"].str.startswith("bus").any()
+    assert (result.events["kind"] == "cut_off").any() or (at_ap2["mode"] != "car").all()
