@@ -41,7 +41,6 @@ import shapely
 from shapely.geometry import box
 
 from evacsim import viz_anim
-from evacsim.viz_teams import add_team_layers
 from evacsim.errors import NoRouteError
 from evacsim.routing import path_edges, route_tree
 from evacsim.viz import (
@@ -59,6 +58,7 @@ from evacsim.viz import (
     save_map,
 )
 from evacsim.viz_anim import KINDS, MAX_AGENTS, MAX_FRAMES, EvacueeAnimation
+from evacsim.viz_teams import add_team_layers
 
 __all__ = [
     "MAX_AGENTS",

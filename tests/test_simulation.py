@@ -219,9 +219,7 @@ preparation = {{ dist = "uniform", low_s = 0, high_s = 600 }}
     finite = times[np.isfinite(times)]
     assert finite.size and finite.max() > 0, "the cloud must reach some roads after t = 0"
     own = res.groups.set_index("group_id")["level"]
-    stage1 = res.paths.merge(
-        res.groups[["group_id", "t_assembly_s"]], on="group_id", how="left"
-    )
+    stage1 = res.paths.merge(res.groups[["group_id", "t_assembly_s"]], on="group_id", how="left")
     stage1 = stage1[~(stage1["t_enter_s"] >= stage1["t_assembly_s"])]
     assert len(stage1) > 0
     for row in stage1.itertuples():
