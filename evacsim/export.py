@@ -176,8 +176,10 @@ def _most_used(legs: pd.DataFrame, keys: list[str]) -> list[dict[str, Any]]:
 
 
 def _bus_legs(run: Any) -> list[dict[str, Any]]:
-    """Assembly point → shelter legs of the bus trips, on the fastest drivable path."""
+    """Assembly point → shelter legs of the bus trips: the route a bus drove (``source``
+    "recorded"), else the fastest drivable path avoiding the zone ("fastest path")."""
     from evacsim.routing import path_edges, route_tree
+    from evacsim.transport import recorded_bus_leg
 
     trips = run.results.vehicles
     if trips.empty:
@@ -194,7 +196,11 @@ def _bus_legs(run: Any) -> list[dict[str, Any]]:
     rows = []
     for (ap, shelter), sub in trips.groupby(["from", "to"], sort=True):
         edges: tuple[int, ...] = ()
-        for mask in (outside, usable):
+        recorded = recorded_bus_leg(run.results, str(ap), str(shelter))
+        source = "recorded" if recorded is not None else "fastest path"
+        if recorded is not None:
+            edges = tuple(int(e) for e in recorded)
+        for mask in (outside, usable) if recorded is None else ():
             tree = route_tree(
                 net, np.array([s_node[shelter]]), weight_s=net.travel_time_s, usable=mask
             )
@@ -206,7 +212,7 @@ def _bus_legs(run: Any) -> list[dict[str, Any]]:
         rows.append(
             {"assembly_point": ap, "shelter": shelter, "mode": "bus",
              "persons": int(sub["persons"].sum()), "persons_on_path": int(sub["persons"].sum()),
-             "groups": len(sub), "edges": edges}
+             "groups": len(sub), "edges": edges, "source": source}
         )  # fmt: skip
     return rows
 
@@ -222,7 +228,7 @@ def _routes_layer(run: Any) -> gpd.GeoDataFrame:
     for row in _most_used(cars, ["assembly_point", "shelter", "mode"]):
         rows.append(row | {"stage": "shelter", "grid_id": "", "source": "recorded"})
     for row in _bus_legs(run):
-        rows.append(row | {"stage": "shelter", "grid_id": "", "source": "fastest path"})
+        rows.append(row | {"stage": "shelter", "grid_id": ""})
     out = []
     for row in rows:
         edges = row.pop("edges")

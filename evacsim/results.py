@@ -71,7 +71,10 @@ class Results:
     ended_by
         ``"done"`` (everyone settled), ``"horizon"`` (end_s reached) or ``"gridlock"``.
     extra
-        Module-specific additions (exposure doses...). Teams (:mod:`evacsim.teams`):
+        Module-specific additions. The simulation: ``plan_warnings``, ``per_grid`` (the demand
+        per grid) and ``bus_paths`` (edges each bus drove from an assembly point to a shelter:
+        ``trip`` (row of ``vehicles``), ``from``, ``to``, ``edge``, ``t_enter_s``,
+        ``t_exit_s``). Teams (:mod:`evacsim.teams`):
         ``teams`` (one row per task: ``team``, ``vehicle``, ``task`` — traffic_control /
         staff_assembly / cordon / staff_shelter / door_to_door —, ``target``, ``node``,
         ``persons``, ``t_depart_s``, ``t_start_s`` (staff on site / first pick-up),

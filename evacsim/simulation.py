@@ -27,7 +27,7 @@ from evacsim.exposure_paths import path_exposure
 from evacsim.hazard import LEVELS
 from evacsim.plan import Assignment, assign_assembly, shelter_preferences
 from evacsim.results import Results
-from evacsim.routing_state import LEVEL_OUTSIDE, MODES, Router, build_link_sets, edge_level_times
+from evacsim.routing_state import MODES, Router, build_link_sets, edge_level_times
 from evacsim.supplies import Supplies
 from evacsim.teams import Teams
 from evacsim.traffic import AgentState, TrafficEngine
@@ -351,6 +351,19 @@ class Simulation:
         df["mode"] = np.asarray(MODES, dtype=object)[df["mode"].to_numpy(int)]
         return df
 
+    def bus_paths(self) -> pd.DataFrame:
+        """Edges of every bus trip that left an assembly point for a shelter, as driven:
+        ``trip`` (row of ``Results.vehicles``), ``from``, ``to``, ``edge``, ``t_enter_s``,
+        ``t_exit_s``."""
+        fac, le = self.facilities, self.links.link_edge
+        rows = [
+            (i, fac.trips[i][1], fac.trips[i][2], int(le[link]), t_in, t_out)
+            for i, agent in enumerate(fac.trip_agents)
+            if agent >= 0
+            for link, t_in, t_out in self.engine.path(agent)
+        ]
+        return pd.DataFrame(rows, columns=["trip", "from", "to", "edge", "t_enter_s", "t_exit_s"])
+
     def _link_table(self) -> pd.DataFrame:
         res = self.engine.results()
         used = np.flatnonzero(res.volume > 0)
@@ -386,5 +399,5 @@ def simulate(prepared: Prepared, *, rng: np.random.Generator) -> Results:
     results.extra.update(sim.teams.tables())
     results.extra.update(sim.supplies.tables())
     results.extra["per_grid"] = plan.demand.per_grid
-    results.extra["level_outside"] = LEVEL_OUTSIDE
+    results.extra["bus_paths"] = sim.bus_paths()
     return results

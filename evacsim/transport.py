@@ -25,7 +25,7 @@ from evacsim.scenario import TransportSpec
 if TYPE_CHECKING:
     from evacsim.simulation import Simulation
 
-__all__ = ["Facilities", "bus_process", "pick_depots"]
+__all__ = ["Facilities", "bus_process", "pick_depots", "recorded_bus_leg"]
 
 
 class Facilities:
@@ -70,6 +70,7 @@ class Facilities:
         self.claimed = np.zeros(len(self.ap_ids), dtype=np.int64)
         self.car_target: dict[int, int] = {}
         self.trips: list[tuple[int, str, str, int, float, float]] = []
+        self.trip_agents: list[int] = []  # engine agent of each trip that left the assembly point
         self.buses_running = 0
         # when each assembly point got its staff (0: from the start; inf: staff on the way;
         # NaN: never): buses serve only staffed points (evacsim.teams)
@@ -356,7 +357,7 @@ def _unload(sim: Simulation, bus: int, node: int, ap: int, passengers: list[int]
             for g in passengers:
                 sim.strand(g, node, "no shelter with room", moving=False)
             return -1
-        t0 = env.now
+        t0, from_ap = env.now, node == int(fac.ap_car[ap])
         outcome = yield from _drive(sim, bus, node, int(fac.s_car[s]), level)
         if outcome is not None and not outcome.arrived:
             for g in passengers:
@@ -364,6 +365,20 @@ def _unload(sim: Simulation, bus: int, node: int, ap: int, passengers: list[int]
             return -1
         node = int(fac.s_car[s])
         fac.trips.append((bus, fac.ap_ids[ap], fac.s_ids[s], load, t0, env.now))
+        fac.trip_agents.append(outcome.agent if outcome is not None and from_ap else -1)
         passengers = [g for g in passengers if not fac.admit(g, s)]
         tried.add(s)
     return node
+
+
+def recorded_bus_leg(results: Any, assembly_point: str, shelter: str) -> np.ndarray | None:
+    """Edges a bus actually drove from an assembly point to a shelter (its first such trip),
+    from ``results.extra["bus_paths"]``; ``None`` when no bus drove that leg."""
+    paths = results.extra.get("bus_paths")
+    if paths is None or paths.empty:
+        return None
+    sub = paths[(paths["from"] == assembly_point) & (paths["to"] == shelter)]
+    if sub.empty:
+        return None
+    first = sub[sub["trip"] == sub["trip"].min()].sort_values("t_enter_s", kind="stable")
+    return first["edge"].to_numpy(np.int64)

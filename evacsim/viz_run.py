@@ -14,9 +14,9 @@ positions are interpolated along each edge's geometry between the group's entry 
 encoded as integer steps of 1e-5 degree (about 1 m), delta-coded per agent, and drawn by a small
 inline script (a Leaflet control with a range input): no plugin, no network.
 
-Bus legs are not in ``Results.paths``; they are drawn along the fastest free-flow driving route
-from the assembly point to the shelter (roads the scenario closes excluded), an approximation of
-the hazard-aware route the bus took.
+Bus legs are drawn along the route a bus actually drove (``Results.extra["bus_paths"]``), or,
+for a leg no bus drove from the assembly point itself, along the fastest free-flow driving route
+(roads the scenario closes excluded).
 
 Everything that comes from map data is escaped with :func:`evacsim.viz._esc`. Geometries are in
 the network's projected metric CRS and converted to EPSG:4326 for the page.
@@ -43,6 +43,7 @@ from shapely.geometry import box
 from evacsim import viz_anim
 from evacsim.errors import NoRouteError
 from evacsim.routing import path_edges, route_tree
+from evacsim.transport import recorded_bus_leg
 from evacsim.viz import (
     _BIND_DETAILS,
     RUN_CSS,
@@ -100,11 +101,13 @@ def congestion_color(congested_s: float) -> str:
 
 # ----------------------------------------------------------------------------------- routes
 def bus_route_edges(run: Any, assembly_point: str, shelter: str) -> np.ndarray:
-    """Edges of the fastest free-flow driving route from an assembly point to a shelter.
-
-    Roads closed by the scenario are avoided; threat zones are not (the bus's actual route is not
-    recorded in the results). Returns an empty array when there is no route.
+    """Edges of the bus leg from an assembly point to a shelter: the route a bus actually drove
+    (:func:`evacsim.transport.recorded_bus_leg`), else the fastest free-flow driving route
+    (roads closed by the scenario avoided). Returns an empty array when there is no route.
     """
+    recorded = recorded_bus_leg(run.results, assembly_point, shelter)
+    if recorded is not None:
+        return recorded
     prep = run.prepared
     net, snapped = prep.network, prep.snapped
     ap_ids = [str(i) for i in snapped.assembly_points.ids]

@@ -252,3 +252,27 @@ def test_assembly_point_cut_off_from_every_shelter_keeps_people_there(
     assert not (result.vehicles["from"] == "AP-2").any()
     assert not g["stranded_reason"].str.startswith("bus").any()
     assert (result.events["kind"] == "cut_off").any() or (at_ap2["mode"] != "car").all()
+
+
+def test_bus_legs_are_the_routes_buses_drove(tiny_area_dir: Path) -> None:
+    """Each recorded bus leg is a connected walk from the assembly point to the shelter."""
+    from evacsim.transport import recorded_bus_leg
+
+    result = run(_scenario(tiny_area_dir, buses=3, bus_capacity=10))
+    res, prepared = result.results, result.prepared
+    net, snap = prepared.network, prepared.snapped
+    ap_node = dict(zip(snap.assembly_points.ids, snap.assembly_points.car_node, strict=True))
+    s_node = dict(zip(snap.shelters.ids, snap.shelters.car_node, strict=True))
+    legs = res.vehicles[["from", "to"]].drop_duplicates()
+    assert len(legs) > 0
+    checked = 0
+    for ap, shelter in legs.itertuples(index=False):
+        edges = recorded_bus_leg(res, ap, shelter)
+        if edges is None:
+            continue
+        checked += 1
+        assert net.edge_tail[edges[0]] == ap_node[ap]
+        assert net.edge_head[edges[-1]] == s_node[shelter]
+        np.testing.assert_array_equal(net.edge_head[edges[:-1]], net.edge_tail[edges[1:]])
+        assert net.drivable[edges].all()
+    assert checked > 0
