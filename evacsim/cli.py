@@ -128,7 +128,8 @@ def _print_run(summary: dict[str, Any], folder: Path) -> None:
             cells = ", ".join(f"{k} {_minutes(v)}" for k, v in values.items())
             console.print(f"  ETE to {stage}: {cells}", markup=False)
     console.print(f"  run folder: {folder}", markup=False)
-    console.print(f"  map: {folder / 'map.html'}", markup=False)
+    console.print(f"  map: {(folder / 'map.html').resolve()}", markup=False)
+    console.print(f"  report: {(folder / 'report.html').resolve()}", markup=False)
 
 
 @app.command()
