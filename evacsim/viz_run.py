@@ -386,7 +386,7 @@ def _routes_legend(layers: _RunLayers, ap_ids: Sequence[str]) -> str:
     parts = ['<div style="font-weight:bold;margin-top:6px">Routes</div>']
     for ap in ap_ids:
         parts.append(item(layers.colors[ap], f"to {ap} {layers.ap_names.get(ap, '')}", "line"))
-    parts.append(item("#495057", "on to a shelter (bus legs: fastest free-flow)", "dash"))
+    parts.append(item("#495057", "on to a shelter (bus legs as driven)", "dash"))
     return "".join(parts)
 
 
