@@ -24,11 +24,13 @@ The engine has no route choice of its own: whoever builds the tables (``evacsim.
 
 Hot path (see DESIGN.md, "Performance"): SimPy's ``Environment`` is the only clock, but no
 process or ``simpy.Resource`` runs per link or per agent. Each link owns one reusable SimPy event,
-scheduled with ``env.schedule`` for the moment its head agent may leave (the later of its ready
-time and the capacity headway); the callback lets heads leave while they can and schedules the
-next check. A link that frees storage wakes the links waiting for it (the spill-back cascade runs
-only when someone waits). Departures are one chained event per departure instant, at urgent
-priority. Ties are broken by scheduling order (SimPy's event id), so runs are deterministic.
+scheduled for the moment its head agent may leave (the later of its ready time and the capacity
+headway); the callback lets heads leave while they can and schedules the next check. A link that
+frees storage wakes the links waiting for it (the spill-back cascade runs only when someone
+waits). Departures are one chained event per departure instant, at urgent priority. Ties are
+broken by scheduling order (SimPy's event id), so runs are deterministic. The callback and the
+cascade live in :mod:`evacsim._traffic_hot`; the engine's events are put on SimPy's queue at
+their exact times there (the entry ``env.schedule`` makes; see that module for why).
 """
 
 from __future__ import annotations
@@ -42,13 +44,10 @@ from typing import Any
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL, URGENT, EventPriority
+from simpy.events import URGENT, EventPriority
 
+from evacsim._traffic_hot import LinkCheck, make_hot_path, push_check, schedule_at
 from evacsim._traffic_stats import (
-    _CONG_S,
-    _CONG_UNTIL,
-    _KQ,
-    _MAXQ,
     AgentOutcome,
     AgentState,
     LinkSpec,
@@ -76,27 +75,6 @@ StrandedCallback = Callable[[int, int, float, str], None]
 _NO_ROUTE = -2  # ``wait_on`` value of a link whose head waits for a new route table
 # control actions given ``at_s`` run before any departure or exit at the same instant
 _CONTROL = EventPriority(-1)
-
-
-class _LinkCheck(simpy.Event):
-    """The one reusable "head check" event of a link (rescheduled after each firing)."""
-
-    def __init__(self, env: simpy.Environment, link: int, callback: Callable[[Any], None]):
-        super().__init__(env)
-        self._ok = True
-        self._value = None
-        self.link = link
-        self.cb_list: list[Callable[[Any], None]] = [callback]
-
-
-def _delay_to(now: float, t: float) -> float:
-    """Delay ``d >= 0`` with ``now + d == t`` exactly in floating point (exact event times)."""
-    d = t - now
-    s = now + d
-    while s != t:
-        d = math.nextafter(d, math.inf if s < t else -math.inf)
-        s = now + d
-    return d
 
 
 class TrafficEngine:
@@ -148,7 +126,6 @@ class TrafficEngine:
         self._dest_masks: list[np.ndarray] = []
         self._ctab: list[list[int]] = []  # compiled: link, -1 at a destination, -2 no open link
         self._final_tid = -2  # table just replaced: its agents with no route are stranded
-        self._cascading = False
         self._route_wait: list[list[int]] = []
         self._dep_heap: list[tuple[float, int]] = []
         self._dep_pending: list[float] = []
@@ -157,6 +134,9 @@ class TrafficEngine:
         self._n_on_net = 0
         self._last_move_s = env.now
         self._watchdog_on = False
+        self._on_check: Callable[[LinkCheck], None]
+        self._cascade: Callable[[], None]
+        self._on_check, self._cascade = make_hot_path(self)
 
     # ----------------------------------------------------------------- set-up
     def _init_links(self, links: LinkSpec) -> None:
@@ -178,7 +158,7 @@ class TrafficEngine:
         self._wait_on: list[int] = [-1] * n  # -1 free, f >= 0 storage of f, -2 a new route
         self._waiters: list[deque[int] | None] = [None] * n  # link ids, or ~link = origin queue
         self._oq: list[deque[int] | None] = [None] * n
-        self._ev: list[_LinkCheck | None] = [None] * n
+        self._ev: list[LinkCheck | None] = [None] * n
         self._volume: list[int] = [0] * n
         # per link [entry count up to which agents are known to wait, max queue,
         #           congested seconds, end of the last congested interval]
@@ -189,6 +169,7 @@ class TrafficEngine:
         self._dep_s: list[float] = []
         self._size: list[int] = []
         self._tab: list[int] = []  # table id, or -1 for a fixed path
+        self._row: list[list[int] | None] = []  # its compiled table (updated in place), or None
         self._path: list[list[int] | None] = []
         self._pos: list[int] = []
         self._ready: list[float] = []
@@ -206,7 +187,7 @@ class TrafficEngine:
         closed = np.array(self._closed, dtype=bool)
         nxt[(nxt < 0) | closed[np.maximum(nxt, 0)]] = -2
         nxt[self._dest_masks[tid]] = -1
-        self._ctab[tid] = nxt.tolist()
+        self._ctab[tid][:] = nxt.tolist()  # in place: agents hold the row (``_row``)
 
     def add_route_table(self, next_link: Sequence[int] | np.ndarray, dest_nodes: Any) -> int:
         """Register a next-link table and its destination nodes; returns its table id.
@@ -269,7 +250,7 @@ class TrafficEngine:
         ev = simpy.Event(self.env)
         ev._ok, ev._value = True, None
         ev.callbacks.append(lambda _ev: action())
-        self.env.schedule(ev, _CONTROL, _delay_to(self.env.now, float(at_s)))
+        schedule_at(self.env, ev, _CONTROL, float(at_s))
 
     def _link_ids(self, link_ids: Any) -> list[int]:
         ids = np.asarray(link_ids, dtype=np.int64).ravel()
@@ -413,6 +394,8 @@ class TrafficEngine:
         self._dep_s.extend(deps.tolist())
         self._size.extend(sizes.tolist())
         self._tab.extend(tabs.tolist())
+        ctab = self._ctab
+        self._row.extend([ctab[t] if t >= 0 else None for t in tabs.tolist()])
         self._path.extend(plist)
         for lst, val in ((self._pos, -1), (self._state, 0), (self._end_node, -1),
                          (self._nlinks, 0), (self._strand_link, -1)):  # fmt: skip
@@ -458,7 +441,7 @@ class TrafficEngine:
         ev = simpy.Event(self.env)
         ev._ok, ev._value = True, None
         ev.callbacks.append(self._on_departures)
-        self.env.schedule(ev, URGENT, _delay_to(self.env.now, t))
+        schedule_at(self.env, ev, URGENT, t)
 
     def _on_departures(self, _ev: simpy.Event) -> None:
         now = self.env.now
@@ -466,7 +449,8 @@ class TrafficEngine:
         heap = self._dep_heap
         while heap and heap[0][0] <= now:
             self._depart(heapq.heappop(heap)[1], now)
-        self._cascade()
+        if self._freed:
+            self._cascade()
         if heap:
             self._schedule_departures(heap[0][0])
 
@@ -558,156 +542,22 @@ class TrafficEngine:
         q.append(a)
         if len(q) == 1:
             nf = self._next_free[e]
-            self._schedule_check(e, r if r > nf else nf, now)
+            push_check(self.env, self._ev[e] or self._event(e), r if r > nf else nf)
 
-    def _event(self, e: int) -> _LinkCheck:
+    def _event(self, e: int) -> LinkCheck:
+        """The check event of link ``e`` (made on first use; at most one pending per link)."""
         ev = self._ev[e]
         if ev is None:
-            ev = self._ev[e] = _LinkCheck(self.env, e, self._on_check)
+            ev = self._ev[e] = LinkCheck(self.env, e, self._on_check)
         return ev
 
-    def _schedule_check(self, e: int, t: float, now: float) -> None:
-        ev = self._ev[e] or self._event(e)
-        ev.callbacks = ev.cb_list  # the event is reused: at most one pending check per link
-        d = t - now
-        if now + d != t:
-            d = _delay_to(now, t)
-        self.env.schedule(ev, NORMAL, d)
-
     def _advance(self, e: int, final_tid: int = -2) -> None:
-        """Run link ``e``'s head check now (from outside its own event); see :meth:`_on_check`."""
+        """Run link ``e``'s head check now (from outside its own event); see ``make_hot_path``."""
         self._final_tid = final_tid
         try:
             self._on_check(self._event(e))
         finally:
             self._final_tid = -2
-
-    def _on_check(self, ev: _LinkCheck) -> None:
-        """Let the heads of link ``ev.link`` leave while they can; then schedule, or wait.
-
-        Invariant: a non-empty link has exactly one of a pending check event, an entry in the
-        waiting list of the link it wants to enter, or an entry in its table's route-wait list.
-        The entry into the next link and its check are inlined: this is the hot path.
-        """
-        e = ev.link
-        q = self._q[e]
-        now = self.env.now
-        ready, next_free, occ, qs = self._ready, self._next_free, self._occ, self._q
-        while q:
-            a = q[0]
-            r = ready[a]
-            t = next_free[e]
-            if r > t:
-                t = r
-            if t > now:
-                self._schedule_check(e, t, now)
-                break
-            node = self._head[e]
-            tid = self._tab[a]
-            nxt = self._ctab[tid][node] if tid >= 0 else self._first_link(a, node)
-            if nxt == -2:
-                if tid < 0:
-                    self._strand_head(e, a, node, now, "closed")
-                    continue
-                if tid != self._final_tid and self._wait_for_route(e, a, tid):
-                    break
-                self._strand_head(e, a, node, now, "no_route")
-                continue
-            sz = self._size[a]
-            if nxt >= 0:
-                o = occ[nxt]
-                if o and o + sz > self._storage[nxt]:
-                    self._wait_on[e] = nxt
-                    self._add_waiter(nxt, e)
-                    break
-                if tid < 0:
-                    self._pos[a] += 1
-            if r < now:  # the head waited: queue statistics (inline: most exits in congestion)
-                st = self._lstat[e]
-                v = self._volume[e]
-                n = len(q)
-                # usually everyone on the link waits; else scan for who is ready
-                k = v + n if ready[q[-1]] < now else self._queue_scan(e, v, now)
-                st[_KQ] = k
-                if k - v > st[_MAXQ]:
-                    st[_MAXQ] = k - v
-                cu = st[_CONG_UNTIL]
-                st[_CONG_S] += now - (r if r > cu else cu)
-                st[_CONG_UNTIL] = now
-            q.popleft()
-            occ[e] -= sz
-            next_free[e] = now + sz * self._hw[e]
-            self._volume[e] += 1
-            self._last_move_s = now
-            if self._waiters[e]:
-                self._freed.append(e)
-            if self.record_paths:
-                self._rec[a][-1][2] = now
-                if nxt >= 0:
-                    self._rec[a].append([nxt, now, math.nan])
-            if nxt < 0:
-                self._arrive(a, node, now)
-                continue
-            # enter nxt (inline of _enter)
-            r = now + self._ff[nxt]
-            lr = self._last_ready[nxt]
-            if lr > r:
-                r = lr
-            self._last_ready[nxt] = r
-            ready[a] = r
-            occ[nxt] += sz
-            self._nlinks[a] += 1
-            qn = qs[nxt]
-            qn.append(a)
-            if len(qn) == 1:
-                t = next_free[nxt]
-                self._schedule_check(nxt, r if r > t else t, now)
-        if self._freed and not self._cascading:
-            self._cascade()
-
-    def _queue_scan(self, e: int, v: int, now: float) -> int:
-        """Entry count up to which agents on ``e`` became ready before ``now``.
-
-        The queue just before ``now`` is the number of agents on ``e`` ready before ``now``
-        (``result - v``, ``v`` = exits so far); ready times are non-decreasing along the FIFO,
-        so the pointer advances over each agent once.
-        """
-        q, ready = self._q[e], self._ready
-        k = int(self._lstat[e][_KQ])
-        if k < v:
-            k = v
-        n = len(q)
-        while k - v < n and ready[q[k - v]] < now:
-            k += 1
-        return k
-
-    def _cascade(self) -> None:
-        """Wake links (and origin queues) waiting for storage on links that freed some."""
-        freed, waiters, q, size = self._freed, self._waiters, self._q, self._size
-        self._cascading = True
-        try:
-            while freed:
-                f = freed.pop()
-                w = waiters[f]
-                while w:
-                    x = w[0]
-                    if x >= 0:
-                        a = q[x][0]
-                    else:
-                        oq = self._oq[~x]
-                        assert oq is not None
-                        a = oq[0]
-                    o = self._occ[f]
-                    if o and o + size[a] > self._storage[f]:
-                        break
-                    w.popleft()
-                    if x >= 0:
-                        self._wait_on[x] = -1
-                        self._on_check(self._ev[x] or self._event(x))
-                    else:
-                        self._advance_origin(~x)
-        finally:
-            self._cascading = False
 
     # ------------------------------------------------------------ leaving
     def _arrive(self, a: int, node: int, now: float) -> None:
