@@ -229,3 +229,28 @@ def write_tiny_area(
     if area_toml is not None:
         (out / "area.toml").write_text(area_toml, encoding="utf-8")
     return out
+
+
+def tiny_scenario(
+    *,
+    name: str = "tiny fire",
+    seed: int = 5,
+    area: str = "area",
+    evacuate: str = "yellow",
+    period: str = "night",
+    buses: int | None = 2,
+    bus_capacity: int = 20,
+    extra: str = "",
+) -> str:
+    """TOML of a radius-model scenario around tank ``T-01`` of the tiny area (red 60 m, orange
+    150 m, yellow 250 m). ``area`` is the area folder relative to the scenario file;
+    ``buses=None`` leaves the transport section at its defaults; ``extra`` is appended."""
+    text = (
+        f'name = "{name}"\nseed = {seed}\narea = "{area}"\n'
+        '[hazard]\nmodel = "radius"\nsource = "T-01"\n'
+        "radii_m = { red = 60, orange = 150, yellow = 250 }\n"
+        f'evacuate = "{evacuate}"\n[population]\nperiod = "{period}"\n'
+    )
+    if buses is not None:
+        text += f"[transport]\nbuses = {buses}\nbus_capacity_persons = {bus_capacity}\n"
+    return text + extra

@@ -8,25 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _tiny_area import write_tiny_area
+from _tiny_area import tiny_scenario, write_tiny_area
 
 import evacsim
 from evacsim.cli import SCENARIOS_DIR, main
 from evacsim.pipeline import Run, run
 from evacsim.results import GROUP_STATES
 
-TINY = """
-name = "tiny cli"
-seed = 5
-area = "area"
-[hazard]
-model = "radius"
-source = "T-01"
-radii_m = { red = 60, orange = 150, yellow = 250 }
-evacuate = "yellow"
-[population]
-period = "night"
-"""
+TINY = tiny_scenario(name="tiny cli", buses=None)
 BUNDLED = sorted(SCENARIOS_DIR.glob("*.toml"))
 
 

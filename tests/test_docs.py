@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from _tiny_area import tiny_scenario
+
 from evacsim.schema import schema_markdown
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -21,15 +23,7 @@ def test_readme_documents_every_summary_field(tiny_area_dir: Path) -> None:
 
     scenario = tiny_area_dir.parent / "s.toml"
     scenario.write_text(
-        f"""
-name = "doc"
-area = "{tiny_area_dir.name}"
-[hazard]
-model = "radius"
-source = "T-01"
-radii_m = {{ red = 60, orange = 150, yellow = 250 }}
-""",
-        encoding="utf-8",
+        tiny_scenario(name="doc", area=tiny_area_dir.name, buses=None), encoding="utf-8"
     )
     summary = run(scenario).summary
     table = README.split("`summary.json` fields", 1)[1]

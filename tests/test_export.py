@@ -11,28 +11,12 @@ import gpxpy
 import numpy as np
 import pyogrio
 import pytest
-from _tiny_area import write_tiny_area
+from _tiny_area import tiny_scenario, write_tiny_area
 from pyproj import Transformer
 
 from evacsim.errors import EvacsimError
 from evacsim.export import GPKG_LAYERS, convert_run_folder
 from evacsim.pipeline import Run, run
-
-SCENARIO = """
-name = "tiny export"
-seed = 5
-area = "{area}"
-[hazard]
-model = "radius"
-source = "T-01"
-radii_m = {{ red = 60, orange = 150, yellow = 250 }}
-evacuate = "yellow"
-[population]
-period = "night"
-[transport]
-buses = 2
-bus_capacity_persons = 20
-"""
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +24,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("export")
     area = write_tiny_area(root / "tiny")
     path = root / "s.toml"
-    path.write_text(SCENARIO.format(area=area.name), encoding="utf-8")
+    path.write_text(tiny_scenario(name="tiny export", area=area.name), encoding="utf-8")
     return path
 
 

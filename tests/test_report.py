@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _tiny_area import write_tiny_area
+from _tiny_area import tiny_scenario, write_tiny_area
 
 from evacsim.pipeline import Run, run
 from evacsim.report import render_report
@@ -18,24 +18,6 @@ XSS = {
     "grids": '"><script>alert("grid")</script>',
     "assembly_points": "Yard & <b>bold</b>",
 }
-
-SCENARIO = """
-name = "report <i>test</i>"
-seed = 2
-area = "{area}"
-[hazard]
-model = "radius"
-source = "T-01"
-radii_m = {{ red = 60, orange = 150, yellow = 250 }}
-evacuate = "yellow"
-[population]
-period = "night"
-[evacuation]
-use_cars = true
-[transport]
-buses = 2
-bus_capacity_persons = 20
-"""
 
 
 def _rename(layer: str, *, capacity_vph: float | None = None) -> Any:
@@ -61,7 +43,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Run:
         assembly_points=_rename("assembly_points"),
     )
     path = root / "s.toml"
-    path.write_text(SCENARIO.format(area=area.name), encoding="utf-8")
+    path.write_text(
+        tiny_scenario(name="report <i>test</i>", seed=2, area=area.name), encoding="utf-8"
+    )
     return run(path)
 
 

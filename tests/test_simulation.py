@@ -8,29 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from _tiny_area import write_tiny_area
+from _tiny_area import tiny_scenario, write_tiny_area
 
 from evacsim.pipeline import Run, prepare, run
 from evacsim.routing_state import edge_level_times, edge_levels_at
 from evacsim.scenario import load_scenario
-
-SCENARIO = """
-name = "tiny fire"
-seed = {seed}
-area = "area"
-[hazard]
-model = "radius"
-source = "T-01"
-radii_m = {{ red = 60, orange = 150, yellow = 250 }}
-evacuate = "{evacuate}"
-[population]
-period = "{period}"
-[transport]
-buses = {buses}
-bus_capacity_persons = {bus_capacity}
-[simulation]
-closed_roads = {closed}
-"""
 
 
 def _scenario(
@@ -45,13 +27,11 @@ def _scenario(
     name: str = "s.toml",
 ) -> Path:
     path = tiny_area_dir.parent / name
-    path.write_text(
-        SCENARIO.format(
-            seed=seed, evacuate=evacuate, period=period, buses=buses,
-            bus_capacity=bus_capacity, closed=closed,
-        ).replace('area = "area"', f'area = "{tiny_area_dir.name}"'),
-        encoding="utf-8",
+    text = tiny_scenario(
+        seed=seed, area=tiny_area_dir.name, evacuate=evacuate, period=period, buses=buses,
+        bus_capacity=bus_capacity, extra=f"[simulation]\nclosed_roads = {closed}\n",
     )  # fmt: skip
+    path.write_text(text, encoding="utf-8")
     return path
 
 

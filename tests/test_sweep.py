@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from _tiny_area import tiny_scenario as tiny_scenario_toml
 from _tiny_area import write_tiny_area
 
 from evacsim.errors import ScenarioError
@@ -26,29 +27,13 @@ from evacsim.sweep import (
     sweep,
 )
 
-TINY = """
-name = "tiny sweep"
-seed = 42
-area = "area"
-[hazard]
-model = "radius"
-source = "T-01"
-radii_m = { red = 60, orange = 150, yellow = 250 }
-evacuate = "yellow"
-[population]
-period = "night"
-[transport]
-buses = 2
-bus_capacity_persons = 20
-"""
-
 
 @pytest.fixture(scope="module")
 def tiny_scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("sweep")
     write_tiny_area(folder / "area")
     path = folder / "s.toml"
-    path.write_text(TINY, encoding="utf-8")
+    path.write_text(tiny_scenario_toml(name="tiny sweep", seed=42), encoding="utf-8")
     return path
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 import simpy
-from _tiny_area import node_lonlat, write_tiny_area
+from _tiny_area import node_lonlat, tiny_scenario, write_tiny_area
 
 from evacsim.errors import ScenarioError
 from evacsim.pipeline import Run, prepare, run
@@ -16,31 +16,16 @@ from evacsim.scenario import load_scenario
 from evacsim.teams import junction_links
 from evacsim.traffic import LinkSpec, TrafficEngine
 
-SCENARIO = """
-name = "tiny fire with teams"
-seed = 5
-area = "{area}"
-[hazard]
-model = "radius"
-source = "T-01"
-radii_m = {{ red = 60, orange = 150, yellow = 250 }}
-evacuate = "yellow"
-[population]
-period = "night"
-[transport]
-buses = 2
-bus_capacity_persons = 20
-[simulation]
-closed_roads = {closed}
-{extra}
-"""
-
 
 def write_scenario(
     area_dir: Path, *, closed: str = "[]", extra: str = "", name: str = "s.toml"
 ) -> Path:
     path = area_dir.parent / name
-    text = SCENARIO.format(area=area_dir.name, closed=closed, extra=extra)
+    text = tiny_scenario(
+        name="tiny fire with teams",
+        area=area_dir.name,
+        extra=f"[simulation]\nclosed_roads = {closed}\n{extra}\n",
+    )
     path.write_text(text, encoding="utf-8")
     return path
 

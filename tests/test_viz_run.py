@@ -18,7 +18,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from _tiny_area import DLON, node_lonlat, write_tiny_area
+from _tiny_area import DLON, node_lonlat, tiny_scenario, write_tiny_area
 from pyproj import Transformer
 
 from evacsim._offline import external_references
@@ -40,21 +40,6 @@ from evacsim.viz_run import (
 
 XSS = "<script>alert(1)</script>"
 AP_NAME = "School `${alert(2)}` yard"
-SCENARIO = """
-name = "tiny fire"
-seed = 3
-area = "area"
-[hazard]
-model = "radius"
-source = "T-01"
-radii_m = { red = 60, orange = 150, yellow = 250 }
-evacuate = "yellow"
-[population]
-period = "day"
-[transport]
-buses = 2
-bus_capacity_persons = 20
-"""
 
 
 def _rename(feature_id: str, name: str) -> Any:
@@ -76,7 +61,7 @@ def make_tiny_run(folder: Path) -> Run:
         assembly_points=_rename("AP-1", AP_NAME),
     )
     path = folder / "s.toml"
-    path.write_text(SCENARIO, encoding="utf-8")
+    path.write_text(tiny_scenario(seed=3, period="day"), encoding="utf-8")
     return run(path)
 
 
