@@ -30,15 +30,7 @@ sys.path.insert(0, str(MAP_DIR))
 
 import make_layers as ml  # noqa: E402
 
-LAYERS = (
-    "roads",
-    "hazard_sources",
-    "grids",
-    "assembly_points",
-    "shelters",
-    "supply_points",
-    "team_bases",
-)
+LAYERS = ml.LAYERS
 FACILITIES = ("assembly_points", "shelters", "supply_points", "team_bases")
 Feature = dict[str, Any]
 
