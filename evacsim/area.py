@@ -88,9 +88,10 @@ class Area:
         The folder or GeoPackage it was read from.
     crs
         Projected metric CRS of every layer (UTM zone of the roads).
-    roads, grids, assembly_points, shelters, hazard_sources, supply_points, team_bases
+    roads, grids, assembly_points, shelters, hazard_sources, supply_points, team_bases, context
         Layers with the columns of :data:`~evacsim.schema.LAYER_SCHEMAS`, sorted by ``id``; optional
-        layers that are absent are empty with the schema's columns.
+        layers that are absent are empty with the schema's columns. ``context`` (rivers,
+        railways, boundaries) is drawn on maps only, never routed.
     meta
         Contents of ``area.toml`` (empty if absent).
     warnings
@@ -107,6 +108,7 @@ class Area:
     hazard_sources: gpd.GeoDataFrame
     supply_points: gpd.GeoDataFrame
     team_bases: gpd.GeoDataFrame
+    context: gpd.GeoDataFrame
     meta: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 

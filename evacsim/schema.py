@@ -18,6 +18,7 @@ from typing import Literal
 __all__ = [
     "AT_LEAST_ONE",
     "CATEGORY_REQUIRED",
+    "CONTEXT_KINDS",
     "HIGHWAY_ALIASES",
     "LAYER_SCHEMAS",
     "NON_NEGATIVE",
@@ -308,9 +309,24 @@ _TEAMS = LayerSchema(
     (Column("specialty", "str", "what the team does (e.g. fire, medical, traffic)"),),
 )
 
+#: Kinds of context feature: drawn on maps only, never routed.
+CONTEXT_KINDS: tuple[str, ...] = ("water", "railway", "boundary", "other")
+
+_CONTEXT = LayerSchema(
+    "context",
+    "rivers, railways and boundaries drawn on maps (never routed)",
+    ("LineString", "MultiLineString", "Polygon", "MultiPolygon"),
+    False,
+    (
+        _ID,
+        _NAME,
+        Column("kind", "str", "what it is: styles the map (never routed)", choices=CONTEXT_KINDS),
+    ),
+)
+
 #: Every layer of an area, keyed by layer name, in load order.
 LAYER_SCHEMAS: dict[str, LayerSchema] = {
-    s.name: s for s in (_ROADS, _GRIDS, _ASSEMBLY, _SHELTERS, _HAZARDS, _SUPPLY, _TEAMS)
+    s.name: s for s in (_ROADS, _GRIDS, _ASSEMBLY, _SHELTERS, _HAZARDS, _SUPPLY, _TEAMS, _CONTEXT)
 }
 
 

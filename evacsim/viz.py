@@ -1,4 +1,4 @@
-"""Offline Folium maps of an area: roads, grids, threat zones and facilities.
+"""Offline Folium maps of an area: context, roads, grids, threat zones and facilities.
 
 The map draws the road network itself as its base layer (no web tiles unless asked for), so a saved
 page works with no network once :func:`save_map` has inlined Leaflet and its plugins (see
@@ -25,7 +25,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from folium.template import Template
 from folium.utilities import JsCode
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
@@ -35,9 +34,7 @@ from evacsim.errors import AreaError, HazardError
 
 __all__ = [
     "LEVELS",
-    "RUN_CSS",
     "MapParts",
-    "TimeSliderLayer",
     "ZoneShape",
     "area_map",
     "base_map",
@@ -67,6 +64,15 @@ _ROAD_STYLES = MappingProxyType(
     }
 )
 _GRID_COLORS = MappingProxyType({True: "#1c7ed6", False: "#adb5bd"})
+# context kind -> (stroke colour, weight in px, dash pattern, fill colour or None)
+_CONTEXT_STYLES = MappingProxyType(
+    {
+        "water": ("#74c0fc", 1.0, None, "#a5d8ff"),
+        "railway": ("#343a40", 3.0, "8 5", None),
+        "boundary": ("#7048e8", 1.5, "2 4", None),
+        "other": ("#868e96", 1.5, None, None),
+    }
+)
 # layer -> (label, colour, radius in px)
 _POINT_LAYERS = MappingProxyType(
     {
@@ -206,6 +212,39 @@ def _add_roads(m: folium.Map, roads: gpd.GeoDataFrame) -> list[str]:
     )
     layer.add_to(m)
     return sorted({p["road_class"] for p in props}, key=list(_ROAD_STYLES).index)
+
+
+def _context_style(feature: dict[str, Any]) -> dict[str, Any]:
+    """Leaflet path style of a context feature, by kind (only water is filled)."""
+    color, weight, dash, fill = _CONTEXT_STYLES[feature["properties"]["kind"]]
+    style = {"color": color, "weight": weight, "opacity": 0.9, "dashArray": dash}
+    return style | {"fill": fill is not None, "fillColor": fill, "fillOpacity": 0.6}
+
+
+# Context is scenery: a tooltip, no popup, and back to the bottom whenever it is shown again.
+_BIND_CONTEXT = JsCode(
+    """function (feature, layer) {
+        layer.bindTooltip(feature.properties.tooltip_html, {sticky: true});
+        layer.on('add', function () { layer.bringToBack(); });
+    }"""
+)
+
+
+def _add_context(m: folium.Map, context: gpd.GeoDataFrame) -> list[str]:
+    """Draw the context layer (rivers, railways, ...) under the rest; return the kinds drawn."""
+    props = []
+    for row in context.itertuples(index=False):
+        kind = str(row.kind) if str(row.kind) in _CONTEXT_STYLES else "other"
+        name = getattr(row, "name", None)
+        title = name if isinstance(name, str) and name else f"{kind} {row.id}"
+        props.append({"kind": kind, "tooltip_html": _esc(title)})
+    folium.GeoJson(
+        _collection(context.geometry, props),
+        name="Context",
+        style_function=_context_style,
+        on_each_feature=_BIND_CONTEXT,
+    ).add_to(m)
+    return sorted({p["kind"] for p in props}, key=list(_CONTEXT_STYLES).index)
 
 
 def _grid_style(feature: dict[str, Any]) -> dict[str, Any]:
@@ -439,7 +478,12 @@ def _legend_item(color: str, text: str, shape: str = "box") -> str:
 
 
 def _legend_html(
-    title: str, roads: Sequence[str], zones: Sequence[ZoneShape], extra_html: str = ""
+    title: str,
+    roads: Sequence[str],
+    zones: Sequence[ZoneShape],
+    extra_html: str = "",
+    *,
+    context: Sequence[str] = (),
 ) -> str:
     """The legend: a fixed box below the zoom buttons (all text escaped; ``extra_html`` trusted)."""
     item = _legend_item
@@ -451,10 +495,13 @@ def _legend_html(
     parts.append(item(_GRID_COLORS[False], "grid: not evacuating"))
     parts += [item(color, text, "dot") for text, color, _ in _POINT_LAYERS.values()]
     parts += [item(_ROAD_STYLES[cls][0], f"road: {cls}", "line") for cls in roads]
+    for kind in context:
+        color, _, dash, fill = _CONTEXT_STYLES[kind]
+        swatch = "box" if fill else ("dash" if dash else "line")
+        parts.append(item(fill or color, f"context: {kind}", swatch))
     return '<div class="evacsim-legend">' + "".join(parts) + extra_html + "</div>"
 
 
-# Page CSS: the legend below the zoom buttons (the scale bar is bottom left), compact popups.
 # Page CSS: the legend below the zoom buttons (the scale bar is bottom left), compact popups; in
 # print, an A4 landscape page with the controls hidden (legend and panels stay).
 _CSS = """<style>
@@ -490,7 +537,8 @@ def _fit(m: folium.Map, frames: Iterable[gpd.GeoDataFrame]) -> None:
 class MapParts(NamedTuple):
     """A map under construction: what :func:`finish_map` needs to add its legend and controls.
 
-    ``frames`` are the layers drawn, in EPSG:4326 (for fitting the view).
+    ``frames`` are the layers drawn, in EPSG:4326 (for fitting the view; context is not among
+    them); ``context_kinds`` the kinds of context feature drawn.
     """
 
     map: folium.Map
@@ -498,6 +546,7 @@ class MapParts(NamedTuple):
     zones: list[ZoneShape]
     frames: list[gpd.GeoDataFrame]
     name: str
+    context_kinds: tuple[str, ...] = ()
 
 
 def base_map(
@@ -530,6 +579,11 @@ def base_map(
     roads = _to_wgs84(area.roads, crs, "roads")
     grids = _to_wgs84(area.grids, crs, "grids")
     frames = [roads, grids]
+    context = getattr(area, "context", None)  # duck-typed areas may lack it
+    kinds: list[str] = []
+    if context is not None and len(context):
+        _require(context, "context", ["id", "kind"])
+        kinds = _add_context(m, _to_wgs84(context, crs, "context"))  # first: under the rest
     unknown = set(evacuating_grid_ids) - set(grids["id"].astype(str))
     if unknown:
         logger.warning("evacuating grid ids not in the area: %s", ", ".join(sorted(unknown)))
@@ -549,7 +603,7 @@ def base_map(
             _add_points(m, points, layer, extra_rows=facility_rows, extra_html=facility_html)
             frames.append(points)
     name = getattr(area, "name", None) or "evacsim"
-    return MapParts(m, road_classes, shapes, frames, str(name))
+    return MapParts(m, road_classes, shapes, frames, str(name), tuple(kinds))
 
 
 def finish_map(
@@ -580,7 +634,11 @@ def finish_map(
     assert isinstance(figure, folium.Figure)  # folium.Map always sits in a Figure
     figure.header.add_child(folium.Element(_CSS), name="evacsim_css")
     legend = _legend_html(
-        parts.name if title is None else title, parts.road_classes, parts.zones, extra_legend_html
+        parts.name if title is None else title,
+        parts.road_classes,
+        parts.zones,
+        extra_legend_html,
+        context=parts.context_kinds,
     )
     figure.html.add_child(folium.Element(legend))
     if extra_html:
@@ -605,7 +663,8 @@ def area_map(
     area
         An ``evacsim.area.Area`` (or any object with the same GeoDataFrame attributes ``roads``,
         ``grids``, ``assembly_points``, ``shelters``, ``hazard_sources``, ``supply_points``,
-        ``team_bases`` and ``crs``), layers in a projected metric CRS.
+        ``team_bases`` and ``crs``; ``context`` if present), layers in a projected metric CRS.
+        Context features (rivers, railways) are drawn under everything else, named in a tooltip.
     zones
         Threat zones to draw (see :func:`zone_shapes`): an ``evacsim.hazard.ThreatZones`` (its
         ``final()`` frame, in its ``crs``) or ``{level: polygon}`` in ``area.crs``.
@@ -673,115 +732,6 @@ def _minutes(t_s: float) -> str:
         return ""
     total = round(t_s / 60.0)
     return f"{total // 60}:{total % 60:02d}"
-
-
-# ------------------------------------------------------- run maps: time slider and panels
-_PLAYER_JS = """
-var fmt = function (t) {
-  var s = Math.floor(t), pad = function (v) { return ('0' + v).slice(-2); };
-  return Math.floor(s / 3600) + ':' + pad(Math.floor(s % 3600 / 60)) + ':' + pad(s % 60);
-};
-var agents = data.agents.map(function (a) {
-  var n = (a.length - 2) / 2, lat = new Float64Array(n), lon = new Float64Array(n), x = 0, y = 0;
-  for (var i = 0; i < n; i++) {
-    x += a[2 + 2 * i]; y += a[3 + 2 * i];
-    lon[i] = data.lon0 + x * data.scale; lat[i] = data.lat0 + y * data.scale;
-  }
-  return {f0: a[0], kind: data.kinds[a[1]], n: n, lat: lat, lon: lon, marker: null};
-});
-var slider, label, timer = null;
-function show(f) {
-  var moving = 0;
-  agents.forEach(function (a) {
-    var i = f - a.f0;
-    if (i >= 0 && i < a.n) {
-      moving++;
-      if (a.marker === null) {
-        a.marker = L.circleMarker([a.lat[i], a.lon[i]], {radius: a.kind[2], color: '#ffffff',
-          weight: 1, fillColor: a.kind[1], fillOpacity: 0.9, interactive: false,
-          className: 'evacsim-evacuee evacsim-evacuee-' + a.kind[0]});
-      } else {
-        a.marker.setLatLng([a.lat[i], a.lon[i]]);
-      }
-      if (!layer.hasLayer(a.marker)) { layer.addLayer(a.marker); }
-    } else if (a.marker !== null && layer.hasLayer(a.marker)) {
-      layer.removeLayer(a.marker);
-    }
-  });
-  label.textContent = 't = ' + fmt(data.t0 + f * data.step) + ' (h:mm:ss) \\u00b7 ' + moving +
-    ' moving';
-}
-var counts = new Array(data.n).fill(0);
-agents.forEach(function (a) { for (var i = 0; i < a.n; i++) { counts[a.f0 + i]++; } });
-var start = counts.indexOf(Math.max.apply(null, counts.concat([0])));
-var Bar = L.Control.extend({
-  onAdd: function () {
-    var div = L.DomUtil.create('div', 'evacsim-timebar evacsim-no-print leaflet-bar');
-    var button = L.DomUtil.create('button', 'evacsim-play', div);
-    button.type = 'button'; button.textContent = 'play';
-    slider = L.DomUtil.create('input', 'evacsim-time', div);
-    slider.type = 'range'; slider.min = 0; slider.max = data.n - 1; slider.step = 1;
-    slider.value = Math.max(start, 0);
-    label = L.DomUtil.create('span', 'evacsim-time-label', div);
-    L.DomEvent.disableClickPropagation(div);
-    L.DomEvent.disableScrollPropagation(div);
-    slider.addEventListener('input', function () { show(+slider.value); });
-    button.addEventListener('click', function () {
-      if (timer !== null) {
-        clearInterval(timer); timer = null; button.textContent = 'play'; return;
-      }
-      button.textContent = 'pause';
-      timer = setInterval(function () {
-        var f = (+slider.value + 1) % data.n;
-        slider.value = f; show(f);
-        if (f === data.n - 1) { clearInterval(timer); timer = null; button.textContent = 'play'; }
-      }, 250);
-    });
-    return div;
-  }
-});
-new Bar({position: 'bottomleft'}).addTo(map);
-show(+slider.value);
-"""
-
-RUN_CSS = """<style>
-.evacsim-timebar {background: rgba(255,255,255,0.95); padding: 6px 8px; font: 12px sans-serif;
-  display: flex; align-items: center; gap: 8px}
-.evacsim-timebar input {width: 320px}
-.evacsim-panel {position: fixed; bottom: 24px; right: 10px; z-index: 1000; max-height: 60%;
-  overflow: auto; background: rgba(255,255,255,0.95); padding: 8px 10px; border-radius: 4px;
-  font: 12px/1.4 sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,0.3)}
-.evacsim-panel table {border-collapse: collapse} .evacsim-panel td, .evacsim-panel th
-  {padding: 1px 6px; text-align: right} .evacsim-panel th:first-child {text-align: left}
-@media print {.evacsim-panel {bottom: 4mm; right: 4mm; box-shadow: none; border: 1px solid #999;
-  max-height: none; font-size: 10px}}
-</style>"""
-
-
-class TimeSliderLayer(folium.map.Layer):
-    """A Leaflet layer group of moving dots driven by a time-slider control (inline script).
-
-    ``data_json`` is the compact JSON of :class:`evacsim.viz_run.EvacueeAnimation` (numbers and
-    fixed kind names only, never user text): frames ``t0 + k * step``, dots as delta-coded
-    integer steps of ``scale`` degrees. The slider opens at the frame with the most dots.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.layerGroup();
-        (function (map, layer, data) {
-        {{ this.player_js }}
-        })({{ this._parent.get_name() }}, {{ this.get_name() }}, {{ this.data_json }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, data_json: str, *, name: str) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=True)
-        self._name = "TimeSliderLayer"
-        self.data_json = data_json
-        self.player_js = _PLAYER_JS
 
 
 def run_map(run: Any, *, tiles: bool = False) -> folium.Map:

@@ -5,7 +5,7 @@ persons, so each dot stands for about the same number of persons) and ``max_fram
 positions are interpolated along each edge's geometry between the group's entry and exit times
 (``Results.paths``), held at the end of an edge while the group waits for the next one. They are
 encoded as integer steps of 1e-5 degree (about 1 m), delta-coded per agent, and drawn by a small
-inline script in the page (see :class:`evacsim.viz.TimeSliderLayer`).
+inline script in the page (:class:`TimeSliderLayer`).
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+import folium
 import numpy as np
 import pandas as pd
 import shapely
+from folium.template import Template
 from pyproj import Transformer
 
 __all__ = ["KINDS", "MAX_AGENTS", "MAX_FRAMES", "EvacueeAnimation", "evacuee_animation"]
@@ -226,3 +228,112 @@ def evacuee_animation(
     return EvacueeAnimation(
         t0, step, n_frames, lon0, lat0, agents, ppd, len(movers), len(sample), n_bus
     )
+
+
+# ------------------------------------------------------- run maps: time slider and panels
+_PLAYER_JS = """
+var fmt = function (t) {
+  var s = Math.floor(t), pad = function (v) { return ('0' + v).slice(-2); };
+  return Math.floor(s / 3600) + ':' + pad(Math.floor(s % 3600 / 60)) + ':' + pad(s % 60);
+};
+var agents = data.agents.map(function (a) {
+  var n = (a.length - 2) / 2, lat = new Float64Array(n), lon = new Float64Array(n), x = 0, y = 0;
+  for (var i = 0; i < n; i++) {
+    x += a[2 + 2 * i]; y += a[3 + 2 * i];
+    lon[i] = data.lon0 + x * data.scale; lat[i] = data.lat0 + y * data.scale;
+  }
+  return {f0: a[0], kind: data.kinds[a[1]], n: n, lat: lat, lon: lon, marker: null};
+});
+var slider, label, timer = null;
+function show(f) {
+  var moving = 0;
+  agents.forEach(function (a) {
+    var i = f - a.f0;
+    if (i >= 0 && i < a.n) {
+      moving++;
+      if (a.marker === null) {
+        a.marker = L.circleMarker([a.lat[i], a.lon[i]], {radius: a.kind[2], color: '#ffffff',
+          weight: 1, fillColor: a.kind[1], fillOpacity: 0.9, interactive: false,
+          className: 'evacsim-evacuee evacsim-evacuee-' + a.kind[0]});
+      } else {
+        a.marker.setLatLng([a.lat[i], a.lon[i]]);
+      }
+      if (!layer.hasLayer(a.marker)) { layer.addLayer(a.marker); }
+    } else if (a.marker !== null && layer.hasLayer(a.marker)) {
+      layer.removeLayer(a.marker);
+    }
+  });
+  label.textContent = 't = ' + fmt(data.t0 + f * data.step) + ' (h:mm:ss) \\u00b7 ' + moving +
+    ' moving';
+}
+var counts = new Array(data.n).fill(0);
+agents.forEach(function (a) { for (var i = 0; i < a.n; i++) { counts[a.f0 + i]++; } });
+var start = counts.indexOf(Math.max.apply(null, counts.concat([0])));
+var Bar = L.Control.extend({
+  onAdd: function () {
+    var div = L.DomUtil.create('div', 'evacsim-timebar evacsim-no-print leaflet-bar');
+    var button = L.DomUtil.create('button', 'evacsim-play', div);
+    button.type = 'button'; button.textContent = 'play';
+    slider = L.DomUtil.create('input', 'evacsim-time', div);
+    slider.type = 'range'; slider.min = 0; slider.max = data.n - 1; slider.step = 1;
+    slider.value = Math.max(start, 0);
+    label = L.DomUtil.create('span', 'evacsim-time-label', div);
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    slider.addEventListener('input', function () { show(+slider.value); });
+    button.addEventListener('click', function () {
+      if (timer !== null) {
+        clearInterval(timer); timer = null; button.textContent = 'play'; return;
+      }
+      button.textContent = 'pause';
+      timer = setInterval(function () {
+        var f = (+slider.value + 1) % data.n;
+        slider.value = f; show(f);
+        if (f === data.n - 1) { clearInterval(timer); timer = null; button.textContent = 'play'; }
+      }, 250);
+    });
+    return div;
+  }
+});
+new Bar({position: 'bottomleft'}).addTo(map);
+show(+slider.value);
+"""
+
+RUN_CSS = """<style>
+.evacsim-timebar {background: rgba(255,255,255,0.95); padding: 6px 8px; font: 12px sans-serif;
+  display: flex; align-items: center; gap: 8px}
+.evacsim-timebar input {width: 320px}
+.evacsim-panel {position: fixed; bottom: 24px; right: 10px; z-index: 1000; max-height: 60%;
+  overflow: auto; background: rgba(255,255,255,0.95); padding: 8px 10px; border-radius: 4px;
+  font: 12px/1.4 sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,0.3)}
+.evacsim-panel table {border-collapse: collapse} .evacsim-panel td, .evacsim-panel th
+  {padding: 1px 6px; text-align: right} .evacsim-panel th:first-child {text-align: left}
+@media print {.evacsim-panel {bottom: 4mm; right: 4mm; box-shadow: none; border: 1px solid #999;
+  max-height: none; font-size: 10px}}
+</style>"""
+
+
+class TimeSliderLayer(folium.map.Layer):
+    """A Leaflet layer group of moving dots driven by a time-slider control (inline script).
+
+    ``data_json`` is the compact JSON of :class:`evacsim.viz_run.EvacueeAnimation` (numbers and
+    fixed kind names only, never user text): frames ``t0 + k * step``, dots as delta-coded
+    integer steps of ``scale`` degrees. The slider opens at the frame with the most dots.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.layerGroup();
+        (function (map, layer, data) {
+        {{ this.player_js }}
+        })({{ this._parent.get_name() }}, {{ this.get_name() }}, {{ this.data_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data_json: str, *, name: str) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "TimeSliderLayer"
+        self.data_json = data_json
+        self.player_js = _PLAYER_JS

@@ -46,8 +46,6 @@ from evacsim.routing import path_edges, route_tree
 from evacsim.transport import recorded_bus_leg
 from evacsim.viz import (
     _BIND_DETAILS,
-    RUN_CSS,
-    TimeSliderLayer,
     _collection,
     _esc,
     _legend_item,
@@ -58,7 +56,14 @@ from evacsim.viz import (
     finish_map,
     save_map,
 )
-from evacsim.viz_anim import KINDS, MAX_AGENTS, MAX_FRAMES, EvacueeAnimation
+from evacsim.viz_anim import (
+    KINDS,
+    MAX_AGENTS,
+    MAX_FRAMES,
+    RUN_CSS,
+    EvacueeAnimation,
+    TimeSliderLayer,
+)
 from evacsim.viz_teams import add_team_layers
 
 __all__ = [

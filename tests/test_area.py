@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +45,7 @@ def test_tiny_area_loads_projected_and_sorted(tiny_area_dir: Path) -> None:
         "hazard_sources": 2,
         "supply_points": 1,
         "team_bases": 1,
+        "context": 0,
     }
     for name in LAYER_SCHEMAS:
         gdf = area.layer(name)
@@ -77,7 +79,7 @@ def test_projection_preserves_lengths(tiny_area: Any) -> None:
 def test_optional_layers_absent_are_empty_with_schema_columns(tmp_path: Path) -> None:
     folder = write_tiny_area(tmp_path, supply_points=None, team_bases=None, hazard_sources=None)
     area = load_area(folder)
-    for name in ("supply_points", "team_bases", "hazard_sources"):
+    for name in ("supply_points", "team_bases", "hazard_sources", "context"):
         gdf = area.layer(name)
         assert len(gdf) == 0
         assert [c.name for c in LAYER_SCHEMAS[name].all_columns] == [
@@ -309,6 +311,8 @@ def test_missing_folder(tmp_path: Path) -> None:
 
 def _write_gpkg(area_dir: Path, target: Path, *, drop_crs: str | None = None) -> None:
     for name in LAYER_SCHEMAS:
+        if not (area_dir / f"{name}.geojson").is_file():
+            continue  # an optional layer the area does not have
         gdf = gpd.read_file(area_dir / f"{name}.geojson")
         if name == drop_crs:
             with pytest.warns(UserWarning, match="'crs' was not provided"):
@@ -342,3 +346,68 @@ def test_schema_markdown_lists_every_column() -> None:
         for col in layer.all_columns:
             assert f"| {layer.name} | `{col.name}` |" in text
     assert "| grids | `car_share` | float, [0, 1] | required |" in text
+
+
+def _context_feature(fid: str, kind: str, geometry: dict[str, Any], name: str = "") -> Any:
+    return {
+        "type": "Feature",
+        "properties": {"id": fid, "name": name, "kind": kind},
+        "geometry": geometry,
+    }
+
+
+def _write_context(folder: Path, features: list[Any]) -> None:
+    doc = {"type": "FeatureCollection", "features": features}
+    (folder / "context.geojson").write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+
+
+def _tiny_context() -> list[Any]:
+    a, b = node_lonlat(0, -0.5), node_lonlat(2, -0.5)
+    river = [node_lonlat(0, -1), node_lonlat(2, -1), node_lonlat(2, -0.8), node_lonlat(0, -0.8)]
+    return [
+        _context_feature("CX-2", "railway", {"type": "LineString", "coordinates": [a, b]}),
+        _context_feature(
+            "CX-1",
+            "water",
+            {"type": "Polygon", "coordinates": [[*river, river[0]]]},
+            name="长江 Yangtze River",
+        ),
+    ]
+
+
+def test_context_layer_loads_and_projects(tiny_area_dir: Path) -> None:
+    _write_context(tiny_area_dir, _tiny_context())
+    area = load_area(tiny_area_dir)
+    ctx = area.context
+    assert ctx.crs == area.crs
+    assert list(ctx["id"]) == ["CX-1", "CX-2"]
+    assert list(ctx["kind"]) == ["water", "railway"]
+    assert list(ctx["name"]) == ["长江 Yangtze River", None]  # an empty name is allowed
+    rail = ctx.geometry.iloc[1]
+    a, b = node_lonlat(0, -0.5), node_lonlat(2, -0.5)
+    assert rail.length == pytest.approx(geodesic_m(a, b), rel=5e-4)
+    ring = [node_lonlat(0, -1), node_lonlat(2, -1), node_lonlat(2, -0.8), node_lonlat(0, -0.8)]
+    lons, lats = [p[0] for p in ring], [p[1] for p in ring]
+    geod_area_m2, _ = pyproj.Geod(ellps="WGS84").polygon_area_perimeter(lons, lats)
+    assert ctx.geometry.iloc[0].area == pytest.approx(abs(geod_area_m2), rel=1e-3)
+    assert area.warnings == ()
+
+
+def test_context_kind_must_be_known(tiny_area_dir: Path) -> None:
+    feats = _tiny_context()
+    feats[0]["properties"]["kind"] = "canal"
+    _write_context(tiny_area_dir, feats)
+    with pytest.raises(AreaError) as info:
+        load_area(tiny_area_dir)
+    message = str(info.value)
+    assert "\n" not in message
+    assert "context.geojson: layer 'context', feature 'CX-2', field 'kind': 'canal'" in message
+    assert "water, railway, boundary, other" in message
+
+
+def test_context_points_are_refused(tiny_area_dir: Path) -> None:
+    feats = _tiny_context()
+    feats[1]["geometry"] = {"type": "Point", "coordinates": node_lonlat(0, -1)}
+    _write_context(tiny_area_dir, feats)
+    with pytest.raises(AreaError, match=r"feature 'CX-1', field 'geometry': is a Point"):
+        load_area(tiny_area_dir)

@@ -106,6 +106,7 @@ def test_counts_and_ids(layers: dict[str, list[Feature]]) -> None:
     assert len(grids) >= 40
     assert grids == [f"G-{k:03d}" for k in range(1, len(grids) + 1)]
     assert sum(f["properties"]["members"] for f in layers["team_bases"]) >= 200
+    assert _ids(layers["context"]) == ["CX-1", "CX-2"]
     for name in LAYERS:
         assert len(set(_ids(layers[name]))) == len(layers[name]), name
 
@@ -191,6 +192,25 @@ def test_no_road_touches_the_river(roads_m: list[LineString]) -> None:
     assert river.intersection(frame).area > 1e6  # the river really is inside the map
     hits = STRtree(roads_m).query(river, predicate="intersects")
     assert list(hits) == []
+
+
+def test_context_draws_the_river_and_the_railway(
+    layers: dict[str, list[Feature]], roads_m: list[LineString], to_m: Transformer
+) -> None:
+    props = [f["properties"] for f in layers["context"]]
+    assert [(p["name"], p["kind"]) for p in props] == [
+        ("长江 Yangtze River", "water"),
+        ("成渝铁路 Chengdu–Chongqing railway", "railway"),
+    ]
+    river, rail = (_metric(f, to_m) for f in layers["context"])
+    frame = ml.frame_polygon_m()
+    assert frame.buffer(1.0).contains(river) and frame.buffer(1.0).contains(rail)
+    expected_river = ml.river_polygon_m() & frame
+    assert river.symmetric_difference(expected_river).area < 1e-3 * expected_river.area
+    assert rail.hausdorff_distance(ml.railway_line_m() & frame) < 0.1  # 7-decimal rounding
+    ends = (Point(rail.coords[0]), Point(rail.coords[-1]))
+    assert all(frame.exterior.distance(p) < 1.0 for p in ends)  # it crosses the whole map
+    assert list(STRtree(roads_m).query(river, predicate="intersects")) == []
 
 
 def test_railway_is_crossed_only_by_bridges_and_the_level_crossing(

@@ -6,6 +6,8 @@ map's EPSG:4326 coordinates must give those values back; buffer areas are compar
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +52,7 @@ class SyntheticArea:
     crs: CRS = UTM
     name: str = "Synthetic"
     meta: dict[str, Any] = field(default_factory=dict)
+    context: gpd.GeoDataFrame | None = None
 
 
 def build_area() -> SyntheticArea:
@@ -312,3 +315,78 @@ def test_real_threat_zones_object_gives_thresholds_and_crs(area: SyntheticArea) 
     ]
     feats = _layer(area_map(area, zones=zones), "Threat zones").data["features"]
     assert "10 kW/m² (label red)" in feats[2]["properties"]["popup_html"]
+
+
+YANGTZE = "长江 Yangtze River"
+
+
+@pytest.fixture(scope="module")
+def context_area(area: SyntheticArea) -> SyntheticArea:
+    """The synthetic area with a river south of it and a railway named like an XSS attack."""
+    x0, y0 = _origin()
+    river = Polygon([(x0 - 300, y0 - 900), (x0 + 1300, y0 - 900), (x0 + 1300, y0 - 700),
+                     (x0 - 300, y0 - 700)])  # fmt: skip
+    rail = LineString([(x0 - 300, y0 - 650), (x0 + 1300, y0 - 650)])
+    context = _gdf(
+        [
+            {"id": "CX-1", "name": YANGTZE, "kind": "water", "geometry": river},
+            {"id": "CX-2", "name": XSS, "kind": "railway", "geometry": rail},
+            {"id": "CX-3", "name": None, "kind": "boundary", "geometry": rail.offset_curve(50)},
+        ]
+    )
+    return dataclasses.replace(area, context=context)
+
+
+def test_context_is_drawn_first_with_styles_by_kind(context_area: SyntheticArea) -> None:
+    m = area_map(context_area)
+    names = [c.layer_name for c in m._children.values() if hasattr(c, "layer_name")]
+    assert names.index("Context") < names.index("Grids") < names.index("Roads")
+    layer = _layer(m, "Context")
+    water, rail, boundary = layer.data["features"]
+    assert [f["properties"]["kind"] for f in (water, rail, boundary)] == [
+        "water",
+        "railway",
+        "boundary",
+    ]
+    water_style, rail_style = layer.style_function(water), layer.style_function(rail)
+    assert water_style["fill"] is True and water_style["fillColor"] == "#a5d8ff"
+    assert rail_style["fill"] is False and rail_style["dashArray"]
+    assert rail_style["color"] == "#343a40"
+    # drawn only: a tooltip, no popup
+    assert "popup_html" not in water["properties"]
+    assert boundary["properties"]["tooltip_html"] == "boundary CX-3"
+    # the river's area survives the round trip to EPSG:4326 (1600 m x 200 m)
+    to_utm = Transformer.from_crs(4326, UTM, always_xy=True)
+    ring = [to_utm.transform(x, y) for x, y in water["geometry"]["coordinates"][0]]
+    assert Polygon(ring).area == pytest.approx(1600.0 * 200.0, rel=1e-4)
+
+
+def test_context_names_escaped_in_page_and_legend(context_area: SyntheticArea) -> None:
+    layer = _layer(area_map(context_area), "Context")
+    tips = [f["properties"]["tooltip_html"] for f in layer.data["features"]]
+    assert tips[:2] == [YANGTZE, "&lt;script&gt;alert(1)&lt;/script&gt;"]
+    page = area_map(context_area).get_root().render()
+    assert XSS not in page
+    assert json.dumps(YANGTZE)[1:-1] in page  # folium writes JSON with \uXXXX escapes
+    assert '"Context"' in page  # in the layer control
+    assert "context: water" in page and "context: railway" in page
+
+
+def test_context_does_not_widen_the_view(area: SyntheticArea, context_area: SyntheticArea) -> None:
+    def bounds(a: SyntheticArea) -> Any:
+        (fit,) = [c for c in area_map(a)._children.values() if isinstance(c, folium.FitBounds)]
+        return fit.bounds
+
+    assert bounds(context_area) == bounds(area)
+
+
+def test_context_without_kind_names_layer_and_field(context_area: SyntheticArea) -> None:
+    assert context_area.context is not None
+    broken = dataclasses.replace(context_area, context=context_area.context.drop(columns="kind"))
+    with pytest.raises(AreaError, match="layer 'context': field 'kind'"):
+        area_map(broken)
+
+
+def test_no_context_layer_without_context(area: SyntheticArea) -> None:
+    page = area_map(area).get_root().render()
+    assert '"Context"' not in page and "context:" not in page

@@ -2,8 +2,9 @@
 
 Nothing here was surveyed: the layout follows the names and rough positions in
 ``shared/reference/funiuxi_area_facts.md`` (see ``SOURCE.md`` beside this file). The generator is
-deterministic (one ``numpy.random.default_rng(SEED)``), needs no network, and writes seven
-EPSG:4326 GeoJSON layers whose columns follow ``docs/contracts.md``::
+deterministic (one ``numpy.random.default_rng(SEED)``), needs no network, and writes eight
+EPSG:4326 GeoJSON layers whose columns follow ``docs/contracts.md`` (the eighth, ``context``, holds
+the river and the railway, drawn on maps only)::
 
     python maps/funiuxi/make_layers.py [--out DIR]
 
@@ -40,6 +41,8 @@ from funiuxi_sites import facility_features, grid_features, hazard_features
 from pyproj import Transformer
 from shapely import STRtree
 from shapely.geometry import LineString, Point, Polygon, box
+from shapely.geometry.base import BaseGeometry
+from shapely.geometry.polygon import orient
 
 __all__ = [
     "FRAME_HALF_M",
@@ -47,6 +50,7 @@ __all__ = [
     "METRIC_CRS",
     "SEED",
     "Frame",
+    "context_features",
     "frame_polygon_m",
     "generate",
     "main",
@@ -67,6 +71,7 @@ LAYERS = (
     "shelters",
     "supply_points",
     "team_bases",
+    "context",
 )
 DEPOT_LONLAT = (106.46, 29.43)  # working estimate, UNVERIFIED (facts §1)
 DEPOT_UV = (0.0, 215.0)  # depot centre in the design frame, m
@@ -534,6 +539,37 @@ def road_features(graph: RoadGraph, frame: Frame, lonlat: _LonLat) -> list[Featu
     return feats
 
 
+def _lonlat_geometry(geom: BaseGeometry, lonlat: _LonLat) -> dict[str, Any]:
+    """A (Multi)LineString or (Multi)Polygon as GeoJSON in EPSG:4326 (RFC 7946 ring order)."""
+
+    def xy(ring: Any) -> list[Coord]:
+        return [(float(c[0]), float(c[1])) for c in ring.coords]
+
+    if isinstance(geom, LineString):
+        return {"type": "LineString", "coordinates": lonlat(xy(geom))}
+    if isinstance(geom, Polygon):
+        ccw = orient(geom, 1.0)
+        rings = [ccw.exterior, *ccw.interiors]
+        return {"type": "Polygon", "coordinates": [lonlat(xy(r)) for r in rings]}
+    parts = [_lonlat_geometry(g, lonlat)["coordinates"] for g in getattr(geom, "geoms", ())]
+    if not parts:
+        raise ValueError(f"cannot write a {geom.geom_type} as a context feature")
+    return {"type": geom.geom_type, "coordinates": parts}
+
+
+def context_features(lonlat: _LonLat) -> list[Feature]:
+    """The Yangtze and the Chengdu–Chongqing railway, clipped to the 4 km frame (drawn only)."""
+    frame = frame_polygon_m()
+    rows = (
+        ("CX-1", "长江 Yangtze River", "water", river_polygon_m()),
+        ("CX-2", "成渝铁路 Chengdu–Chongqing railway", "railway", railway_line_m()),
+    )
+    return [
+        _feature({"id": fid, "name": name, "kind": kind}, _lonlat_geometry(g & frame, lonlat))
+        for fid, name, kind, g in rows
+    ]
+
+
 # --- the whole area ----------------------------------------------------------------------------
 
 
@@ -566,6 +602,7 @@ def generate() -> dict[str, list[Feature]]:
     ring = frame.line_m
     layers["grids"] = grid_features(ring, frame.point_m, frame_polygon_m(), lonlat, rng)
     layers |= facility_features(frame.point_m, lonlat)
+    layers["context"] = context_features(lonlat)
     _check_facilities(layers, graph)
     return {name: layers[name] for name in LAYERS}
 
