@@ -52,10 +52,23 @@ class PageLog:
 
 @dataclass
 class LoggedPage:
-    """A Playwright page and its log."""
+    """A Playwright page and its log, with the map helpers the browser tests share."""
 
     page: Page
     log: PageLog
+
+    def open_map(self, path: Path) -> None:
+        """Open a saved map and wait until Leaflet has drawn its vector layers."""
+        self.page.goto(path.as_uri())
+        self.page.wait_for_selector(".leaflet-overlay-pane svg path")
+
+    def overlay_paths(self) -> int:
+        """How many SVG paths the map's overlay pane holds now."""
+        return self.page.locator(".leaflet-overlay-pane svg path").count()
+
+    def toggle_layer(self, layer: str) -> None:
+        """Click a layer's checkbox in the layer control."""
+        self.page.locator(".leaflet-control-layers label", has_text=layer).locator("input").click()
 
 
 def _missing_chromium() -> None:

@@ -115,38 +115,29 @@ def map_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return save_map(m, tmp_path_factory.mktemp("map") / "map.html")
 
 
-def _open(lp: LoggedPage, path: Path) -> None:
-    lp.page.goto(path.as_uri())
-    lp.page.wait_for_selector(".leaflet-overlay-pane svg path")
-
-
-def _overlay_paths(lp: LoggedPage) -> int:
-    return lp.page.locator(".leaflet-overlay-pane svg path").count()
-
-
 def test_map_loads_offline_without_errors(logged_page: LoggedPage, map_file: Path) -> None:
-    _open(logged_page, map_file)
+    logged_page.open_map(map_file)
     # 2 roads + 2 grids + 3 zones + 3 point markers (AP, shelter, tank)
-    assert _overlay_paths(logged_page) == 2 + 2 + N_ZONES + 3
+    assert logged_page.overlay_paths() == 2 + 2 + N_ZONES + 3
     assert logged_page.page.locator(".evacsim-legend").is_visible()
     assert logged_page.log.problems() == {}
 
 
 def test_layer_control_hides_and_shows_the_zones(logged_page: LoggedPage, map_file: Path) -> None:
-    _open(logged_page, map_file)
-    before = _overlay_paths(logged_page)
+    logged_page.open_map(map_file)
+    before = logged_page.overlay_paths()
     toggle = logged_page.page.locator(".leaflet-control-layers label", has_text="Threat zones")
     toggle.locator("input").click()
-    assert _overlay_paths(logged_page) == before - N_ZONES
+    assert logged_page.overlay_paths() == before - N_ZONES
     toggle.locator("input").click()
-    assert _overlay_paths(logged_page) == before
+    assert logged_page.overlay_paths() == before
     assert logged_page.log.problems() == {}
 
 
 def test_facility_popup_shows_capacity_and_name_as_text(
     logged_page: LoggedPage, map_file: Path
 ) -> None:
-    _open(logged_page, map_file)
+    logged_page.open_map(map_file)
     logged_page.page.locator("path.evacsim-shelters").click()
     popup = logged_page.page.locator(".leaflet-popup-content")
     popup.wait_for()
@@ -157,7 +148,7 @@ def test_facility_popup_shows_capacity_and_name_as_text(
 
 
 def test_malicious_road_name_is_shown_as_text(logged_page: LoggedPage, map_file: Path) -> None:
-    _open(logged_page, map_file)
+    logged_page.open_map(map_file)
     page = logged_page.page
     (xa, ya), (xb, yb) = XSS_ROAD_M
     lon, lat = TO_WGS.transform((xa + xb) / 2, (ya + yb) / 2)

@@ -31,19 +31,6 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Run, dict[str, Path]
     return run_, write_run_maps(run_, folder / "maps")
 
 
-def _open(lp: LoggedPage, path: Path) -> None:
-    lp.page.goto(path.as_uri())
-    lp.page.wait_for_selector(".leaflet-overlay-pane svg path")
-
-
-def _paths(lp: LoggedPage) -> int:
-    return lp.page.locator(".leaflet-overlay-pane svg path").count()
-
-
-def _toggle(lp: LoggedPage, layer: str) -> None:
-    lp.page.locator(".leaflet-control-layers label", has_text=layer).locator("input").click()
-
-
 def _visible_at(frames: list[dict[int, Any]], frame: int) -> int:
     return sum(frame in agent for agent in frames)
 
@@ -52,7 +39,7 @@ def test_run_map_opens_offline_with_evacuees_at_the_busiest_frame(
     logged_page: LoggedPage, tiny: tuple[Run, dict[str, Path]]
 ) -> None:
     run_, maps = tiny
-    _open(logged_page, maps["map"])
+    logged_page.open_map(maps["map"])
     frames = decode(evacuee_animation(run_))
     busiest = max(range(evacuee_animation(run_).n_frames), key=lambda f: _visible_at(frames, f))
     page = logged_page.page
@@ -68,15 +55,15 @@ def test_layer_control_hides_and_shows_routes(
     run_, maps = tiny
     routes = grid_routes(run_)
     n_routes = int((routes["leg"] == "assembly").sum())  # one SVG path per feature
-    _open(logged_page, maps["map"])
-    before = _paths(logged_page)
-    _toggle(logged_page, "Routes to assembly points")
-    assert _paths(logged_page) == before - n_routes
-    _toggle(logged_page, "Evacuees (time slider)")
+    logged_page.open_map(maps["map"])
+    before = logged_page.overlay_paths()
+    logged_page.toggle_layer("Routes to assembly points")
+    assert logged_page.overlay_paths() == before - n_routes
+    logged_page.toggle_layer("Evacuees (time slider)")
     assert logged_page.page.locator(EVACUEES).count() == 0
-    _toggle(logged_page, "Routes to assembly points")
-    _toggle(logged_page, "Evacuees (time slider)")
-    assert _paths(logged_page) == before
+    logged_page.toggle_layer("Routes to assembly points")
+    logged_page.toggle_layer("Evacuees (time slider)")
+    assert logged_page.overlay_paths() == before
     assert logged_page.log.problems() == {}
 
 
@@ -86,9 +73,9 @@ def test_shelter_popup_shows_capacity_peak_and_name_as_text(
     run_, maps = tiny
     groups = run_.results.groups
     sheltered = int(groups.loc[groups["shelter"] == "S-2", "persons_sheltered"].sum())
-    _open(logged_page, maps["map"])
+    logged_page.open_map(maps["map"])
     page = logged_page.page
-    _toggle(logged_page, "Evacuees (time slider)")  # dots are not clickable, but keep it clear
+    logged_page.toggle_layer("Evacuees (time slider)")  # dots are not clickable, but keep it clear
     texts = []
     markers = page.locator("path.evacsim-shelters")
     for k in range(markers.count()):
@@ -119,7 +106,7 @@ def test_time_slider_moves_the_evacuees(
         for f in range(anim.n_frames - 1)
         if any(f in a and f + 1 in a and a[f] != a[f + 1] for a in frames)
     )
-    _open(logged_page, maps["map"])
+    logged_page.open_map(maps["map"])
     page = logged_page.page
     slider = page.locator("input.evacsim-time")
 
@@ -143,11 +130,11 @@ def test_malicious_road_name_is_shown_as_text(
     logged_page: LoggedPage, tiny: tuple[Run, dict[str, Path]]
 ) -> None:
     _, maps = tiny
-    _open(logged_page, maps["map"])
+    logged_page.open_map(maps["map"])
     page = logged_page.page
     for layer in ("Congestion", "Routes to assembly points", "Routes to shelters"):
-        _toggle(logged_page, layer)
-    _toggle(logged_page, "Evacuees (time slider)")
+        logged_page.toggle_layer(layer)
+    logged_page.toggle_layer("Evacuees (time slider)")
     lon, lat = node_lonlat(0.3, 0.15)  # on the bridge R-0014, away from every marker and zone
     x, y = page.evaluate(
         """([lat, lon]) => {
@@ -171,7 +158,7 @@ def test_assembly_point_map_has_its_chart_and_prints_on_one_a4_page(
     logged_page: LoggedPage, tiny: tuple[Run, dict[str, Path]]
 ) -> None:
     run_, maps = tiny
-    _open(logged_page, maps["ap:AP-1"])
+    logged_page.open_map(maps["ap:AP-1"])
     page = logged_page.page
     groups = run_.results.groups
     arrived = int(groups.loc[groups["assembly_point"] == "AP-1", "persons"].sum())
