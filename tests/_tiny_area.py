@@ -254,3 +254,27 @@ def tiny_scenario(
     if buses is not None:
         text += f"[transport]\nbuses = {buses}\nbus_capacity_persons = {bus_capacity}\n"
     return text + extra
+
+
+def line_roads(x0_m: float, y0_m: float) -> Any:
+    """A projected (EPSG:32648) roads layer: residential 100 m + 200 m eastward from
+    (x0_m, y0_m), then a 120 m footway north (its end node is walk-only)."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    return gpd.GeoDataFrame(
+        {
+            "id": ["R-0001", "R-0002", "R-0003"],
+            "name": ["a", "b", "c"],
+            "highway": ["residential", "residential", "footway"],
+            "lanes": [1, 1, 1],
+            "speed_kph": [36.0, 36.0, 5.0],
+            "oneway": [False, False, False],
+        },
+        geometry=[
+            LineString([(x0_m, y0_m), (x0_m + 100, y0_m)]),
+            LineString([(x0_m + 100, y0_m), (x0_m + 300, y0_m)]),
+            LineString([(x0_m + 300, y0_m), (x0_m + 300, y0_m + 120)]),
+        ],
+        crs="EPSG:32648",
+    )

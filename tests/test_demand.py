@@ -6,6 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from _tiny_area import line_roads
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -300,28 +301,12 @@ def test_bad_input_names_feature_and_field() -> None:
 
 
 def test_origin_candidates_nodes_inside_else_nearest() -> None:
-    from shapely.geometry import LineString
 
     from evacsim.demand import origin_candidates
     from evacsim.network import build_network
 
     y = Y0 + 50.0
-    roads = gpd.GeoDataFrame(
-        {
-            "id": ["R-0001", "R-0002", "R-0003"],
-            "name": ["a", "b", "c"],
-            "highway": ["residential", "residential", "footway"],
-            "lanes": [1, 1, 1],
-            "speed_kph": [36.0, 36.0, 5.0],
-            "oneway": [False, False, False],
-        },
-        geometry=[
-            LineString([(X0, y), (X0 + 100, y)]),
-            LineString([(X0 + 100, y), (X0 + 300, y)]),
-            LineString([(X0 + 300, y), (X0 + 300, y + 120)]),  # footway: walk-only end node
-        ],
-        crs="EPSG:32648",
-    )
+    roads = line_roads(X0, y)
     net = build_network(roads)
     grids = _grids([1, 1, 1])
     grids = grids.set_geometry(

@@ -7,6 +7,7 @@ import itertools
 import networkx as nx
 import numpy as np
 import pytest
+from _tiny_area import line_roads
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -214,29 +215,12 @@ def test_initial_shelter_plan_is_capacity_aware_and_optimal() -> None:
 
 
 def test_travel_time_matrix_on_a_small_network() -> None:
-    import geopandas as gpd
-    from shapely.geometry import LineString
 
     from evacsim.network import build_network
     from evacsim.plan import travel_time_matrix_s
 
     x0, y0 = 641_000.0, 3_257_050.0
-    roads = gpd.GeoDataFrame(
-        {
-            "id": ["R-0001", "R-0002", "R-0003"],
-            "name": ["a", "b", "c"],
-            "highway": ["residential", "residential", "footway"],
-            "lanes": [1, 1, 1],
-            "speed_kph": [36.0, 36.0, 5.0],
-            "oneway": [False, False, False],
-        },
-        geometry=[
-            LineString([(x0, y0), (x0 + 100, y0)]),
-            LineString([(x0 + 100, y0), (x0 + 300, y0)]),
-            LineString([(x0 + 300, y0), (x0 + 300, y0 + 120)]),
-        ],
-        crs="EPSG:32648",
-    )
+    roads = line_roads(x0, y0)
     net = build_network(roads)
     key = {
         (round(x - x0), round(y - y0)): k
