@@ -30,7 +30,7 @@ from evacsim.results import Results
 from evacsim.routing_state import MODES, Router, build_link_sets, edge_level_times
 from evacsim.supplies import Supplies
 from evacsim.teams import Teams
-from evacsim.traffic import AgentState, TrafficEngine
+from evacsim.traffic import TrafficEngine
 from evacsim.transport import Facilities, bus_process, pick_depots
 
 if TYPE_CHECKING:
@@ -286,23 +286,11 @@ class Simulation:
         horizon = self.env.timeout(sc.simulation.end_s)
         self.env.run(until=simpy.AnyOf(self.env, [self.done, horizon]))
         ended_by = "done" if self.done.triggered else "horizon"
-        if self.engine.results().counts.get("stranded", 0) and any(
-            r == "gridlock" for r in self.reason
-        ):
+        if (self.reason == "gridlock").any():
             ended_by = "gridlock"
         return self._results(ended_by)
 
-    def _final_states(self) -> None:
-        res = self.engine.results()
-        for g, agents in enumerate(self.g_agents):
-            if self.state[g] != "en_route" or not agents:
-                continue
-            st = res.state[agents[-1]]
-            if st in (AgentState.QUEUED, AgentState.ON_LINK, AgentState.SCHEDULED):
-                self.state[g] = "en_route"
-
     def _results(self, ended_by: str) -> Results:
-        self._final_states()
         demand = self.plan.demand.groups
         ap_ids = list(self.plan.assignment.ap_ids)
         groups = pd.DataFrame(

@@ -125,10 +125,12 @@ class Facilities:
                 return s
         return -1
 
+    def _any_room(self, ap: int) -> bool:
+        return any(self.room(s) > 0 for s in self.prefs[self.ap_ids[ap]])
+
     def _cut_off(self, ap: int) -> bool:
         """Some shelter has room but none can be reached from the assembly point now."""
-        has_room = any(self.room(s) > 0 for s in self.prefs[self.ap_ids[ap]])
-        return has_room and self.next_shelter(ap) < 0
+        return self.next_shelter(ap) < 0 and self._any_room(ap)
 
     def set_staffed(self, ap: int, t_s: float) -> None:
         """Assembly point ``ap`` is staffed from ``t_s`` (NaN: it never will be)."""
@@ -150,10 +152,11 @@ class Facilities:
         persons = int(sim.g_persons[g])
         self.arrivals[apid] += persons
         if not self._waits(g):
-            if self._cut_off(ap):
+            s = self.next_shelter(ap)
+            if s < 0 and self._any_room(ap):
                 self._stay(g, ap)  # the hazard cuts every road on: the car stays put
             else:
-                self._drive_on(g, ap, self.next_shelter(ap), self.ap_car[ap])
+                self._drive_on(g, ap, s, self.ap_car[ap])
             return
         self.waiting[ap].append(g)
         self.waiting_persons[ap] += persons
