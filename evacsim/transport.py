@@ -6,7 +6,10 @@ whole households first-in first-out, drive to the nearest shelter with room, unl
 Cars that reach an assembly point are counted there and, when ``cars_continue``, drive on to the
 nearest shelter with room. Shelters never take more than ``capacity_persons``: a full shelter
 refuses the next arrivals, which are redirected to the next shelter (nearest from their assembly
-point first) that has room; when none has room they are stranded at the door.
+point first) that has room; when none has room they are stranded at the door. Buses and cars
+only head for places they have an open road to under the hazard rules: an assembly point the
+hazard cuts off from every shelter with room keeps its people (``at_assembly``, logged as
+``cut_off``) and gets no bus until a road opens.
 """
 
 from __future__ import annotations
