@@ -34,7 +34,8 @@ def run_simpy(city, origins: np.ndarray, departures: np.ndarray) -> tuple[np.nda
     """Run the SimPy engine; return arrival times and timings."""
     import simpy
 
-    from evacsim.traffic import LinkSpec, TrafficEngine
+    from evacsim.sim._engine_stats import LinkSpec
+    from evacsim.sim.engine import TrafficEngine
 
     t0 = time.perf_counter()
     env = simpy.Environment()

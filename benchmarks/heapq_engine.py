@@ -1,7 +1,7 @@
-"""Plain-heapq reference engine: the same link-queue model as ``evacsim.traffic``, no SimPy.
+"""Plain-heapq reference engine: the same link-queue model as ``evacsim.sim.engine``, no SimPy.
 
 Route-table agents of size 1 only, no closures or speed factors: enough for the benchmark, which
-asserts identical arrival times with :class:`evacsim.traffic.TrafficEngine` and reports the
+asserts identical arrival times with :class:`evacsim.sim.engine.TrafficEngine` and reports the
 speed ratio. Events are ``(time_s, priority, seq, kind, arg)`` tuples in one heap: the same
 ordering rule SimPy uses (time, priority, event id), so ties resolve identically.
 """
@@ -21,7 +21,7 @@ _DEPART, _CHECK = 0, 1
 
 
 class HeapqEngine:
-    """Reference engine (see module docstring); arrays as in ``evacsim.traffic.LinkSpec``."""
+    """Reference engine (see module docstring); arrays as in ``evacsim.sim.engine.LinkSpec``."""
 
     def __init__(
         self,

@@ -2,7 +2,7 @@
 
 Runs the grid city (benchmarks/grid.py: 10,000 nodes, 30,690 links, 13 exits) with 10k, 100k and
 400k agents (seeded random origins, departures uniform over one hour) through
-``evacsim.traffic.TrafficEngine`` and through the plain-heapq reference engine, each case in its
+``evacsim.sim.engine.TrafficEngine`` and through the plain-heapq reference engine, each case in its
 own subprocess (so the peak RSS, from ``resource.getrusage``, is that case's alone). Checks that
 both engines give identical arrival times and link statistics on the 10k case, prints a table and
 writes ``benchmarks/results/latest.json`` (``quick.json`` with ``--quick``).

@@ -1,9 +1,9 @@
 """evacsim — emergency evacuation planning around hazardous-chemical sites.
 
 The library's entry points: :func:`load_area`, :func:`load_scenario`, :func:`run` (returns a
-:class:`Run`) and :func:`sweep`. They are imported on first use, so ``import evacsim`` stays light
-(``evacsim.sweep`` is the function; import the module's other names with
-``from evacsim.sweep import ...``).
+:class:`Run`), :func:`save` (writes a run's folder) and :func:`sweep`. They are imported on first
+use, so ``import evacsim`` stays light (``evacsim.sweep`` is the function; import the module's
+other names with ``from evacsim.sweep import ...``).
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ from evacsim.errors import (
 from evacsim.sweep import sweep
 
 if TYPE_CHECKING:
-    from evacsim.area import load_area
+    from evacsim.area.layers import load_area
+    from evacsim.export.run_folder import write_run as save
     from evacsim.pipeline import Run, run
-    from evacsim.scenario import load_scenario
+    from evacsim.scenario.load import load_scenario
 
 try:
     __version__ = version("evacsim")
@@ -48,14 +49,17 @@ __all__ = [
     "load_area",
     "load_scenario",
     "run",
+    "save",
     "sweep",
 ]
 
+# name -> (module, attribute): the facade stands above every layer and may import any of them
 _LAZY = {
-    "load_area": "evacsim.area",
-    "load_scenario": "evacsim.scenario",
-    "run": "evacsim.pipeline",
-    "Run": "evacsim.pipeline",
+    "load_area": ("evacsim.area.layers", "load_area"),
+    "load_scenario": ("evacsim.scenario.load", "load_scenario"),
+    "run": ("evacsim.pipeline", "run"),
+    "Run": ("evacsim.pipeline", "Run"),
+    "save": ("evacsim.export.run_folder", "write_run"),
 }
 
 
@@ -64,7 +68,8 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 
-        value = getattr(importlib.import_module(_LAZY[name]), name)
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module), attribute)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'evacsim' has no attribute {name!r}")

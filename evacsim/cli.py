@@ -94,16 +94,17 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
 ) -> None:
     """Run a scenario and write its run folder (summary.json, map.html, ...)."""
+    from evacsim.export.run_folder import write_run
     from evacsim.pipeline import run as run_scenario
 
     console = _stderr_console(quiet or as_json)
     if console is not None:
         with console.status(f"running {scenario.name} ..."):
             result = run_scenario(scenario, seed=seed)
-            folder = result.save(out)
+            folder = write_run(result, out)
     else:
         result = run_scenario(scenario, seed=seed)
-        folder = result.save(out)
+        folder = write_run(result, out)
     if as_json:
         _echo_json(result.summary)
     elif not quiet:
@@ -140,7 +141,7 @@ def validate(
 
     Every file is checked; each problem is one line on stderr; exit code 2 if any failed.
     """
-    from evacsim.pipeline import prepare
+    from evacsim.scenario.prepare import prepare
 
     failed = 0
     for path in scenarios:
@@ -187,8 +188,9 @@ def incident(
     as_json: AsJson = False,
 ) -> None:
     """An ad-hoc incident: zones, grids to warn, assembly points, routes, ETE and the map."""
+    from evacsim.export.run_folder import write_run
     from evacsim.incident import incident_data, run_incident, write_scenario_toml
-    from evacsim.scenario import parse_overrides
+    from evacsim.scenario.load import parse_overrides
 
     data = incident_data(
         source=source, model=model, area=area, wind_from_deg=wind_from,
@@ -201,7 +203,7 @@ def incident(
             report = run_incident(data)
     else:
         report = run_incident(data)
-    folder = report.run.save(out or _incident_folder(source))
+    folder = write_run(report.run, out or _incident_folder(source))
     saved = write_scenario_toml(data, save_scenario) if save_scenario else None
     if as_json:
         _echo_json(_incident_json(report, folder, saved))
@@ -210,7 +212,7 @@ def incident(
 
 
 def _incident_folder(source: str) -> Path:
-    from evacsim.output import default_run_folder
+    from evacsim.export.folder import default_run_folder
 
     label = "".join(c if c.isalnum() or c in "-_" else "-" for c in source)
     return default_run_folder(f"incident-{label}")
@@ -294,7 +296,7 @@ def compare(
     as_json: AsJson = False,
 ) -> None:
     """Compare runs side by side: ETE table with differences, curves, bottlenecks (HTML)."""
-    from evacsim.compare import compare as do_compare
+    from evacsim.report.compare import compare as do_compare
 
     console = _stderr_console(quiet or as_json)
     if console is not None:
@@ -343,7 +345,7 @@ def sweep(
     as_json: AsJson = False,
 ) -> None:
     """Replications (seeds from SeedSequence) over a parameter grid, with mean and 95 % CI."""
-    from evacsim.scenario import load_scenario
+    from evacsim.scenario.load import load_scenario
     from evacsim.sweep import make_executor, parse_grid
     from evacsim.sweep import sweep as do_sweep
 
@@ -441,7 +443,7 @@ def export(
     if not (run_folder / "summary.json").is_file():
         raise EvacsimError(f"{run_folder}: not a run folder (no summary.json)")
     try:
-        from evacsim.export import convert_run_folder  # type: ignore[import-not-found,unused-ignore]
+        from evacsim.export.run_folder import convert_run_folder
     except ImportError:
         raise EvacsimError("export: evacsim.export is not available in this build") from None
     written = convert_run_folder(run_folder, fmt, out or run_folder / f"export-{fmt}")
@@ -452,7 +454,7 @@ def export(
 @app.command()
 def scenarios() -> None:
     """List the bundled scenarios, one line each."""
-    from evacsim.scenario import load_scenario
+    from evacsim.scenario.load import load_scenario
 
     for path in sorted(SCENARIOS_DIR.glob("*.toml")):
         scenario = load_scenario(path)
@@ -465,7 +467,7 @@ def import_osm(
     out: Annotated[Path, typer.Option(help="Folder to write roads.geojson into.")],
 ) -> None:
     """Convert an OpenStreetMap extract into an evacsim roads layer."""
-    from evacsim.osm import roads_from_osm, write_roads_geojson
+    from evacsim.area.osm import roads_from_osm, write_roads_geojson
 
     roads = roads_from_osm(source)
     path = write_roads_geojson(roads, out)
@@ -488,13 +490,14 @@ def hazard(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """How far? Threat distances per level for one hazard, without an evacuation."""
-    from evacsim.hazard import HazardSpec, WeatherSpec, calculate
-    from evacsim.scenario import parse_overrides
+    from evacsim.hazard.build import calculate
+    from evacsim.hazard.spec import HazardSpec, WeatherSpec
+    from evacsim.scenario.load import parse_overrides
 
     spec_data: dict[str, Any] = {"model": model, **parse_overrides(param)}
     sources = None
     if "source" in spec_data:
-        from evacsim.area import load_area
+        from evacsim.area.layers import load_area
 
         sources = load_area(area).hazard_sources
     else:
@@ -543,7 +546,7 @@ def _print_hazard(result: dict[str, Any]) -> None:
 def _validated(model: Any, data: dict[str, Any], where: str) -> Any:
     from pydantic import ValidationError
 
-    from evacsim.scenario import validation_message
+    from evacsim.scenario.load import validation_message
 
     try:
         return model.model_validate(data)

@@ -27,7 +27,7 @@ from evacsim.errors import ScenarioError
 
 if TYPE_CHECKING:
     from evacsim.pipeline import Run
-    from evacsim.scenario import Scenario
+    from evacsim.scenario.load import Scenario
 
 __all__ = [
     "DEFAULT_RADII_M",
@@ -117,7 +117,7 @@ def incident_scenario(data: Mapping[str, Any]) -> Scenario:
     ScenarioError
         One line naming ``evacsim incident`` and the field (the option behind it).
     """
-    from evacsim.scenario import scenario_from_dict
+    from evacsim.scenario.load import scenario_from_dict
 
     scenario = scenario_from_dict(dict(data), where=_WHERE)
     area_path = Path(scenario.area)
@@ -127,7 +127,7 @@ def incident_scenario(data: Mapping[str, Any]) -> Scenario:
 
 
 def _check_source(scenario: Scenario) -> None:
-    from evacsim.area import load_area
+    from evacsim.area.layers import load_area
 
     assert scenario.area_path is not None
     ids = set(load_area(scenario.area_path).hazard_sources["id"].astype(str))

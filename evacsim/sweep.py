@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from evacsim.scenario import Scenario
+    from evacsim.scenario.load import Scenario
 
 __all__ = [
     "METRICS",
@@ -232,7 +232,7 @@ def apply_overrides(scenario: Scenario, point: Mapping[str, Any]) -> Scenario:
         One line naming the scenario file and the key: unknown key, wrong type or value.
     """
     from evacsim.errors import ScenarioError
-    from evacsim.scenario import scenario_from_dict
+    from evacsim.scenario.load import scenario_from_dict
 
     where = str(scenario.path) if scenario.path else scenario.name
     if "seed" in point:
@@ -362,7 +362,7 @@ def _tasks(sc: Scenario, grid: Mapping[str, Sequence[Any]], replications: int) -
 
 
 def _load(scenario: Scenario | str | Path) -> Scenario:
-    from evacsim.scenario import Scenario, load_scenario
+    from evacsim.scenario.load import Scenario, load_scenario
 
     return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
 

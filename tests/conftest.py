@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from _tiny_area import write_tiny_area
-
-from evacsim.area import Area, load_area
-from evacsim.network import RoadNetwork, build_network
+from evacsim.area.layers import Area, load_area
+from evacsim.network.graph import RoadNetwork, build_network
+from tests.support.tiny_area import write_tiny_area
 
 
 @pytest.fixture
 def tiny_area_dir(tmp_path: Path) -> Path:
-    """A folder holding the valid tiny area (see ``tests/_tiny_area.py``) as GeoJSON layers."""
+    """The valid tiny area (``tests/support/tiny_area.py``) as GeoJSON layers in a folder."""
     return write_tiny_area(tmp_path / "tiny")
 
 

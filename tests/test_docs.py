@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from _tiny_area import tiny_scenario
+from evacsim.area.schema import schema_markdown
+from tests.support.paths import REPO
+from tests.support.tiny_area import tiny_scenario
 
-from evacsim.schema import schema_markdown
-
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def test_readme_schema_is_the_code_schema() -> None:

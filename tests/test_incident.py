@@ -7,7 +7,6 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from _tiny_area import tiny_features, write_tiny_area
 
 from evacsim.cli import main
 from evacsim.errors import ScenarioError
@@ -19,7 +18,8 @@ from evacsim.incident import (
     scenario_toml,
     write_scenario_toml,
 )
-from evacsim.scenario import load_scenario
+from evacsim.scenario.load import load_scenario
+from tests.support.tiny_area import tiny_features, write_tiny_area
 
 RADII = {"red": 60.0, "orange": 150.0, "yellow": 250.0}
 

@@ -11,11 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from _tiny_area import tiny_scenario as tiny_scenario_toml
-from _tiny_area import write_tiny_area
 
 from evacsim.errors import ScenarioError
-from evacsim.scenario import Scenario, load_scenario
+from evacsim.scenario.load import Scenario, load_scenario
 from evacsim.sweep import (
     aggregate,
     apply_overrides,
@@ -26,6 +24,8 @@ from evacsim.sweep import (
     run_summary,
     sweep,
 )
+from tests.support.tiny_area import tiny_scenario as tiny_scenario_toml
+from tests.support.tiny_area import write_tiny_area
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,15 @@
-"""Vendor the JavaScript/CSS that folium asks for into ``evacsim/assets`` (offline maps).
+"""Vendor the JavaScript/CSS that folium asks for into ``evacsim/maps/assets`` (offline maps).
 
 Run from the repository root with the project's interpreter::
 
     .venv/bin/python tools/vendor_assets.py
 
-For every URL that folium's ``Map`` and the plugins evacsim uses (``evacsim._offline.PLUGINS_USED``)
-put in a page, this script takes the EXACT version folium names from the npm registry
-(``npm pack <pkg>@<version>``; a few files come from the installed folium wheel itself), copies the
-one file folium needs plus the package's licence into ``evacsim/assets/<pkg>@<version>/`` and
-writes ``evacsim/assets/manifest.json`` (url -> local file, sha256, npm integrity, licence).
+For every URL that folium's ``Map`` and the plugins evacsim uses
+(``evacsim.maps._offline.PLUGINS_USED``) put in a page, this script takes the EXACT version folium
+names from the npm registry (``npm pack <pkg>@<version>``; a few files come from the installed
+folium wheel itself), copies the one file folium needs plus the package's licence into
+``evacsim/maps/assets/<pkg>@<version>/`` and writes ``evacsim/maps/assets/manifest.json`` (url ->
+local file, sha256, npm integrity, licence).
 
 CSS is made self-contained on the way in: images it references are inlined as ``data:`` URIs, and
 ``@font-face`` rules are dropped (icon fonts are not shipped: evacsim maps draw CircleMarkers and
@@ -40,7 +41,7 @@ __all__ = ["OMITTED", "SOURCES", "Source", "folium_urls", "main"]
 logger = logging.getLogger(__name__)
 
 REPO = Path(__file__).resolve().parents[1]
-ASSETS = REPO / "evacsim" / "assets"
+ASSETS = REPO / "evacsim" / "maps" / "assets"
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ def folium_urls() -> dict[str, str]:
     import folium
     import folium.plugins
 
-    from evacsim._offline import PLUGINS_USED
+    from evacsim.maps._offline import PLUGINS_USED
 
     classes: list[type] = [folium.Map]
     classes += [getattr(folium.plugins, name) for name in PLUGINS_USED]

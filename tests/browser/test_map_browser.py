@@ -18,8 +18,8 @@ import pytest
 from pyproj import CRS, Transformer
 from shapely.geometry import LineString, Point, Polygon
 
-from evacsim._offline import save_offline
-from evacsim.viz import area_map, save_map
+from evacsim.maps._offline import save_offline
+from evacsim.maps.base import area_map, save_map
 
 from .conftest import LoggedPage
 

@@ -6,9 +6,10 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from _tiny_area import write_tiny_area
 
+from evacsim import save
 from evacsim.pipeline import run
+from tests.support.tiny_area import write_tiny_area
 
 from .conftest import LoggedPage
 
@@ -32,7 +33,7 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     area = write_tiny_area(root / "tiny")
     path = root / "s.toml"
     path.write_text(SCENARIO.format(area=area.name), encoding="utf-8")
-    return run(path).save(root / "run")
+    return save(run(path), root / "run")
 
 
 def test_report_opens_offline_with_images(run_folder: Path, logged_page: LoggedPage) -> None:

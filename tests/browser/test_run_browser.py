@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _tiny_area import node_lonlat
-from test_viz_run import XSS, decode, make_tiny_run
 
+from evacsim.maps.run_map import evacuee_animation
+from evacsim.maps.write import write_run_maps
 from evacsim.pipeline import Run
-from evacsim.viz_run import evacuee_animation, grid_routes, write_run_maps
+from evacsim.results.routes import grid_routes
+from tests.support.runs import XSS, decode, make_tiny_run
+from tests.support.tiny_area import node_lonlat
 
 from .conftest import LoggedPage
 

@@ -1,0 +1,42 @@
+from .files import (
+    write_csv_tables as write_csv_tables,
+)
+from .files import (
+    write_gpx as write_gpx,
+)
+from .folder import (
+    RUN_MARKER as RUN_MARKER,
+)
+from .folder import (
+    atomic_run_folder as atomic_run_folder,
+)
+from .folder import (
+    default_run_folder as default_run_folder,
+)
+from .folder import (
+    write_json as write_json,
+)
+from .layers import (
+    GPKG_LAYERS as GPKG_LAYERS,
+)
+from .layers import (
+    result_layers as result_layers,
+)
+from .run_folder import (
+    DEPENDENCIES as DEPENDENCIES,
+)
+from .run_folder import (
+    FORMATS as FORMATS,
+)
+from .run_folder import (
+    convert_run_folder as convert_run_folder,
+)
+from .run_folder import (
+    manifest as manifest,
+)
+from .run_folder import (
+    write_run as write_run,
+)
+from .run_folder import (
+    write_run_folder as write_run_folder,
+)

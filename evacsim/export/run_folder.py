@@ -1,0 +1,219 @@
+"""The run folder: summary, maps, report, GeoPackage, CSV, GPX and manifest.
+
+:func:`write_run` writes it atomically (a temporary folder renamed into place when complete);
+:func:`convert_run_folder` turns a saved run into another format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import logging
+import platform
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pyogrio
+
+from evacsim.area.schema import LAYER_SCHEMAS
+from evacsim.errors import EvacsimError
+from evacsim.export.files import write_csv_tables, write_geojson, write_gpkg, write_gpx
+from evacsim.export.folder import atomic_run_folder, default_run_folder, write_json
+from evacsim.export.layers import GPKG_LAYERS, result_layers
+from evacsim.pipeline import Run
+
+__all__ = [
+    "DEPENDENCIES",
+    "FORMATS",
+    "convert_run_folder",
+    "manifest",
+    "write_run",
+    "write_run_folder",
+]
+
+log = logging.getLogger(__name__)
+
+
+#: Formats :func:`convert_run_folder` writes.
+FORMATS = ("gpkg", "geojson", "csv", "gpx")
+
+#: Packages whose versions the manifest records.
+DEPENDENCIES = (
+    "numpy", "scipy", "pandas", "geopandas", "shapely", "pyproj", "pyogrio", "simpy", "networkx",
+    "folium", "osmnx", "matplotlib", "jinja2", "gpxpy", "pydantic",
+)  # fmt: skip
+
+# ----------------------------------------------------------------------------- manifest
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _input_files(area_source: Path) -> list[Path]:
+    """The files an area was read from: its layer files (or GeoPackage) and ``area.toml``."""
+    source = Path(area_source)
+    if source.is_file():
+        files = [source, source.parent / "area.toml"]
+    else:
+        files = [
+            source / f"{name}{suffix}"
+            for name in LAYER_SCHEMAS
+            for suffix in (".geojson", ".json", ".gpkg")
+        ]
+        files.append(source / "area.toml")
+    return [f for f in files if f.is_file()]
+
+
+def manifest(run: Any, folder: Path) -> dict[str, Any]:
+    """What makes this run reproducible: scenario + hash, seed, versions, input and output hashes.
+
+    Outputs are every file already in ``folder`` (call it last).
+    """
+    sc, area = run.prepared.scenario, run.prepared.area
+    outputs = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json")
+    return {
+        "scenario": {"name": sc.name, "file": str(sc.path) if sc.path else None,
+                     "sha256": sc.sha256 or None},
+        "seed": sc.seed,
+        "evacsim": _version("evacsim"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "dependencies": {name: _version(name) for name in DEPENDENCIES},
+        "area": {"name": area.name, "source": str(area.source)},
+        "inputs": [{"path": str(p), "sha256": _sha256(p), "bytes": p.stat().st_size}
+                   for p in _input_files(area.source)],
+        "outputs": {p.relative_to(folder).as_posix(): _sha256(p) for p in outputs},
+        "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "runtime_s": run.summary.get("runtime_s"),
+        "timings_s": {k: round(float(v), 3) for k, v in sorted(run.timings_s.items())},
+        "note": (
+            "The same scenario file, seed and versions give the same results: summary.json, "
+            "report.html, csv/ and gpx/ are byte-identical between such runs. Only timestamps "
+            "and timings differ: created_utc, runtime_s and timings_s here, the GeoPackage's "
+            "internal timestamps and the random element ids folium writes into map pages."
+        ),
+    }  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- run folders
+
+
+def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[str, Path]:
+    """Write everything of a run into ``folder`` (normally the temporary one of a save).
+
+    Writes ``summary.json`` (without ``runtime_s``, which goes to the manifest, so that identical
+    runs give identical files), the maps (:func:`evacsim.maps.run_map.write_run_maps`),
+    ``results.gpkg``, ``csv/``, ``gpx/``, ``geojson/`` when asked, the teams' drill sheets
+    (``drill/``), ``report.html`` and, last, ``manifest.json``.
+
+    Returns
+    -------
+    dict
+        What was written: ``summary``, ``map`` and ``ap:<id>`` (maps), ``gpkg``, ``csv``,
+        ``gpx``, ``geojson``, ``drill`` (folders), ``report``, ``manifest``.
+    """
+    from evacsim.maps.write import write_run_maps
+    from evacsim.report.drill import write_drill_sheets
+    from evacsim.report.report import write_report
+
+    folder = Path(folder)
+    t0 = time.perf_counter()
+    written: dict[str, Path] = {"summary": folder / "summary.json"}
+    write_json(written["summary"], {k: v for k, v in run.summary.items() if k != "runtime_s"})
+    maps = write_run_maps(run, folder)
+    written |= maps
+    layers = result_layers(run)
+    written["gpkg"] = write_gpkg(layers, folder / "results.gpkg")
+    net = run.prepared.network
+    write_csv_tables(layers, folder / "csv", results=run.results, net=net)
+    write_gpx(layers["routes"], layers["facilities"], folder / "gpx")
+    written |= {"csv": folder / "csv", "gpx": folder / "gpx"}
+    if geojson:
+        write_geojson(layers, folder / "geojson")
+        written["geojson"] = folder / "geojson"
+    if write_drill_sheets(run, folder):
+        written["drill"] = folder / "drill"
+    links = {key: Path(path).relative_to(folder) for key, path in maps.items()}
+    written["report"] = write_report(run, folder / "report.html", maps=links)
+    written["manifest"] = folder / "manifest.json"
+    write_json(written["manifest"], manifest(run, folder))
+    log.info("run folder written in %.2f s", time.perf_counter() - t0)
+    return written
+
+
+def _read_layers(gpkg: Path) -> dict[str, gpd.GeoDataFrame]:
+    present = {str(row[0]) for row in pyogrio.list_layers(gpkg)}
+    return {
+        name: gpd.read_file(gpkg, layer=name, engine="pyogrio")
+        for name in GPKG_LAYERS
+        if name in present
+    }
+
+
+def convert_run_folder(folder: str | Path, fmt: str, out: str | Path) -> list[Path]:
+    """Export a saved run's ``results.gpkg`` as ``gpkg``, ``geojson``, ``csv`` or ``gpx``.
+
+    Parameters
+    ----------
+    folder
+        A run folder written by :meth:`evacsim.pipeline.Run.save`.
+    fmt
+        One of :data:`FORMATS`.
+    out
+        For ``gpkg`` a file (or a folder to hold ``results.gpkg``); otherwise a folder, created
+        if needed (one file per layer; GPX: one per assembly point).
+
+    Raises
+    ------
+    EvacsimError
+        Unknown format, or ``folder`` holds no ``results.gpkg``.
+    """
+    folder, out = Path(folder), Path(out)
+    if fmt not in FORMATS:
+        raise EvacsimError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    gpkg = folder / "results.gpkg"
+    if not gpkg.is_file():
+        raise EvacsimError(f"{folder}: not an evacsim run folder (results.gpkg is missing)")
+    if fmt == "gpkg":
+        dest = out / "results.gpkg" if out.is_dir() or not out.suffix else out
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(gpkg, dest)
+        return [dest]
+    layers = _read_layers(gpkg)
+    if fmt == "geojson":
+        return write_geojson(layers, out)
+    if fmt == "csv":
+        return write_csv_tables(layers, out)
+    missing = [n for n in ("routes", "facilities") if n not in layers]
+    if missing:
+        raise EvacsimError(f"{gpkg}: layer '{missing[0]}' is missing (needed for GPX)")
+    return write_gpx(layers["routes"], layers["facilities"], out)
+
+
+def write_run(run: Run, out: str | Path | None = None, *, geojson: bool = False) -> Path:
+    """Write a finished run's folder: exactly ``out``, else ``runs/<scenario>-<timestamp>/``.
+
+    Everything (summary, maps, report, GeoPackage, CSV, GPX, manifest; GeoJSON when ``geojson``)
+    is written by :func:`write_run_folder` into a temporary folder that is renamed into place only
+    when complete: an error leaves no folder behind. Returns the folder.
+    """
+    dest = Path(out) if out is not None else default_run_folder(run.prepared.scenario.label())
+    with atomic_run_folder(dest) as tmp:
+        write_run_folder(run, tmp, geojson=geojson)
+    log.info("run written to %s", dest)
+    return dest

@@ -1,0 +1,452 @@
+"""Threat zones: from a hazard source, a substance, a release and the weather to nested polygons.
+
+A hazard model turns one or more sources (ids in the area's ``hazard_sources`` layer, or a point
+given in lon/lat) into :class:`ThreatZones`: a timeline of frames ``(t_s, {level: polygon})`` in
+the area's projected metric CRS, with levels ordered ``("red", "orange", "yellow")`` (red
+innermost) and nested red ⊂ orange ⊂ yellow. Each level carries the threshold it stands for.
+
+Models (``hazard.model``), physics in :mod:`evacsim.hazard`:
+
+``radius``
+    Fixed radii per level (the district plan's practice); zones appear at ``start_s``.
+``pool_fire``
+    NUREG-1805 point-source radiation from the dike area and the fuel's burning data; 10/5/2 kW/m²
+    (ALOHA levels of concern). Optional escalation to neighbouring tanks (domino, below).
+``bleve``
+    CCPS fireball (diameter, duration, view factor, E = 350 kW/m²) for pressurised liquefied
+    flammable gas; 10/5/2 kW/m².
+``vce``
+    TNT equivalence with Kinney–Graham overpressure (ground burst by default); 8/3.5/1 psi.
+    Without ``mass_kg`` the whole inventory is taken as the cloud (EPA RMP worst case).
+``toxic_plume``
+    Gaussian plume (Briggs open-country σ, stability A–F); levels AEGL-3/2/1 of the substance
+    (``aegl_duration_min``). Without ``release_rate_kg_s`` the inventory is released over
+    ``release_duration_s`` (EPA RMP worst case for a gas: 10 minutes). Calm fallback: below
+    1 m/s the plume is computed at 1 m/s and drawn as a disk (the direction is unknown in calm
+    air), with a warning.
+
+Time: fire, fireball and explosion zones appear at ``start_s`` and stay (roads stay closed); a
+plume's zones follow the cloud, whose front is at ``u (t − start_s)``, in frames every
+``frame_interval_s``. Domino: a tank whose received flux (sum of the burning tanks' point-source
+fluxes) stays above ``domino_threshold_kw_m2`` for ``domino_time_s`` ignites; its zones join from
+then on; fires are assumed to burn for the whole horizon.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import shapely
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+
+from evacsim.errors import HazardError
+from evacsim.hazard.blast import overpressure_distance_m, tnt_equivalent_kg
+from evacsim.hazard.fire import (
+    fireball_diameter_m,
+    fireball_distance_m,
+    fireball_duration_s,
+    fireball_flux_kw_m2,
+    point_source_distance_m,
+    point_source_flux_kw_m2,
+)
+from evacsim.hazard.plume import BRIGGS_MAX_DISTANCE_M, MIN_WIND_M_S, GaussianPlume
+from evacsim.hazard.sources import Source, build_sources, resolve_sources
+from evacsim.hazard.spec import LEVELS, HazardSpec, WeatherSpec, check_spec
+from evacsim.hazard.substances import Substance
+from evacsim.hazard.zones import Frame, ThreatLevel, ThreatZones, empty_geometry
+
+__all__ = ["build_threat_zones", "calculate"]
+
+log = logging.getLogger(__name__)
+
+
+_FLUX_LABELS = ("potentially lethal within 60 s", "2nd-degree burns within 60 s",
+                "pain within 60 s")  # fmt: skip
+
+_PSI_LABELS = ("destruction of buildings", "serious injury likely", "shatters glass")
+
+_AEGL_LABELS = ("life-threatening effects or death", "irreversible or serious effects",
+                "notable discomfort")  # fmt: skip
+
+
+def _threat_levels(spec: HazardSpec, substance: Substance | None) -> tuple[ThreatLevel, ...]:
+    """Levels with thresholds: the spec's override, else the model's default."""
+    names: tuple[str, ...]
+    if spec.model == "radius":
+        assert spec.radii_m is not None
+        return tuple(
+            ThreatLevel(lv, r, "m", f"within {r:g} m (fixed plan radius)")
+            for lv, r in zip(LEVELS, spec.radii_m.as_tuple(), strict=True)
+        )
+    if spec.model in ("pool_fire", "bleve"):
+        unit, values, names = "kW/m²", (10.0, 5.0, 2.0), _FLUX_LABELS
+    elif spec.model == "vce":
+        unit, values, names = "psi", (8.0, 3.5, 1.0), _PSI_LABELS
+    else:
+        assert substance is not None
+        unit, names = "ppm", _AEGL_LABELS
+        aegl = substance.aegl_ppm.get(spec.aegl_duration_min)
+        values = (aegl[2], aegl[1], aegl[0]) if aegl else (0.0, 0.0, 0.0)
+        if aegl and spec.thresholds is None:
+            dur = spec.aegl_duration_min
+            names = tuple(f"AEGL-{3 - i} ({dur} min): {n}" for i, n in enumerate(names))
+    if spec.thresholds is not None:
+        values, names = spec.thresholds.as_tuple(), ("user threshold",) * 3
+    return tuple(
+        ThreatLevel(lv, v, unit, f"{v:g} {unit} — {n}")
+        for lv, v, n in zip(LEVELS, values, names, strict=True)
+    )
+
+
+# --------------------------------------------------------------------------- per-source models
+
+
+@dataclass
+class _Built:
+    """One source's zones: frames, distances per level, model outputs, plume, warnings."""
+
+    frames: list[Frame]
+    distances_m: tuple[float, float, float]
+    outputs: dict[str, Any]
+    plume: GaussianPlume | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _disks(src: Source, radii: tuple[float, ...], t_s: float) -> list[Frame]:
+    polys: dict[str, BaseGeometry] = {
+        lv: Point(src.x_m, src.y_m).buffer(r, quad_segs=16) if r > 0 else empty_geometry()
+        for lv, r in zip(LEVELS, radii, strict=True)
+    }
+    return [(t_s, polys)]
+
+
+def _radius(spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...]) -> _Built:
+    radii = tuple(lv.threshold for lv in levels)
+    return _Built(_disks(src, radii, spec.start_s), radii, {})  # type: ignore[arg-type]
+
+
+def _pool_fire(spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...]) -> _Built:
+    hrr_kw, diameter_m = src.pool_fire(spec)
+    radii = tuple(
+        max(
+            point_source_distance_m(
+                hrr_kw, lv.threshold, radiative_fraction=spec.radiative_fraction
+            ),
+            diameter_m / 2.0,
+        )
+        for lv in levels
+    )
+    outputs = {
+        "hrr_kw": hrr_kw,
+        "pool_diameter_m": diameter_m,
+        "substance": src.substance_for(spec).name,
+    }
+    return _Built(_disks(src, radii, spec.start_s), radii, outputs)  # type: ignore[arg-type]
+
+
+def _bleve(spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...]) -> _Built:
+    mass_kg = src.bleve_mass_kg(spec)
+    diameter_m = fireball_diameter_m(mass_kg)
+    kwargs = {"emissive_power_kw_m2": spec.emissive_power_kw_m2,
+              "transmissivity": spec.transmissivity}  # fmt: skip
+    radii = tuple(fireball_distance_m(lv.threshold, diameter_m, **kwargs) for lv in levels)
+    outputs = {
+        "mass_kg": mass_kg,
+        "fireball_diameter_m": diameter_m,
+        "fireball_duration_s": fireball_duration_s(mass_kg),
+        "flux_at_100_m_kw_m2": float(fireball_flux_kw_m2(100.0, diameter_m, **kwargs)),
+    }
+    return _Built(_disks(src, radii, spec.start_s), radii, outputs)  # type: ignore[arg-type]
+
+
+def _vce(spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...]) -> _Built:
+    mass_kg, heat_kj_kg = src.vce_fuel(spec)
+    w_tnt = tnt_equivalent_kg(mass_kg, heat_kj_kg, yield_factor=spec.yield_factor)
+    radii = tuple(
+        overpressure_distance_m(w_tnt, lv.threshold, ground_burst=spec.ground_burst)
+        for lv in levels
+    )
+    outputs = {"fuel_mass_kg": mass_kg, "w_tnt_kg": w_tnt, "yield_factor": spec.yield_factor}
+    return _Built(_disks(src, radii, spec.start_s), radii, outputs)  # type: ignore[arg-type]
+
+
+def _toxic_plume(
+    spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...], weather: WeatherSpec
+) -> _Built:
+    rate_kg_s, substance = src.release_rate_kg_s(spec)
+    warnings: list[str] = []
+    calm = weather.wind_speed_m_s < MIN_WIND_M_S
+    if calm:
+        warnings.append(
+            f"hazard source {src.id!r}: wind {weather.wind_speed_m_s} m/s is below "
+            f"{MIN_WIND_M_S} m/s: calm fallback, plume computed at {MIN_WIND_M_S} m/s "
+            "and drawn in every direction"
+        )
+    plume = GaussianPlume(
+        release_rate_kg_s=rate_kg_s,
+        wind_speed_m_s=max(weather.wind_speed_m_s, MIN_WIND_M_S),
+        stability=weather.stability,
+        molar_mass_g_mol=substance.molar_mass_g_mol,
+        thresholds_ppm=tuple(lv.threshold for lv in levels),  # type: ignore[arg-type]
+        x0_m=src.x_m,
+        y0_m=src.y_m,
+        wind_from_deg=weather.wind_from_deg,
+        source_height_m=spec.source_height_m,
+        temperature_c=weather.temperature_c,
+        averaging_time_s=spec.averaging_time_s,
+        start_s=spec.start_s,
+        duration_s=spec.release_duration_s,
+        omnidirectional=calm,
+    )
+    lengths = tuple(length for _, length, _ in plume.footprints)
+    if lengths[2] >= BRIGGS_MAX_DISTANCE_M:
+        warnings.append(
+            f"hazard source {src.id!r}: the yellow footprint reaches the Gaussian model's "
+            f"{BRIGGS_MAX_DISTANCE_M:g} m limit and is truncated there"
+        )
+    u = plume.wind_speed_m_s
+    end_s = spec.start_s + spec.release_duration_s + max(lengths) / u
+    n = math.ceil((end_s - spec.start_s) / spec.frame_interval_s) + 1
+    times = spec.start_s + spec.frame_interval_s * np.arange(n + 1)
+    frames = [(float(t), dict(zip(LEVELS, plume.frame(float(t)), strict=True))) for t in times]
+    outputs = {
+        "release_rate_kg_s": rate_kg_s,
+        "release_duration_s": spec.release_duration_s,
+        "wind_speed_used_m_s": u,
+        "downwind_length_m": dict(zip(LEVELS, lengths, strict=True)),
+        "max_width_m": {lv: fp[2] for lv, fp in zip(LEVELS, plume.footprints, strict=True)},
+        "front_arrival_s": {
+            lv: spec.start_s + d / u for lv, d in zip(LEVELS, lengths, strict=True)
+        },
+    }
+    return _Built(frames, lengths, outputs, plume, warnings)  # type: ignore[arg-type]
+
+
+def _build_one(
+    spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...], weather: WeatherSpec
+) -> _Built:
+    if spec.model == "radius":
+        return _radius(spec, src, levels)
+    if spec.model == "pool_fire":
+        return _pool_fire(spec, src, levels)
+    if spec.model == "bleve":
+        return _bleve(spec, src, levels)
+    if spec.model == "vce":
+        return _vce(spec, src, levels)
+    return _toxic_plume(spec, src, levels, weather)
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+def _nest(polys: dict[str, BaseGeometry]) -> dict[str, BaseGeometry]:
+    """Enforce red ⊂ orange ⊂ yellow by taking unions outward."""
+    red = polys["red"]
+    orange = shapely.union(polys["orange"], red)
+    yellow = shapely.union(polys["yellow"], orange)
+    nested = {"red": red, "orange": orange, "yellow": yellow}
+    return {lv: empty_geometry() if g.is_empty else g for lv, g in nested.items()}
+
+
+def _merge_timelines(timelines: list[list[Frame]]) -> list[Frame]:
+    """Union of several sources' timelines: one frame per distinct time, nested."""
+    times = sorted({t for frames in timelines for t, _ in frames})
+    merged: list[Frame] = []
+    for t in times:
+        parts: dict[str, list[BaseGeometry]] = {lv: [] for lv in LEVELS}
+        for frames in timelines:
+            current = [f for ft, f in frames if ft <= t]
+            if current:
+                for lv in LEVELS:
+                    parts[lv].append(current[-1][lv])
+        merged.append((t, _nest({lv: shapely.union_all(parts[lv]) for lv in LEVELS})))
+    return merged
+
+
+@dataclass(frozen=True)
+class _Fire:
+    """A burning tank for the escalation model: ignition time, position, heat release, pool."""
+
+    t_s: float
+    x_m: float
+    y_m: float
+    hrr_kw: float
+    diameter_m: float
+
+    def flux_kw_m2(self, x_m: float, y_m: float, radiative_fraction: float) -> float:
+        # inside the pool the point source diverges: take the pool edge as the nearest distance
+        d = max(math.hypot(x_m - self.x_m, y_m - self.y_m), self.diameter_m / 2.0)
+        return float(point_source_flux_kw_m2(self.hrr_kw, d, radiative_fraction=radiative_fraction))
+
+
+def _exceedance(fires: list[_Fire], tank: Source, spec: HazardSpec) -> tuple[float, float] | None:
+    """When the summed flux on ``tank`` first reaches the domino threshold, and that flux."""
+    total = 0.0
+    for fire in sorted(fires, key=lambda f: f.t_s):
+        total += fire.flux_kw_m2(tank.x_m, tank.y_m, spec.radiative_fraction)
+        if total >= spec.domino_threshold_kw_m2:
+            return fire.t_s, total
+    return None
+
+
+def _domino(
+    spec: HazardSpec, fires: list[_Fire], candidates: list[Source]
+) -> list[tuple[float, Source, float]]:
+    """Escalation sequence: (ignition time s, tank, received flux kW/m² at ignition).
+
+    A tank ignites ``domino_time_s`` after the summed point-source flux (NUREG-1805) from the
+    burning tanks first reaches ``domino_threshold_kw_m2``; fires are not put out, so fluxes only
+    grow and the next ignition is always the earliest pending one. Neighbours burn with their own
+    substance and dike area (the spec's overrides apply to the initiating source only).
+    """
+    own = spec.model_copy(update={"substance": None, "dike_area_m2": None})
+    lit = {(f.x_m, f.y_m) for f in fires}
+    waiting = [c for c in candidates if (c.x_m, c.y_m) not in lit]
+    events: list[tuple[float, Source, float]] = []
+    while waiting:
+        pending = []
+        for tank in waiting:
+            hit = _exceedance(fires, tank, spec)
+            if hit is not None:
+                pending.append((hit[0] + spec.domino_time_s, tank.id, tank))
+        if not pending:
+            break
+        t, _, tank = min(pending, key=lambda p: (p[0], p[1]))
+        received = sum(
+            f.flux_kw_m2(tank.x_m, tank.y_m, spec.radiative_fraction) for f in fires if f.t_s <= t
+        )
+        hrr_kw, diameter_m = tank.pool_fire(own)
+        fires.append(_Fire(t, tank.x_m, tank.y_m, hrr_kw, diameter_m))
+        waiting.remove(tank)
+        events.append((t, tank, received))
+        log.info("domino: %s ignites at %.0f s (received %.1f kW/m²)", tank.id, t, received)
+    return events
+
+
+def build_threat_zones(
+    spec: HazardSpec,
+    weather: WeatherSpec,
+    *,
+    hazard_sources: gpd.GeoDataFrame,
+    crs: Any,
+    extent: BaseGeometry | None = None,
+) -> ThreatZones:
+    """Build the threat zones of a scenario's hazard in the area's projected CRS.
+
+    Parameters
+    ----------
+    spec, weather
+        The scenario's ``[hazard]`` and ``[weather]`` tables.
+    hazard_sources
+        The area's ``hazard_sources`` layer, projected to ``crs`` (docs/contracts.md).
+    crs
+        The area's projected metric CRS; ``hazard.at`` (lon/lat, WGS-84) is projected to it.
+    extent
+        Optional area outline in ``crs``; a hazard whose final yellow zone misses it gets a
+        warning (and evacuates nobody).
+
+    Raises
+    ------
+    HazardError
+        Unknown source id or substance, a missing field, a parameter outside a model's validity.
+    """
+    check_spec(spec, weather)
+    crs = pyproj.CRS.from_user_input(crs)
+    sources = resolve_sources(spec, hazard_sources, crs)
+    substance = sources[0].substance_for(spec) if spec.model == "toxic_plume" else None
+    levels = _check_levels(spec, substance)
+    built = [(src, _build_one(spec, src, levels, weather)) for src in sources]
+    timelines = [b.frames for _, b in built]
+    escalation: list[tuple[float, str, float]] = []
+    if spec.domino:
+        fires = [
+            _Fire(spec.start_s, s.x_m, s.y_m, b.outputs["hrr_kw"], b.outputs["pool_diameter_m"])
+            for s, b in built
+        ]
+        candidates = [s for s in build_sources(hazard_sources) if s.can_burn(spec)]
+        own = spec.model_copy(update={"substance": None, "dike_area_m2": None})
+        for t, tank, flux in _domino(spec, fires, candidates):
+            extra = _pool_fire(own.model_copy(update={"start_s": t}), tank, levels)
+            built.append((tank, extra))
+            timelines.append(extra.frames)
+            escalation.append((t, tank.id, flux))
+    warnings = [w for _, b in built for w in b.warnings]
+    zones = ThreatZones(
+        model=spec.model,
+        levels=levels,
+        timeline=tuple(_merge_timelines(timelines)),
+        crs=crs,
+        sources=tuple((s.id, s.x_m, s.y_m) for s, _ in built),
+        evacuate=spec.evacuate,
+        closure_level=spec.closure_level,
+        escalation=tuple(escalation),
+        outputs={s.id: b.outputs for s, b in built},
+        warnings=tuple(warnings),
+        plumes=tuple(b.plume for _, b in built if b.plume is not None),
+        aegl_duration_min=spec.aegl_duration_min if substance is not None else None,
+        toxic_load_exponent=substance.toxic_load_exponent if substance is not None else None,
+    )
+    if extent is not None and not zones.final()["yellow"].intersects(extent):
+        ids = ", ".join(s.id for s in sources)
+        msg = f"hazard {spec.model!r} at {ids}: entirely outside the area, nobody to evacuate"
+        zones = _with_warning(zones, msg)
+    for w in zones.warnings:
+        log.warning(w)
+    return zones
+
+
+def _with_warning(zones: ThreatZones, msg: str) -> ThreatZones:
+    return replace(zones, warnings=(*zones.warnings, msg))
+
+
+def _check_levels(spec: HazardSpec, substance: Substance | None) -> tuple[ThreatLevel, ...]:
+    if substance is not None and not substance.toxic:
+        raise HazardError(
+            f"field 'hazard.substance': {substance.name!r} is not toxic; model 'toxic_plume' "
+            "needs a toxic substance (e.g. chlorine)"
+        )
+    levels = _threat_levels(spec, substance)
+    if spec.model == "toxic_plume" and levels[0].threshold <= 0:
+        assert substance is not None
+        raise HazardError(
+            f"field 'hazard.thresholds': substance {substance.name!r} has no AEGL values for "
+            f"{spec.aegl_duration_min} min; give hazard.thresholds in ppm"
+        )
+    return levels
+
+
+def calculate(
+    spec: HazardSpec, weather: WeatherSpec, *, hazard_sources: gpd.GeoDataFrame | None = None
+) -> dict[str, Any]:
+    """The quick calculator: per level threshold, unit, label and distance, plus model outputs.
+
+    Without ``hazard_sources`` the source is described by the spec alone (``substance``,
+    ``dike_area_m2``, ``mass_kg``, ``capacity_m3``, ``release_rate_kg_s``) and placed at (0, 0)
+    of a local metric frame. For a plume, ``distance_m`` is the downwind length and
+    ``max_width_m`` the footprint's largest width.
+    """
+    check_spec(spec, weather)
+    if hazard_sources is not None and spec.source is not None:
+        src = resolve_sources(spec, hazard_sources, None)[0]
+    else:
+        src = Source.from_spec(spec)
+    substance = src.substance_for(spec) if spec.model == "toxic_plume" else None
+    levels = _check_levels(spec, substance)
+    built = _build_one(spec, src, levels, weather)
+    result: dict[str, Any] = {"model": spec.model, "source": src.id, "levels": {}}
+    for i, lv in enumerate(levels):
+        entry: dict[str, Any] = {"threshold": lv.threshold, "unit": lv.unit, "label": lv.label,
+                                 "distance_m": round(built.distances_m[i], 1)}  # fmt: skip
+        if built.plume is not None:
+            entry["max_width_m"] = round(built.plume.footprints[i][2], 1)
+        result["levels"][lv.name] = entry
+    result["outputs"] = built.outputs
+    result["warnings"] = built.warnings
+    return result

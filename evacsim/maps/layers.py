@@ -1,0 +1,441 @@
+"""Map layers drawn on every page: roads, context, grids, threat zones and facility points.
+
+Everything that comes from map data is escaped with :func:`evacsim.display.format._esc`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, NamedTuple, Protocol
+
+import folium
+import geopandas as gpd
+import numpy as np
+import shapely
+from folium.utilities import JsCode
+from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
+
+from evacsim.display.format import cell_text, esc
+from evacsim.errors import AreaError, HazardError
+
+__all__ = ["LEVELS", "ZoneShape", "zone_shapes"]
+
+
+#: Threat levels, innermost first (see evacsim.hazard).
+LEVELS: tuple[str, ...] = ("red", "orange", "yellow")
+
+ZONE_COLORS = MappingProxyType({"red": "#d7191c", "orange": "#fd8d3c", "yellow": "#fed330"})
+
+# highway class -> (colour, weight in px, dash pattern)
+ROAD_STYLES = MappingProxyType(
+    {
+        "motorway": ("#b5179e", 5.0, None),
+        "trunk": ("#d9480f", 4.5, None),
+        "primary": ("#e8590c", 4.0, None),
+        "secondary": ("#f08c00", 3.5, None),
+        "tertiary": ("#5c5f66", 3.0, None),
+        "residential": ("#868e96", 2.5, None),
+        "service": ("#adb5bd", 2.0, None),
+        "footway": ("#8d6e63", 1.5, "4 3"),
+        "other": ("#868e96", 2.0, None),
+    }
+)
+
+GRID_COLORS = MappingProxyType({True: "#1c7ed6", False: "#adb5bd"})
+
+# context kind -> (stroke colour, weight in px, dash pattern, fill colour or None)
+CONTEXT_STYLES = MappingProxyType(
+    {
+        "water": ("#74c0fc", 1.0, None, "#a5d8ff"),
+        "railway": ("#343a40", 3.0, "8 5", None),
+        "boundary": ("#7048e8", 1.5, "2 4", None),
+        "other": ("#868e96", 1.5, None, None),
+    }
+)
+
+# layer -> (label, colour, radius in px)
+POINT_LAYERS = MappingProxyType(
+    {
+        "hazard_sources": ("Hazard sources", "#343a40", 4),
+        "assembly_points": ("Assembly points", "#2b8a3e", 8),
+        "shelters": ("Shelters", "#1864ab", 8),
+        "supply_points": ("Supply points", "#862e9c", 7),
+        "team_bases": ("Team bases", "#e67700", 7),
+    }
+)
+
+_SIMPLIFY_M = 1.0
+
+_DECIMALS = 6
+
+# Popups and tooltips come pre-escaped in each feature's properties; bind them as HTML.
+BIND_DETAILS = JsCode(
+    """function (feature, layer) {
+        layer.bindPopup(feature.properties.popup_html, {maxWidth: 320});
+        layer.bindTooltip(feature.properties.tooltip_html, {sticky: true});
+    }"""
+)
+
+
+class ZoneShape(NamedTuple):
+    """One threat level's polygon and the threshold it stands for (``label``)."""
+
+    level: str
+    geometry: BaseGeometry
+    label: str
+
+
+class ThreatZonesLike(Protocol):
+    """What :func:`zone_shapes` needs from an ``evacsim.hazard`` ThreatZones object."""
+
+    def final(self) -> Mapping[str, BaseGeometry]:
+        """Polygons per level at the end of the hazard's timeline."""
+        ...
+
+
+def popup_html(title: object, rows: Iterable[tuple[str, object]]) -> str:
+    """A small escaped HTML table: a bold title, then one row per (label, value)."""
+    cells = "".join(
+        f"<tr><th>{esc(label)}</th><td>{esc(text)}</td></tr>"
+        for label, value in rows
+        if (text := cell_text(value)) is not None
+    )
+    return f'<div class="evacsim-popup"><b>{esc(title)}</b><table>{cells}</table></div>'
+
+
+def require_columns(gdf: gpd.GeoDataFrame, layer: str, columns: Sequence[str]) -> None:
+    """Raise AreaError naming the layer and the first missing column."""
+    for col in columns:
+        if col not in gdf.columns:
+            raise AreaError(f"layer '{layer}': field '{col}' is missing (needed to draw the map)")
+
+
+def to_wgs84(gdf: gpd.GeoDataFrame, crs: Any, layer: str) -> gpd.GeoDataFrame:
+    """Simplify to ~1 m in the projected CRS, convert to EPSG:4326, round to 6 decimals."""
+    src_crs = gdf.crs if gdf.crs is not None else crs
+    if src_crs is None:
+        raise AreaError(f"layer '{layer}': no CRS (expected the area's projected metric CRS)")
+    out = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)].copy()
+    out = out.set_crs(src_crs, allow_override=True)
+    if out.crs is not None and out.crs.is_projected:
+        out = out.set_geometry(out.geometry.simplify(_SIMPLIFY_M, preserve_topology=True))
+    out = out.to_crs(4326)
+    rounded = shapely.transform(out.geometry.values, lambda xy: np.round(xy, _DECIMALS))
+    return out.set_geometry(gpd.GeoSeries(rounded, index=out.index, crs=4326))
+
+
+def feature_collection(
+    geoms: Iterable[BaseGeometry], props: Iterable[dict[str, Any]]
+) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection from geometries and their (already safe) properties.
+
+    Features get short ids ("0", "1", ...): folium keys its per-feature styles on a unique
+    identifier and would otherwise pick the first unique property (a whole popup).
+    """
+    features = [
+        {"type": "Feature", "id": str(k), "geometry": mapping(g), "properties": p}
+        for k, (g, p) in enumerate(zip(geoms, props, strict=True))
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _road_class(highway: object) -> str:
+    """Map an OSM/area highway value to one of the styled classes."""
+    text = str(highway).removesuffix("_link")
+    if text in ROAD_STYLES:
+        return text
+    return {"unclassified": "residential", "living_street": "residential"}.get(
+        text, "footway" if text in {"pedestrian", "path", "steps", "cycleway", "track"} else "other"
+    )
+
+
+def _road_style(feature: dict[str, Any]) -> dict[str, Any]:
+    """Leaflet path style of a road feature, by class."""
+    color, weight, dash = ROAD_STYLES[feature["properties"]["road_class"]]
+    return {"color": color, "weight": weight, "opacity": 0.9, "dashArray": dash}
+
+
+def add_roads(m: folium.Map, roads: gpd.GeoDataFrame) -> list[str]:
+    """Draw the roads as one GeoJson layer styled by class; return the classes drawn."""
+    props = []
+    for row in roads.itertuples(index=False):
+        cls = _road_class(getattr(row, "highway", "other"))
+        rows = [
+            ("Id", row.id),
+            ("Class", getattr(row, "highway", None)),
+            ("Lanes", getattr(row, "lanes", None)),
+            ("Speed (km/h)", getattr(row, "speed_kph", None)),
+            ("One way", getattr(row, "oneway", None)),
+        ]
+        name = getattr(row, "name", None)
+        title = name if isinstance(name, str) and name else f"Road {row.id}"
+        props.append(
+            {"road_class": cls, "popup_html": popup_html(title, rows), "tooltip_html": esc(title)}
+        )
+    layer = folium.GeoJson(
+        feature_collection(roads.geometry, props),
+        name="Roads",
+        style_function=_road_style,
+        on_each_feature=BIND_DETAILS,
+    )
+    layer.add_to(m)
+    return sorted({p["road_class"] for p in props}, key=list(ROAD_STYLES).index)
+
+
+def _context_style(feature: dict[str, Any]) -> dict[str, Any]:
+    """Leaflet path style of a context feature, by kind (only water is filled)."""
+    color, weight, dash, fill = CONTEXT_STYLES[feature["properties"]["kind"]]
+    style = {"color": color, "weight": weight, "opacity": 0.9, "dashArray": dash}
+    return style | {"fill": fill is not None, "fillColor": fill, "fillOpacity": 0.6}
+
+
+# Context is scenery: a tooltip, no popup, and back to the bottom whenever it is shown again.
+_BIND_CONTEXT = JsCode(
+    """function (feature, layer) {
+        layer.bindTooltip(feature.properties.tooltip_html, {sticky: true});
+        layer.on('add', function () { layer.bringToBack(); });
+    }"""
+)
+
+
+def add_context(m: folium.Map, context: gpd.GeoDataFrame) -> list[str]:
+    """Draw the context layer (rivers, railways, ...) under the rest; return the kinds drawn."""
+    props = []
+    for row in context.itertuples(index=False):
+        kind = str(row.kind) if str(row.kind) in CONTEXT_STYLES else "other"
+        name = getattr(row, "name", None)
+        title = name if isinstance(name, str) and name else f"{kind} {row.id}"
+        props.append({"kind": kind, "tooltip_html": esc(title)})
+    folium.GeoJson(
+        feature_collection(context.geometry, props),
+        name="Context",
+        style_function=_context_style,
+        on_each_feature=_BIND_CONTEXT,
+    ).add_to(m)
+    return sorted({p["kind"] for p in props}, key=list(CONTEXT_STYLES).index)
+
+
+def _grid_style(feature: dict[str, Any]) -> dict[str, Any]:
+    """Leaflet path style of a grid, by whether it evacuates."""
+    color = GRID_COLORS[bool(feature["properties"]["evacuating"])]
+    return {"color": color, "weight": 1.5, "fillColor": color, "fillOpacity": 0.25}
+
+
+def add_grids(
+    m: folium.Map,
+    grids: gpd.GeoDataFrame,
+    evacuating: Collection[str],
+    ap_names: Mapping[str, str],
+) -> None:
+    """Draw the grids coloured by whether they evacuate, with their details in a popup."""
+    props = []
+    for row in grids.itertuples(index=False):
+        gid = str(row.id)
+        ap = str(row.assembly_point)
+        ap_text = f"{ap} ({ap_names[ap]})" if ap in ap_names else ap
+        rows = [
+            ("Id", gid),
+            ("Town", getattr(row, "town", None)),
+            ("Community", row.community),
+            ("Group", row.group),
+            ("Population (day)", row.population_day),
+            ("Population (night)", row.population_night),
+            ("Needs assistance", row.needs_assistance),
+            ("Assembly point", ap_text),
+            ("Evacuating", gid in evacuating),
+        ]
+        name = getattr(row, "name", None)
+        title = f"Grid {gid}" + (f" {name}" if isinstance(name, str) and name else "")
+        props.append(
+            {
+                "evacuating": gid in evacuating,
+                "popup_html": popup_html(title, rows),
+                "tooltip_html": esc(title),
+            }
+        )
+    folium.GeoJson(
+        feature_collection(grids.geometry, props),
+        name="Grids",
+        style_function=_grid_style,
+        on_each_feature=BIND_DETAILS,
+    ).add_to(m)
+
+
+def _labels_of(zones: object) -> dict[str, str]:
+    """Threshold labels a ThreatZones-like object exposes (several spellings accepted)."""
+    for attr in ("threshold_labels", "labels", "thresholds", "levels"):
+        value = getattr(zones, attr, None)
+        if callable(value):
+            value = value()
+        if isinstance(value, Mapping):
+            return {str(k): str(v) for k, v in value.items()}
+        if isinstance(value, Sequence) and not isinstance(value, str):
+            out = {}
+            for item in value:
+                level = getattr(item, "level", None) or getattr(item, "name", None)
+                if level is not None:
+                    out[str(level)] = _level_label(item)
+            if out:
+                return out
+    return {}
+
+
+def _level_label(item: object) -> str:
+    """'10 kW/m² (pain within 60 s)' from a ThreatLevel-like (threshold, unit, label) object."""
+    threshold, unit = getattr(item, "threshold", None), getattr(item, "unit", "")
+    label = str(getattr(item, "label", "") or "")
+    if not isinstance(threshold, int | float):
+        return label
+    value = f"{threshold:g} {unit}".strip()
+    if not label or value in label:
+        return label or value
+    return f"{value} ({label})"
+
+
+def zone_shapes(
+    zones: ThreatZonesLike | Mapping[str, BaseGeometry] | None,
+    labels: Mapping[str, str] | None = None,
+) -> list[ZoneShape]:
+    """Adapt threat zones to a list of shapes to draw, outermost (yellow) first.
+
+    Parameters
+    ----------
+    zones
+        Either an object with ``final() -> {level: polygon}`` (``evacsim.hazard`` ThreatZones;
+        labels are read from its ``threshold_labels``, ``labels``, ``thresholds`` mapping or its
+        ``levels`` sequence of ``ThreatLevel(name, threshold, unit, label)``) or a plain
+        ``{level: polygon}`` dict. Levels are ``"red"``, ``"orange"``, ``"yellow"``.
+    labels
+        ``{level: threshold label}`` (e.g. ``{"red": "37.5 kW/m²"}``); overrides the object's.
+
+    Returns
+    -------
+    list of ZoneShape
+        One per non-empty level, ordered yellow, orange, red (drawing order).
+
+    Raises
+    ------
+    HazardError
+        When a level is not one of red, orange, yellow.
+    """
+    if zones is None:
+        return []
+    if isinstance(zones, Mapping):
+        polygons, found = zones, {}
+    elif callable(getattr(zones, "final", None)):
+        polygons, found = zones.final(), _labels_of(zones)
+    else:
+        raise TypeError(f"zones must be a ThreatZones-like object or a dict, not {type(zones)}")
+    found.update(labels or {})
+    for level in polygons:
+        if level not in LEVELS:
+            raise HazardError(f"threat zones: level '{level}' is not one of {', '.join(LEVELS)}")
+    return [
+        ZoneShape(level, polygons[level], found.get(level, ""))
+        for level in reversed(LEVELS)
+        if level in polygons and polygons[level] is not None and not polygons[level].is_empty
+    ]
+
+
+def _zone_style(feature: dict[str, Any]) -> dict[str, Any]:
+    """Leaflet path style of a threat zone, by level."""
+    color = ZONE_COLORS[feature["properties"]["level"]]
+    return {"color": color, "weight": 2, "fillColor": color, "fillOpacity": 0.2}
+
+
+def add_zones(m: folium.Map, shapes: Sequence[ZoneShape], crs: Any) -> None:
+    """Draw the threat zones, yellow under orange under red, threshold in the popup."""
+    gdf = gpd.GeoDataFrame(
+        {"level": [s.level for s in shapes]}, geometry=[s.geometry for s in shapes], crs=crs
+    )
+    gdf = to_wgs84(gdf, crs, "threat zones")
+    props = []
+    for shape in shapes:
+        title = f"{shape.level.capitalize()} zone"
+        rows = [("Threshold", shape.label or None)]
+        props.append(
+            {"level": shape.level, "popup_html": popup_html(title, rows), "tooltip_html": title}
+        )
+    folium.GeoJson(
+        feature_collection(gdf.geometry, props),
+        name="Threat zones",
+        style_function=_zone_style,
+        on_each_feature=BIND_DETAILS,
+    ).add_to(m)
+
+
+def _point_rows(layer: str, row: Any) -> list[tuple[str, object]]:
+    """Popup rows of one facility, by layer."""
+    rows: list[tuple[str, object]] = [("Id", row.id)]
+    if layer in ("assembly_points", "shelters"):
+        rows.append(("Capacity (persons)", getattr(row, "capacity_persons", None)))
+        rows.append(("Facilities", getattr(row, "facilities", None)))
+    elif layer == "supply_points":
+        for col, label in (
+            ("stock_water_l", "Water (l)"),
+            ("stock_food_rations", "Food rations"),
+            ("stock_blankets", "Blankets"),
+            ("stock_medical_kits", "Medical kits"),
+        ):
+            rows.append((label, getattr(row, col, None)))
+    elif layer == "team_bases":
+        rows += [
+            ("Members", getattr(row, "members", None)),
+            ("Vehicles", getattr(row, "vehicles", None)),
+            ("Specialty", getattr(row, "specialty", None)),
+        ]
+    else:
+        rows += [
+            ("Category", getattr(row, "category", None)),
+            ("Substance", getattr(row, "substance", None)),
+            ("Capacity (m³)", getattr(row, "capacity_m3", None)),
+        ]
+    return rows
+
+
+def add_points(
+    m: folium.Map,
+    gdf: gpd.GeoDataFrame,
+    layer: str,
+    *,
+    extra_rows: Mapping[str, Sequence[tuple[str, object]]] | None = None,
+    extra_html: Mapping[str, str] | None = None,
+) -> None:
+    """Draw one point layer as CircleMarkers with an escaped popup and tooltip.
+
+    ``extra_rows`` adds popup rows per feature id (escaped); ``extra_html`` appends trusted HTML
+    (built by evacsim from numbers and escaped text, no backtick, ``$`` or backslash).
+    """
+    label, color, radius = POINT_LAYERS[layer]
+    group = folium.FeatureGroup(name=label)
+    for row in gdf.itertuples(index=False):
+        point = row.geometry.representative_point()
+        name = getattr(row, "name", None)
+        title = name if isinstance(name, str) and name else str(row.id)
+        rows = _point_rows(layer, row) + list((extra_rows or {}).get(str(row.id), ()))
+        popup = popup_html(title, rows) + (extra_html or {}).get(str(row.id), "")
+        folium.CircleMarker(
+            location=(point.y, point.x),
+            radius=radius,
+            color="#ffffff",
+            weight=1.5,
+            fill_color=color,
+            fill_opacity=0.95,
+            class_name=f"evacsim-{layer.replace('_', '-')}",
+            popup=folium.Popup(popup, max_width=360),
+            tooltip=folium.Tooltip(esc(title)),
+        ).add_to(group)
+    group.add_to(m)
+
+
+GRID_COLUMNS: tuple[str, ...] = (
+    "id",
+    "community",
+    "group",
+    "population_day",
+    "population_night",
+    "needs_assistance",
+    "assembly_point",
+)

@@ -1,0 +1,42 @@
+from .compare import (
+    MIN_CONGESTED_S as MIN_CONGESTED_S,
+)
+from .compare import (
+    Comparison as Comparison,
+)
+from .compare import (
+    Side as Side,
+)
+from .compare import (
+    bottleneck_changes as bottleneck_changes,
+)
+from .compare import (
+    compare as compare,
+)
+from .compare import (
+    compare_html as compare_html,
+)
+from .compare import (
+    curves_png as curves_png,
+)
+from .compare import (
+    ete_table as ete_table,
+)
+from .compare import (
+    load_side as load_side,
+)
+from .compare import (
+    side_from_run as side_from_run,
+)
+from .drill import (
+    write_drill_sheets as write_drill_sheets,
+)
+from .report import (
+    describe_scenario as describe_scenario,
+)
+from .report import (
+    render_report as render_report,
+)
+from .report import (
+    write_report as write_report,
+)

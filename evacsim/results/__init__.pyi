@@ -1,0 +1,63 @@
+from .ete import (
+    BY as BY,
+)
+from .ete import (
+    LEVEL_NAMES as LEVEL_NAMES,
+)
+from .ete import (
+    PERCENTILES as PERCENTILES,
+)
+from .ete import (
+    STAGES as STAGES,
+)
+from .ete import (
+    ete_s as ete_s,
+)
+from .ete import (
+    ete_table as ete_table,
+)
+from .ete import (
+    evacuation_curves as evacuation_curves,
+)
+from .records import (
+    records as records,
+)
+from .routes import (
+    bus_route_edges as bus_route_edges,
+)
+from .routes import (
+    grid_routes as grid_routes,
+)
+from .routes import (
+    recorded_bus_leg as recorded_bus_leg,
+)
+from .summary import (
+    summarise as summarise,
+)
+from .supplies import (
+    supplies_summary as supplies_summary,
+)
+from .tables import (
+    bottlenecks as bottlenecks,
+)
+from .tables import (
+    facilities_summary as facilities_summary,
+)
+from .tables import (
+    facility_table as facility_table,
+)
+from .tables import (
+    grid_table as grid_table,
+)
+from .tables import (
+    occupancy_series as occupancy_series,
+)
+from .tables import (
+    stranded_table as stranded_table,
+)
+from .teams import (
+    task_routes as task_routes,
+)
+from .teams import (
+    teams_summary as teams_summary,
+)

@@ -1,0 +1,133 @@
+"""Routes of a finished run: each grid's path to its assembly point and on, and the bus legs as
+driven.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from evacsim.errors import NoRouteError
+from evacsim.network.routing import path_edges, route_tree
+
+__all__ = ["bus_route_edges", "grid_routes", "recorded_bus_leg"]
+
+logger = logging.getLogger(__name__)
+
+
+def recorded_bus_leg(results: Any, assembly_point: str, shelter: str) -> np.ndarray | None:
+    """Edges a bus actually drove from an assembly point to a shelter (its first such trip),
+    from ``results.extra["bus_paths"]``; ``None`` when no bus drove that leg."""
+    paths = results.extra.get("bus_paths")
+    if paths is None or paths.empty:
+        return None
+    sub = paths[(paths["from"] == assembly_point) & (paths["to"] == shelter)]
+    if sub.empty:
+        return None
+    first = sub[sub["trip"] == sub["trip"].min()].sort_values("t_enter_s", kind="stable")
+    return first["edge"].to_numpy(np.int64)
+
+
+# ----------------------------------------------------------------------------------- routes
+def bus_route_edges(run: Any, assembly_point: str, shelter: str) -> np.ndarray:
+    """Edges of the bus leg from an assembly point to a shelter: the route a bus actually drove
+    (:func:`evacsim.sim.facilities.recorded_bus_leg`), else the fastest free-flow driving route
+    (roads closed by the scenario avoided). Returns an empty array when there is no route.
+    """
+    recorded = recorded_bus_leg(run.results, assembly_point, shelter)
+    if recorded is not None:
+        return recorded
+    prep = run.prepared
+    net, snapped = prep.network, prep.snapped
+    ap_ids = [str(i) for i in snapped.assembly_points.ids]
+    s_ids = [str(i) for i in snapped.shelters.ids]
+    if assembly_point not in ap_ids or shelter not in s_ids:
+        return np.zeros(0, dtype=np.int32)
+    origin = int(snapped.assembly_points.car_node[ap_ids.index(assembly_point)])
+    dest = int(snapped.shelters.car_node[s_ids.index(shelter)])
+    closed = np.isin(net.edge_road_id, list(prep.scenario.simulation.closed_roads))
+    tree = route_tree(net, [dest], weight_s=net.travel_time_s, usable=net.drivable & ~closed)
+    try:
+        return path_edges(tree, origin)
+    except NoRouteError:
+        logger.warning("no driving route from %s to %s for the map", assembly_point, shelter)
+        return np.zeros(0, dtype=np.int32)
+
+
+def all_bus_routes(run: Any) -> dict[tuple[str, str], np.ndarray]:
+    """Bus route edges of every (assembly point, shelter) pair of the bus trips and riders."""
+    res = run.results
+    pairs = set(zip(res.vehicles["from"].astype(str), res.vehicles["to"].astype(str), strict=True))
+    g = res.groups
+    bus = g[(g["mode"] != "car") & (g["shelter"].astype(str) != "")]
+    pairs |= set(zip(bus["assembly_point"].astype(str), bus["shelter"].astype(str), strict=True))
+    return {pair: bus_route_edges(run, *pair) for pair in sorted(pairs)}
+
+
+def _legs(results: Any) -> pd.DataFrame:
+    """Paths joined with their groups, each row tagged with its leg (assembly / shelter)."""
+    cols = ["group_id", "grid_id", "assembly_point", "t_assembly_s"]
+    df = results.paths.merge(results.groups[cols], on="group_id", how="inner")
+    after = df["t_assembly_s"].notna() & (df["t_exit_s"] > df["t_assembly_s"] + 1e-6)
+    return df.assign(leg=np.where(after, "shelter", "assembly"))
+
+
+def grid_routes(
+    run: Any, *, bus_routes: Mapping[tuple[str, str], np.ndarray] | None = None
+) -> gpd.GeoDataFrame:
+    """Each grid's route to its assembly point (leg ``assembly``) and on to its shelter(s).
+
+    The ``shelter`` leg joins the car paths driven on from the assembly point and the bus routes
+    (see :func:`bus_route_edges`) of the grid's groups that went by bus.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``grid_id``, ``leg``, ``assembly_point``, ``shelters`` (``;``-joined), ``persons``,
+        ``groups``, ``modes`` (``mode: persons``), ``t_first_s``, ``t_last_s`` (arrival at the
+        leg's end), geometry a (Multi)LineString of the edges used, in the network's CRS.
+    """
+    res, net = run.results, run.prepared.network
+    bus_routes = all_bus_routes(run) if bus_routes is None else bus_routes
+    legs = _legs(res)
+    edges: dict[tuple[str, str], set[int]] = {}
+    for (grid, leg), df in legs.groupby(["grid_id", "leg"], sort=True):
+        edges[(str(grid), str(leg))] = set(df["edge"].astype(int))
+    g = res.groups
+    by_bus = g[(g["mode"] != "car") & (g["shelter"].astype(str) != "")]
+    for row in by_bus.itertuples(index=False):
+        route = bus_routes.get((str(row.assembly_point), str(row.shelter)), ())
+        edges.setdefault((str(row.grid_id), "shelter"), set()).update(int(e) for e in route)
+    rows = []
+    for (grid, leg), used in sorted(edges.items()):
+        if not used:
+            continue
+        mine = g[g["grid_id"] == grid]
+        if leg == "shelter":
+            mine = mine[mine["shelter"].astype(str) != ""]
+        times = mine["t_assembly_s" if leg == "assembly" else "t_shelter_s"].to_numpy(float)
+        modes = mine.groupby("mode", sort=True)["persons"].sum()
+        geoms = list(net.edge_geometry[sorted(used)])
+        rows.append(
+            {
+                "grid_id": grid,
+                "leg": leg,
+                "assembly_point": ";".join(sorted(set(mine["assembly_point"].astype(str)))),
+                "shelters": ";".join(sorted(set(mine["shelter"].astype(str)) - {""})),
+                "persons": int(mine["persons"].sum()),
+                "groups": len(mine),
+                "modes": ", ".join(f"{m}: {int(p)}" for m, p in modes.items()),
+                "t_first_s": float(np.nanmin(times)) if np.isfinite(times).any() else np.nan,
+                "t_last_s": float(np.nanmax(times)) if np.isfinite(times).any() else np.nan,
+                "geometry": shapely.line_merge(shapely.multilinestrings(geoms)),
+            }
+        )
+    columns = ["grid_id", "leg", "assembly_point", "shelters", "persons", "groups", "modes"]
+    columns += ["t_first_s", "t_last_s", "geometry"]
+    return gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs=net.crs)

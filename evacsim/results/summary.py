@@ -1,0 +1,118 @@
+"""The run's headline figures (``summary.json``) from its results."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from evacsim.results.ete import ete_by, ete_s
+from evacsim.results.records import records
+from evacsim.results.tables import bottlenecks, facilities_summary
+from evacsim.sim.results import Results
+
+if TYPE_CHECKING:
+    from evacsim.network.graph import RoadNetwork
+    from evacsim.scenario.prepare import Prepared
+
+__all__ = ["summarise"]
+
+
+def _exposure(results: Results) -> dict[str, Any]:
+    g = results.groups
+    persons = g["persons"].to_numpy()
+    out: dict[str, Any] = {}
+    for level in ("red", "orange", "yellow"):
+        seconds = g[f"exposure_{level}_s"].to_numpy()
+        out[f"person_s_{level}"] = round(float((seconds * persons).sum()), 1)
+        out[f"persons_exposed_{level}"] = int(persons[seconds > 0].sum())
+    if "dose_ppm_min" in g:
+        out["max_dose_ppm_min"] = round(float(g["dose_ppm_min"].max()) if len(g) else 0.0, 3)
+        out["persons_fed_over_0_3"] = int(persons[g["fed"].to_numpy() > 0.3].sum())
+        out["persons_fed_over_1"] = int(persons[g["fed"].to_numpy() >= 1.0].sum())
+    score = g["exposure_red_s"] * 4 + g["exposure_orange_s"] * 2 + g["exposure_yellow_s"]
+    per_grid = (score * g["persons"]).groupby(g["grid_id"]).sum() / g.groupby("grid_id")[
+        "persons"
+    ].sum().clip(lower=1)
+    worst = per_grid.sort_values(ascending=False, kind="stable").head(5)
+    out["worst_grids"] = [
+        {"grid_id": str(k), "weighted_s_per_person": round(float(v), 1)}
+        for k, v in worst.items()
+        if v > 0
+    ]
+    return out
+
+
+def _stranded(results: Results) -> list[dict[str, Any]]:
+    g = results.groups[results.groups["state"] == "stranded"]
+    if g.empty:
+        return []
+    table = g.groupby(["stranded_reason", "stranded_node"], sort=True)["persons"].sum()
+    return [
+        {"reason": str(row["stranded_reason"]), "node": int(row["stranded_node"]),
+         "persons": int(row["persons"])}
+        for row in records(table.reset_index())
+    ]  # fmt: skip
+
+
+def _bottleneck_records(results: Results, net: RoadNetwork | None) -> list[dict[str, Any]]:
+    table = bottlenecks(results, net, n=10)
+    keep = ["road_id", "mode", "name", "max_queue", "congested_min", "volume"]
+    return [
+        {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+        for row in records(table[keep])
+    ]
+
+
+def summarise(prepared: Prepared, results: Results) -> dict[str, Any]:
+    """The ``summary.json`` of a run (every field is documented in the README)."""
+    sc = prepared.scenario
+    g = results.groups
+    total = results.persons_total
+    persons = g["persons"].to_numpy()
+    shelter_t = np.where(g["persons_sheltered"].to_numpy() > 0, g["t_shelter_s"], np.nan)
+    per_grid: pd.DataFrame = results.extra.get("per_grid", pd.DataFrame())
+    summary: dict[str, Any] = {
+        "scenario": sc.name,
+        "scenario_file": str(sc.path) if sc.path else None,
+        "seed": sc.seed,
+        "area": prepared.area.name,
+        "hazard": {
+            "model": prepared.zones.model,
+            "evacuate": prepared.zones.evacuate,
+            "distances_m": {k: round(v, 1) for k, v in prepared.zones.distances_m().items()},
+        },
+        "period": sc.population.period,
+        "assignment": sc.evacuation.assignment,
+        "grids_evacuating": int((per_grid.get("persons_evacuating", pd.Series()) > 0).sum()),
+        "persons_total": total,
+        "persons": results.persons_by_state,
+        "groups": len(g),
+        "ete_s": {
+            "assembly": ete_s(g["t_assembly_s"].to_numpy(float), persons, total),
+            "shelter": ete_s(shelter_t.astype(float), persons, total),
+        },
+        "ete_by": ete_by(results),
+        "facilities": facilities_summary(results),
+        "bottlenecks": _bottleneck_records(results, prepared.network),
+        "stranded": _stranded(results),
+        "exposure": _exposure(results),
+        "bus_trips": len(results.vehicles),
+        "ended_by": results.ended_by,
+        "end_s": round(results.end_s, 1),
+        "warnings": [*prepared.warnings, *results.extra.get("plan_warnings", [])],
+    }
+    if total == 0:
+        summary["note"] = "nobody is inside the evacuation zone"
+    summary.update(_teams_and_supplies(results))
+    return summary
+
+
+def _teams_and_supplies(results: Results) -> dict[str, Any]:
+    """The ``teams`` and ``supplies`` entries (what :mod:`evacsim.sim.teams` and
+    :mod:`evacsim.sim.supplies` recorded)."""
+    from evacsim.results.supplies import supplies_summary
+    from evacsim.results.teams import teams_summary
+
+    return {"teams": teams_summary(results), "supplies": supplies_summary(results)}

@@ -1,0 +1,99 @@
+"""The teams' figures: tasks, door-to-door totals, unstaffed shelter time, routes driven."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+from shapely.geometry import LineString
+
+from evacsim.results.records import records
+
+if TYPE_CHECKING:
+    from evacsim.network.graph import RoadNetwork
+    from evacsim.sim.results import Results
+
+__all__ = ["task_routes", "teams_summary"]
+
+
+# ------------------------------------------------------------------------- summary
+
+
+def _num(x: Any, nd: int = 1) -> float | None:
+    return None if x is None or not np.isfinite(x) else round(float(x), nd)
+
+
+def _shelters_unstaffed_s(results: Results, tasks: pd.DataFrame) -> dict[str, float]:
+    """Per shelter that took people: seconds between its first admission and its staff."""
+    occ = results.occupancy
+    fac = results.facilities
+    staffed = tasks[(tasks["task"] == "staff_shelter") & (tasks["status"] == "staffed")]
+    staff_t = staffed.groupby("target")["t_start_s"].min()
+    out: dict[str, float] = {}
+    for sid in fac.loc[fac["kind"] == "shelter", "id"].astype(str):
+        rows = occ[(occ["facility_id"] == sid) & (occ["persons"] > 0)]
+        if rows.empty:
+            continue
+        first = float(rows["t_s"].min())
+        until = min(float(staff_t.get(sid, np.inf)), results.end_s)
+        out[sid] = round(max(0.0, until - first), 1)
+    return out
+
+
+def teams_summary(results: Results) -> dict[str, Any]:
+    """The ``teams`` entry of ``summary.json``.
+
+    ``by_team``: per team its name, members, vehicles, distance driven (km) and tasks (kind,
+    target, vehicle, persons, start and finish times in s, status; a post is "started" when its
+    staff arrive and held to the end of the run); ``door_to_door``: persons carried and trips;
+    ``shelters_unstaffed_s``: per shelter, time with people but no staff. Empty without teams.
+    """
+    tasks: pd.DataFrame | None = results.extra.get("teams")
+    info: pd.DataFrame | None = results.extra.get("team_info")
+    if tasks is None or info is None or info.empty:
+        return {}
+    by_team: dict[str, Any] = {}
+    for team in records(info):
+        mine = tasks[tasks["team"] == team["team"]]
+        by_team[str(team["team"])] = {
+            "name": str(team["name"]),
+            "members": int(team["members"]),
+            "vehicles": int(team["vehicles"]),
+            "distance_km": round(float(mine["distance_m"].sum()) / 1000.0, 2),
+            "tasks": [
+                {"task": r["task"], "target": r["target"], "vehicle": r["vehicle"],
+                 "persons": int(r["persons"]), "t_start_s": _num(r["t_start_s"]),
+                 "t_finish_s": _num(r["t_finish_s"]), "status": r["status"]}
+                for r in records(mine)
+            ],
+        }  # fmt: skip
+    trips = tasks[(tasks["task"] == "door_to_door") & (tasks["status"] == "done")]
+    return {
+        "by_team": by_team,
+        "door_to_door": {"trips": len(trips), "persons": int(trips["persons"].sum())},
+        "shelters_unstaffed_s": _shelters_unstaffed_s(results, tasks),
+    }
+
+
+def task_routes(results: Results, net: RoadNetwork) -> pd.DataFrame:
+    """Per team task: its route as one EPSG:4326 LineString and the roads in driving order.
+
+    Columns ``team``, ``vehicle``, ``task`` (row in ``results.extra["teams"]``), ``geometry``
+    (None when the task needed no driving), ``roads`` (names joined by " → ").
+    """
+    paths: pd.DataFrame = results.extra.get("team_paths", pd.DataFrame())
+    to_wgs = Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
+    rows = []
+    for key, legs in paths.groupby(["team", "vehicle", "task"], sort=True):
+        team, vehicle, task = str(key[0]), str(key[1]), int(str(key[2]))
+        edges = legs.sort_values("t_enter_s", kind="stable")["edge"].to_numpy(np.int64)
+        coords = np.vstack([shapely.get_coordinates(g) for g in net.edge_geometry[edges]])
+        lon, lat = to_wgs.transform(coords[:, 0], coords[:, 1])
+        names = [str(n) for n in net.edge_name[edges] if n and str(n) not in ("None", "nan")]
+        roads = [n for i, n in enumerate(names) if i == 0 or n != names[i - 1]]
+        rows.append((team, vehicle, task, LineString(np.column_stack([lon, lat])),
+                     " → ".join(roads)))  # fmt: skip
+    return pd.DataFrame(rows, columns=["team", "vehicle", "task", "geometry", "roads"])

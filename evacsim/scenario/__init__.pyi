@@ -1,0 +1,78 @@
+from .distributions import (
+    DelayDistribution as DelayDistribution,
+)
+from .distributions import (
+    Fixed as Fixed,
+)
+from .distributions import (
+    LogNormal as LogNormal,
+)
+from .distributions import (
+    Normal as Normal,
+)
+from .distributions import (
+    Rayleigh as Rayleigh,
+)
+from .distributions import (
+    Uniform as Uniform,
+)
+from .distributions import (
+    Weibull as Weibull,
+)
+from .load import (
+    Scenario as Scenario,
+)
+from .load import (
+    load_scenario as load_scenario,
+)
+from .load import (
+    parse_overrides as parse_overrides,
+)
+from .load import (
+    scenario_from_dict as scenario_from_dict,
+)
+from .load import (
+    validation_message as validation_message,
+)
+from .prepare import (
+    Prepared as Prepared,
+)
+from .prepare import (
+    prepare as prepare,
+)
+from .sections import (
+    DepartureSpec as DepartureSpec,
+)
+from .sections import (
+    EvacuationSpec as EvacuationSpec,
+)
+from .sections import (
+    PopulationSpec as PopulationSpec,
+)
+from .sections import (
+    SimulationSpec as SimulationSpec,
+)
+from .sections import (
+    StageDelays as StageDelays,
+)
+from .sections import (
+    TransportSpec as TransportSpec,
+)
+from .supplies import (
+    ITEMS as ITEMS,
+)
+from .supplies import (
+    ItemAmounts as ItemAmounts,
+)
+from .supplies import (
+    SuppliesSpec as SuppliesSpec,
+)
+from .teams import (
+    TASK_KINDS as TASK_KINDS,
+)
+from .teams import (
+    TeamsSpec as TeamsSpec,
+)
+from .teams import (
+    TeamTask as TeamTask,
+)

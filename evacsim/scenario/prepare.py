@@ -1,0 +1,78 @@
+"""A scenario made concrete: its area loaded, the road network built, facilities snapped and the
+threat zones computed (:func:`prepare`, what ``evacsim validate`` checks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from evacsim.area.layers import Area, load_area
+from evacsim.errors import HazardError, ScenarioError
+from evacsim.hazard.build import build_threat_zones
+from evacsim.hazard.zones import ThreatZones
+from evacsim.network.graph import RoadNetwork, build_network
+from evacsim.network.snap import SnappedArea, snap_area
+from evacsim.scenario.load import Scenario, load_scenario
+
+__all__ = ["Prepared", "prepare"]
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """Everything a simulation needs, loaded and checked."""
+
+    scenario: Scenario
+    area: Area
+    network: RoadNetwork
+    snapped: SnappedArea
+    zones: ThreatZones
+    warnings: tuple[str, ...]
+
+
+def as_scenario(scenario: Scenario | str | Path) -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+
+
+def prepare(scenario: Scenario | str | Path) -> Prepared:
+    """Load and check the scenario's area, network and hazard.
+
+    Raises
+    ------
+    EvacsimError
+        Any bad input, with one line naming the file and field.
+    """
+    sc = as_scenario(scenario)
+    where = str(sc.path) if sc.path else sc.name
+    if sc.area_path is None:
+        raise ScenarioError(f"{where}: field 'area': scenario was not loaded from a file")
+    area = load_area(sc.area_path)
+    network = build_network(area.roads)
+    snapped = snap_area(area, network)
+    try:
+        zones = build_threat_zones(
+            sc.hazard, sc.weather, hazard_sources=area.hazard_sources, crs=area.crs,
+            extent=area.grids.geometry.union_all().convex_hull,
+        )  # fmt: skip
+    except HazardError as exc:
+        raise ScenarioError(f"{where}: {exc}") from None
+    _check_references(sc, area, where)
+    warnings = (*area.warnings, *snapped.warnings, *zones.warnings)
+    return Prepared(sc, area, network, snapped, zones, tuple(warnings))
+
+
+def _check_references(sc: Scenario, area: Area, where: str) -> None:
+    road_ids = set(area.roads["id"])
+    for road_id in sc.simulation.closed_roads:
+        if road_id not in road_ids:
+            raise ScenarioError(
+                f"{where}: field 'simulation.closed_roads': road {road_id!r} is not in the roads "
+                "layer"
+            )
+    depot = sc.transport.bus_depot
+    if depot is not None and depot not in set(area.assembly_points["id"]) | set(
+        area.team_bases["id"]
+    ):
+        raise ScenarioError(
+            f"{where}: field 'transport.bus_depot': {depot!r} is not an assembly point or team base"
+        )

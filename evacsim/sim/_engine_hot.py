@@ -1,0 +1,233 @@
+"""Hot path of :class:`evacsim.sim.engine.TrafficEngine`: the link "head check" and the cascade.
+
+Two measured costs are taken off every agent-link traversal here (DESIGN.md, "Performance"):
+
+* **attribute look-ups** -- the callback is a closure over the engine's per-link and per-agent
+  lists, which the engine only ever mutates in place (never rebinds), so each exit reads local
+  (cell) variables instead of ``self._...`` attributes;
+* **scheduling calls** -- a check is pushed straight onto SimPy's own event queue as the tuple
+  ``Environment.schedule`` itself pushes, ``(time_s, NORMAL, next(env._eid), event)``, with the
+  exact event time instead of ``env.schedule(event, NORMAL, time_s - now)``. The event, its time,
+  its priority and its event id (hence the tie order) are exactly those of the public call, and
+  SimPy's ``Environment.step`` still pops and runs every event: SimPy stays the only clock and
+  other processes interleave as before. The exact time also matters for correctness: a delay
+  ``d`` with ``now + d == time_s`` does not exist for every pair of floats (see
+  :func:`schedule_at`), so departures and timed controls are pushed the same way. This relies
+  on SimPy 4's private ``_queue`` and ``_eid`` attributes (``simpy.core.Environment``, SimPy
+  4.0-4.1), read when the engine is built (hot path) or at each call (:func:`schedule_at`).
+
+The model and the order of operations are those of the module docstring of
+:mod:`evacsim.sim.engine` (spatial queue of MATSim's QSim, Horni, Nagel & Axhausen 2016, ch. 1.2).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from heapq import heappush
+from typing import Any
+
+import simpy
+from simpy.events import NORMAL, EventPriority
+
+from evacsim.errors import SimulationError
+from evacsim.sim._engine_stats import _CONG_S, _CONG_UNTIL, _KQ, _MAXQ
+
+__all__ = ["LinkCheck", "make_hot_path", "push_check", "schedule_at"]
+
+
+class LinkCheck(simpy.Event):
+    """The one reusable "head check" event of a link (rescheduled after each firing).
+
+    Parameters
+    ----------
+    env
+        The SimPy environment.
+    link
+        The link number.
+    callback
+        Called with the event each time it fires (SimPy clears ``callbacks`` when it runs an
+        event, so :func:`push_check` restores them from ``cb_list``).
+    """
+
+    def __init__(self, env: simpy.Environment, link: int, callback: Callable[[Any], None]):
+        super().__init__(env)
+        self._ok = True
+        self._value = None
+        self.link = link
+        self.cb_list: list[Callable[[Any], None]] = [callback]
+
+
+def schedule_at(
+    env: simpy.Environment, ev: simpy.Event, priority: EventPriority, time_s: float
+) -> None:
+    """Schedule ``ev`` at the absolute time ``time_s`` (s, ``>= env.now``) with ``priority``.
+
+    The queue entry of ``env.schedule(ev, priority, d)`` for the ``d`` with ``env.now + d ==
+    time_s``, which does not exist for every pair of floats (e.g. now = 40.34700575180803,
+    time_s = 176.8712338038936: ``now + d`` skips ``time_s`` for every ``d``), so the entry is
+    pushed directly and the event runs at exactly ``time_s``.
+    """
+    heappush(env._queue, (time_s, priority, next(env._eid), ev))
+
+
+def push_check(env: simpy.Environment, ev: LinkCheck, time_s: float) -> None:
+    """Schedule ``ev`` at the absolute time ``time_s`` (s, ``>= env.now``), NORMAL priority.
+
+    Same queue entry as ``env.schedule(ev, NORMAL, d)`` with ``env.now + d == time_s`` exactly.
+    """
+    ev.callbacks = ev.cb_list
+    heappush(env._queue, (time_s, NORMAL, next(env._eid), ev))
+
+
+def make_hot_path(
+    eng: Any,  # the TrafficEngine being built (its module imports this one)
+) -> tuple[Callable[[LinkCheck], None], Callable[[], None]]:
+    """Build the head-check callback of ``eng`` and its spill-back cascade.
+
+    The callback is called by SimPy when a link's check event fires, or directly by the engine;
+    the cascade (run after a callback that freed storage someone waits for) wakes the waiters.
+
+    The callback lets the heads of link ``ev.link`` leave while they can (into the next link if it
+    has storage room, else onto that link's waiting list), then schedules the link's next check.
+    Invariant: a non-empty link has exactly one of a pending check event, an entry in the
+    waiting list of the link it wants to enter, or an entry in its table's route-wait list.
+    Entering the next link, scheduling its check and the queue statistics are inlined: this is
+    the one function run per traversal, so it is longer than the house limit on purpose.
+    """
+    env = eng.env
+    if not isinstance(getattr(env, "_queue", None), list) or not hasattr(env, "_eid"):
+        raise SimulationError("TrafficEngine: env must be a SimPy 4 Environment (_queue, _eid)")
+    queue = env._queue
+    next_eid = env._eid.__next__
+    qs, ready, next_free, occ = eng._q, eng._ready, eng._next_free, eng._occ
+    head, rows, size, storage = eng._head, eng._row, eng._size, eng._storage
+    hw, ff, last_ready, volume, nlinks = eng._hw, eng._ff, eng._last_ready, eng._volume, eng._nlinks
+    waiters, freed, lstat, evs, pos, rec = (
+        eng._waiters, eng._freed, eng._lstat, eng._ev, eng._pos, eng._rec
+    )  # fmt: skip
+    wait_on, oqs = eng._wait_on, eng._oq
+    nan = math.nan
+    cascading = False
+
+    def on_check(ev: LinkCheck) -> None:
+        e = ev.link
+        q = qs[e]
+        now = env._now
+        node = head[e]
+        record = eng.record_paths
+        while q:
+            a = q[0]
+            r = ready[a]
+            t = next_free[e]
+            if r > t:
+                t = r
+            if t > now:
+                ev.callbacks = ev.cb_list
+                heappush(queue, (t, NORMAL, next_eid(), ev))
+                break
+            row = rows[a]
+            nxt = row[node] if row is not None else eng._first_link(a, node)
+            if nxt == -2:
+                if row is None:
+                    eng._strand_head(e, a, node, now, "closed")
+                    continue
+                tid = eng._tab[a]
+                if tid != eng._final_tid and eng._wait_for_route(e, a, tid):
+                    break
+                eng._strand_head(e, a, node, now, "no_route")
+                continue
+            sz = size[a]
+            if nxt >= 0:
+                o = occ[nxt]
+                if o and o + sz > storage[nxt]:
+                    wait_on[e] = nxt
+                    w = waiters[nxt]
+                    if w is None:
+                        waiters[nxt] = deque((e,))
+                    else:
+                        w.append(e)
+                    break
+                if row is None:
+                    pos[a] += 1
+            if r < now:  # the head waited: queue statistics (see _traffic_stats.snapshot)
+                st: list[Any] = lstat[e]
+                v = volume[e]
+                n = len(q)
+                if ready[q[-1]] < now:  # usually everyone on the link waits
+                    k = v + n
+                else:  # else count who is ready; ready times rise along the FIFO
+                    k = st[_KQ]
+                    if k < v:
+                        k = v
+                    while k - v < n and ready[q[k - v]] < now:
+                        k += 1
+                st[_KQ] = k
+                if k - v > st[_MAXQ]:
+                    st[_MAXQ] = k - v
+                cu = st[_CONG_UNTIL]
+                st[_CONG_S] += now - (r if r > cu else cu)
+                st[_CONG_UNTIL] = now
+            q.popleft()
+            occ[e] -= sz
+            next_free[e] = now + sz * hw[e]
+            volume[e] += 1
+            eng._last_move_s = now
+            if waiters[e]:
+                freed.append(e)
+            if record:
+                rec[a][-1][2] = now
+                if nxt >= 0:
+                    rec[a].append([nxt, now, nan])
+            if nxt < 0:
+                eng._arrive(a, node, now)
+                continue
+            # enter nxt: FIFO, nobody is ready before the agent ahead (after speed changes)
+            r = now + ff[nxt]
+            lr = last_ready[nxt]
+            if lr > r:
+                r = lr
+            last_ready[nxt] = r
+            ready[a] = r
+            occ[nxt] += sz
+            nlinks[a] += 1
+            qn = qs[nxt]
+            qn.append(a)
+            if len(qn) == 1:
+                t = next_free[nxt]
+                evn = evs[nxt] or eng._event(nxt)
+                evn.callbacks = evn.cb_list
+                heappush(queue, (r if r > t else t, NORMAL, next_eid(), evn))
+        if freed and not cascading:
+            cascade()
+
+    def cascade() -> None:
+        """Wake links (and origin queues) waiting for storage on links that freed some."""
+        nonlocal cascading
+        cascading = True
+        try:
+            while freed:
+                f = freed.pop()
+                w = waiters[f]
+                while w:
+                    x = w[0]
+                    if x >= 0:
+                        a = qs[x][0]
+                    else:
+                        oq = oqs[~x]
+                        assert oq is not None
+                        a = oq[0]
+                    o = occ[f]
+                    if o and o + size[a] > storage[f]:
+                        break
+                    w.popleft()
+                    if x >= 0:
+                        wait_on[x] = -1
+                        on_check(evs[x] or eng._event(x))
+                    else:
+                        eng._advance_origin(~x)
+        finally:
+            cascading = False
+
+    return on_check, cascade

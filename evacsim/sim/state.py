@@ -1,0 +1,107 @@
+"""The shared state of one run: clock, engine, router, every group's record and the event log.
+
+:class:`SimState` is what the behaviour modules (facilities, buses, teams, supplies) act on;
+:class:`evacsim.sim.simulation.Simulation` adds them on top and dispatches the engine's arrivals.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import simpy
+
+from evacsim.hazard.spec import LEVELS
+from evacsim.sim.engine import TrafficEngine
+from evacsim.sim.router import Router, build_link_sets, edge_level_times
+
+if TYPE_CHECKING:
+    from evacsim.plan.make import Plan
+    from evacsim.scenario.prepare import Prepared
+
+__all__ = ["BUS", "CAR_ON", "STAGE1", "SUPPLY", "TEAM", "SimState"]
+
+# Agent kinds in the engine (groups' own agents: STAGE1, CAR_ON; vehicles: the rest).
+STAGE1, CAR_ON, BUS, TEAM, SUPPLY = 0, 1, 2, 3, 4
+
+
+class SimState:
+    """One run's state: the clock, the engine, the router and every group's record."""
+
+    def __init__(self, prepared: Prepared, plan: Plan) -> None:
+        sc, net = prepared.scenario, prepared.network
+        self.prepared, self.plan = prepared, plan
+        self.env = simpy.Environment()
+        self.links = build_link_sets(net, sc.evacuation)
+        self.engine = TrafficEngine(
+            self.env, self.links.spec, record_paths=True,
+            gridlock_timeout_s=sc.simulation.gridlock_timeout_s,
+            on_arrival=self._on_arrival, on_stranded=self._on_stranded,
+        )  # fmt: skip
+        closed = np.isin(net.edge_road_id, list(sc.simulation.closed_roads))
+        self.level_times_s = edge_level_times(prepared.zones, net)
+        self.router = Router(
+            net, self.links, self.level_times_s, closed,
+            register=self.engine.add_route_table,
+            replace=lambda tid, nxt: self.engine.set_route_table(tid, nxt),
+            evacuate_index=LEVELS.index(prepared.zones.evacuate),
+        )  # fmt: skip
+        self.events: list[tuple[float, str, str, str, str]] = []
+        self._init_groups(plan.demand.groups)
+        self.agent_kind: list[int] = []
+        self.agent_ref: list[int] = []
+        self.active = 0  # groups and cars still moving or yet to leave
+        self.done = self.env.event()
+
+    def _init_groups(self, groups: pd.DataFrame) -> None:
+        n = len(groups)
+        self.g_persons = groups["persons"].to_numpy(np.int64)
+        self.g_mode = groups["mode"].astype(str).to_numpy()
+        self.g_level = groups["level"].to_numpy(np.int64)
+        self.g_id = groups["group_id"].astype(str).to_numpy()
+        self.g_departure_s = groups["departure_s"].to_numpy(float)
+        self.g_origin = groups["origin_node"].to_numpy(np.int64)
+        self.t_assembly = np.full(n, np.nan)
+        self.t_shelter = np.full(n, np.nan)
+        self.g_shelter = np.full(n, "", dtype=object)
+        self.state = np.full(n, "not_evacuated", dtype=object)
+        self.reason = np.full(n, "", dtype=object)
+        self.node = np.full(n, -1, dtype=np.int64)
+        self.g_agents: list[list[int]] = [[] for _ in range(n)]
+
+    # ------------------------------------------------------------------ logging
+    def log_event(self, kind: str, who: str, where: str, detail: str = "") -> None:
+        """Append to the event log at the current time."""
+        self.events.append((float(self.env.now), kind, who, where, detail))
+
+    # ------------------------------------------------------------------ agents
+    def add_agent(self, kind: int, ref: int, origin: int, table: int, *, size: int = 1) -> int:
+        """Put an agent on the network now; remember what it stands for."""
+        agent = self.engine.add_agent(origin, self.env.now, table_id=table, size=size)
+        self.agent_kind.append(kind)
+        self.agent_ref.append(ref)
+        if kind in (STAGE1, CAR_ON):
+            self.g_agents[ref].append(agent)
+        return agent
+
+    def _on_arrival(self, agent: int, node: int, t: float) -> None:
+        """An agent reached its destination (the behaviour on top decides what that means)."""
+
+    def _on_stranded(self, agent: int, node: int, t: float, reason: str) -> None:
+        """An agent can go no further (the behaviour on top decides what that means)."""
+
+    def strand(self, g: int, node: int, reason: str, *, moving: bool = True) -> None:
+        """Mark group ``g`` stranded at ``node`` for ``reason`` (``moving``: it was active)."""
+        self.state[g], self.node[g], self.reason[g] = "stranded", node, reason
+        self.active -= int(moving)
+        self.log_event("stranded", self.g_id[g], str(node), reason)
+
+    def idle(self) -> bool:
+        """No vehicle is still running for anyone (the behaviour on top knows its vehicles)."""
+        return True
+
+    def settle_check(self) -> None:
+        """Succeed ``done`` once nobody moves or waits for a ride that can still come."""
+        if self.active == 0 and self.idle() and not self.done.triggered:
+            self.done.succeed()

@@ -1,0 +1,183 @@
+"""The command line and the library entry points; every bundled scenario runs."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import evacsim
+from evacsim import save
+from evacsim.cli import SCENARIOS_DIR, main
+from evacsim.pipeline import Run, run
+from evacsim.sim.results import GROUP_STATES
+from tests.support.tiny_area import tiny_scenario, write_tiny_area
+
+TINY = tiny_scenario(name="tiny cli", buses=None)
+BUNDLED = sorted(SCENARIOS_DIR.glob("*.toml"))
+
+
+@pytest.fixture
+def tiny_scenario(tmp_path: Path) -> Path:
+    write_tiny_area(tmp_path / "area")
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY, encoding="utf-8")
+    return path
+
+
+def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    out = capsys.readouterr()
+    return int(exc.value.code or 0), out.out, out.err
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def test_run_json_is_the_summary(tiny_scenario: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tiny_scenario.parent / "run"
+    code, out, err = _cli(["run", str(tiny_scenario), "--out", str(folder), "--json"], capsys)
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["seed"] == 5
+    assert sum(summary["persons"].values()) == summary["persons_total"] > 0
+    saved = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert saved["ete_s"] == summary["ete_s"]
+
+
+def test_run_seed_and_quiet(tiny_scenario: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tiny_scenario.parent / "q"
+    code, out, err = _cli(["run", str(tiny_scenario), "--out", str(folder), "--seed", "9", "-q"],
+                          capsys)  # fmt: skip
+    assert (code, out, err) == (0, "", "")
+    assert json.loads((folder / "summary.json").read_text(encoding="utf-8"))["seed"] == 9
+
+
+def test_validate_checks_every_file(
+    tiny_scenario: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tiny_scenario.parent / "bad.toml"
+    bad.write_text(TINY.replace('"T-01"', '"T-77"'), encoding="utf-8")
+    code, out, err = _cli(["validate", str(tiny_scenario), str(bad)], capsys)
+    assert code == 2
+    assert f"{tiny_scenario}: ok" in out
+    assert err.count("\n") == 1 and "bad.toml" in err and "T-77" in err
+    assert not (tiny_scenario.parent / "runs").exists()
+
+
+def test_scenarios_lists_every_bundled_file(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _cli(["scenarios"], capsys)
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert len(lines) == len(BUNDLED) >= 7
+    for path, line in zip(BUNDLED, lines, strict=True):
+        name = tomllib.loads(path.read_text(encoding="utf-8"))["name"]
+        assert line == f"scenarios/{path.name}: {name}"
+
+
+def test_sweep_command(tiny_scenario: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_dir = tiny_scenario.parent / "sweep"
+    argv = ["sweep", str(tiny_scenario), "-n", "2", "--set", "evacuation.assignment=plan,nearest",
+            "--workers", "1", "--out", str(out_dir), "--json"]  # fmt: skip
+    code, out, err = _cli(argv, capsys)
+    assert code == 0, err
+    data = json.loads(out)
+    assert [r["evacuation.assignment"] for r in data["runs"]] == ["plan"] * 2 + ["nearest"] * 2
+    assert data["failures"] == []
+    assert (out_dir / "runs.csv").is_file() and (out_dir / "table.csv").is_file()
+
+
+def test_sweep_bad_key_is_one_line(tiny_scenario: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["sweep", str(tiny_scenario), "-n", "2", "--set", "weather.wind_fro=0,90"]
+    code, _, err = _cli(argv, capsys)
+    assert code == 2
+    assert err.strip() == "error: " + f"{tiny_scenario}: unknown key 'weather.wind_fro'"
+
+
+def test_export_command(tiny_scenario: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("evacsim.export")
+    folder = tiny_scenario.parent / "run"
+    assert _cli(["run", str(tiny_scenario), "--out", str(folder), "-q"], capsys)[0] == 0
+    dest = tiny_scenario.parent / "exported"
+    code, _, err = _cli(["export", str(folder), "--format", "csv", "--out", str(dest)], capsys)
+    assert code == 0, err
+    assert any(dest.glob("*.csv"))
+    code, _, err = _cli(["export", str(folder), "--format", "shp", "--out", str(dest)], capsys)
+    assert code == 2 and "--format" in err
+    code, _, err = _cli(["export", str(tiny_scenario.parent), "--format", "csv"], capsys)
+    assert code == 2 and "not a run folder" in err
+
+
+# --------------------------------------------------------------------------- library
+
+
+def test_library_entry_points(tiny_scenario: Path) -> None:
+    assert callable(evacsim.sweep) and evacsim.sweep.__module__ == "evacsim.sweep"
+    scenario = evacsim.load_scenario(tiny_scenario)
+    result = evacsim.run(scenario, seed=1)
+    assert isinstance(result, evacsim.Run)
+    folder = save(result, tiny_scenario.parent / "lib")
+    assert (folder / "summary.json").is_file()
+    area = evacsim.load_area(tiny_scenario.parent / "area")
+    assert list(area.grids["id"]) == ["G-001", "G-002", "G-003", "G-004"]
+
+
+def test_staged_departures_follow_the_level_delays(tmp_path: Path) -> None:
+    """With fixed zero warning and preparation, departure = the level's stage delay exactly."""
+    write_tiny_area(tmp_path / "area")
+    staged = (
+        TINY
+        + """
+[departure]
+warning = { dist = "fixed", value_s = 0 }
+preparation = { dist = "fixed", value_s = 0 }
+stage_delay_s = { red = 0, orange = 600, yellow = 1500 }
+"""
+    )
+    path = tmp_path / "staged.toml"
+    path.write_text(staged, encoding="utf-8")
+    groups = run(path).results.groups
+    expected = np.array([0.0, 600.0, 1500.0, 1500.0])[groups["level"].to_numpy()]
+    np.testing.assert_array_equal(groups["departure_s"].to_numpy(), expected)
+    assert len(set(groups["level"])) >= 2  # grids of several levels: the delays differ
+
+
+# --------------------------------------------------------------------------- bundled scenarios
+
+
+@pytest.fixture(scope="module", params=BUNDLED, ids=[p.stem for p in BUNDLED])
+def bundled_run(request: pytest.FixtureRequest) -> Run:
+    return run(request.param)
+
+
+def test_bundled_scenario_runs_and_accounts(bundled_run: Run) -> None:
+    summary = bundled_run.summary
+    assert summary["persons_total"] > 0
+    assert set(summary["persons"]) == set(GROUP_STATES)
+    assert sum(summary["persons"].values()) == summary["persons_total"]
+    bundled_run.results.check_accounting()
+    for key in ("scenario", "seed", "area", "hazard", "period", "assignment", "ete_s",
+                "facilities", "exposure", "ended_by", "end_s"):  # fmt: skip
+        assert key in summary, key
+    assert set(summary["ete_s"]) == {"assembly", "shelter"}
+    assert summary["ended_by"] in ("done", "horizon", "gridlock")
+    assert summary["ete_s"]["assembly"]["p50"] is not None
+
+
+def test_bundled_scenarios_cover_the_issue() -> None:
+    """The seven situations of issue 6, by what their files say."""
+    docs = {p.stem: tomllib.loads(p.read_text(encoding="utf-8")) for p in BUNDLED}
+    models = {d["hazard"]["model"] for d in docs.values()}
+    assert {"radius", "bleve", "vce", "toxic_plume"} <= models
+    assert docs["funiuxi_tank_fire"]["population"]["period"] == "day"
+    assert docs["funiuxi_tank_fire_night"]["population"]["period"] == "night"
+    assert docs["funiuxi_chlorine"]["hazard"]["source"] == "CL-1"
+    assert docs["funiuxi_drill_crossing_closed"]["simulation"]["closed_roads"]
+    assert "stage_delay_s" in docs["funiuxi_staged"]["departure"]
+    readme = (SCENARIOS_DIR / "README.md").read_text(encoding="utf-8")
+    for path in BUNDLED:
+        assert f"`{path.name}`" in readme, path.name
