@@ -28,6 +28,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check evacsim tests benchmarks maps
 	$(VENV)/bin/ruff format --check evacsim tests benchmarks maps
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
