@@ -197,7 +197,16 @@ _GRIDS = LayerSchema(
         Column("car_share", "float", "share of households leaving by car, 0..1", UNIT_INTERVAL),
         Column("assembly_point", "str", "the plan's assembly point (an id in assembly_points)"),
     ),
-    (_NAME,),
+    (
+        _NAME,
+        Column(
+            "grid_workers",
+            "int",
+            "grid workers who warn its households (default: one per `warning."
+            "households_per_worker` households)",
+            AT_LEAST_ONE,
+        ),
+    ),
 )
 
 _ASSEMBLY = LayerSchema(

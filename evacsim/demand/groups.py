@@ -44,7 +44,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -128,12 +128,16 @@ class Demand:
         Sum of ``groups.persons`` (= sum of ``per_grid.persons_evacuating``).
     period
         ``"day"`` or ``"night"``.
+    preparation_s
+        Per group (row order), the preparation delay drawn (s, night factor included): the part
+        of ``departure_s`` after the warning (the warning chain adds its own warning times).
     """
 
     groups: pd.DataFrame
     per_grid: pd.DataFrame
     persons_total: int
     period: str
+    preparation_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def largest_remainder(values: Sequence[float] | np.ndarray, total: int | None = None) -> np.ndarray:
@@ -452,7 +456,8 @@ def build_demand(
     )
     total = int(groups["persons"].sum())
     log.info("demand: %d persons in %d groups (%s)", total, n, population.period)
-    return Demand(groups=groups, per_grid=per_grid, persons_total=total, period=population.period)
+    return Demand(groups=groups, per_grid=per_grid, persons_total=total, period=population.period,
+                  preparation_s=preparation_s)  # fmt: skip
 
 
 def _groups_table(

@@ -17,6 +17,7 @@ from evacsim.results.tables import (
     bottlenecks,
     occupancy_series,
 )
+from evacsim.results.warning import warning_tables
 
 __all__ = ["write_csv_tables", "write_gpx"]
 
@@ -76,7 +77,8 @@ def write_csv_tables(
 
     The metric tables are ``groups``, ``ete`` (overall and per level, community, assembly point),
     ``curves`` (persons arrived per minute), ``occupancy`` (per facility per minute),
-    ``bottlenecks`` (every congested road), ``bus_trips`` and ``events``.
+    ``bottlenecks`` (every congested road), ``bus_trips`` and ``events``; in a warning-chain run
+    also ``warning_grids``, ``warning_visits``, ``warning_messages`` and ``warning_curves``.
     """
     folder.mkdir(parents=True, exist_ok=True)
     out = [_write_csv(_wkt_table(gdf), folder / f"{name}.csv") for name, gdf in layers.items()]
@@ -94,6 +96,7 @@ def write_csv_tables(
         "bottlenecks": bottlenecks(results, net, n=0),
         "bus_trips": results.vehicles,
         "events": results.events,
+        **warning_tables(results),  # the warning chain's tables (chain mode only)
     }
     out += [_write_csv(df, folder / f"{name}.csv") for name, df in tables.items()]
     return out

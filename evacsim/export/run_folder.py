@@ -130,6 +130,7 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
     from evacsim.maps.write import write_run_maps
     from evacsim.report.drill import write_drill_sheets
     from evacsim.report.report import write_report
+    from evacsim.report.warning_sheets import write_warning_sheets
 
     folder = Path(folder)
     t0 = time.perf_counter()
@@ -148,6 +149,8 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
         written["geojson"] = folder / "geojson"
     if write_drill_sheets(run, folder):
         written["drill"] = folder / "drill"
+    if write_warning_sheets(run, folder):  # one page per grid worker (warning-chain runs only)
+        written["warning_sheets"] = folder / "drill" / "warning"
     links = {key: Path(path).relative_to(folder) for key, path in maps.items()}
     written["report"] = write_report(run, folder / "report.html", maps=links)
     written["manifest"] = folder / "manifest.json"

@@ -48,6 +48,7 @@ from evacsim.maps.animation import (
 from evacsim.maps.base import base_map, finish_map, legend_item
 from evacsim.maps.layers import BIND_DETAILS, feature_collection, popup_html, to_wgs84
 from evacsim.maps.teams import add_team_layers
+from evacsim.maps.warning_layer import add_warning_layer
 from evacsim.results.routes import all_bus_routes, grid_routes
 
 __all__ = ["congestion_color", "evacuee_animation", "run_map"]
@@ -308,8 +309,10 @@ def run_map(
     anim = evacuee_animation(run, max_agents=max_agents, max_frames=max_frames)
     TimeSliderLayer(anim.to_json(), name="Evacuees (time slider)").add_to(parts.map)
     add_team_layers(parts.map, run)
+    warning_legend = add_warning_layer(parts.map, run)  # warning-chain runs only
     used = sorted(set(res.groups["assembly_point"].astype(str)) & set(layers.colors))
     legend = _congestion_legend() + routes_legend(layers, used) + _evacuee_legend(anim)
+    legend += warning_legend
     figure = parts.map.get_root()
     assert isinstance(figure, folium.Figure)
     figure.header.add_child(folium.Element(RUN_CSS), name="evacsim_run_css")

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evacsim.report.warning_sheets import warning_section
 from evacsim.results.ete import BY, LEVEL_NAMES, ete_table, evacuation_curves
 from evacsim.results.tables import facility_table, grid_table, occupancy_series, stranded_table
 
@@ -264,6 +265,7 @@ def _context(run: Any, maps: Mapping[str, Path | str] | None) -> dict[str, Any]:
         "maps": _map_links(maps),
         "ended": f"{summary['ended_by']} at {_min(summary['end_s'])} min",
         "fmt": _num,
+        "warning_html": warning_section(run),  # the warning chain's section ("" otherwise)
     }
 
 
@@ -376,6 +378,7 @@ row have arrived (NUREG/CR-7002 style); — where that share never arrived.</p>
 <p class="muted">Queues in vehicles (cars) or persons (on foot); a road's two directions merged.</p>
 {% else %}<p>No road had a queue.</p>{% endif %}
 
+{{ warning_html }}
 <h2 id="grids">Grids</h2>
 <table id="grid-table"><thead><tr><th>grid</th><th>name</th><th>community</th><th>level</th>
 <th class="n">persons</th><th>assembly point</th><th class="n">50 % at AP</th>

@@ -106,7 +106,18 @@ def summarise(prepared: Prepared, results: Results) -> dict[str, Any]:
     if total == 0:
         summary["note"] = "nobody is inside the evacuation zone"
     summary.update(_teams_and_supplies(results))
+    summary.update(_chain(prepared, results))
     return summary
+
+
+def _chain(prepared: Prepared, results: Results) -> dict[str, Any]:
+    """``start_time`` and ``warning`` (:mod:`evacsim.results.warning`), only when the scenario
+    has a start time or uses the warning chain, so other summaries stay as they were."""
+    from evacsim.results.warning import warning_summary
+
+    start, warning = prepared.scenario.start_time, warning_summary(results)
+    return {k: v for k, v in (("start_time", start and start.isoformat()),
+                              ("warning", warning)) if v is not None}  # fmt: skip
 
 
 def _teams_and_supplies(results: Results) -> dict[str, Any]:

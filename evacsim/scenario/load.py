@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import AwareDatetime, Field, ValidationError
 
 from evacsim.errors import ScenarioError
 from evacsim.hazard.spec import HazardSpec, WeatherSpec
@@ -27,6 +27,7 @@ from evacsim.scenario.sections import (
 )
 from evacsim.scenario.supplies import SuppliesSpec
 from evacsim.scenario.teams import TeamsSpec
+from evacsim.scenario.warning import WarningSpec
 
 __all__ = [
     "Scenario",
@@ -38,7 +39,11 @@ __all__ = [
 
 
 class Scenario(Section):
-    """A whole scenario. ``path`` and ``area_path`` are filled in by :func:`load_scenario`."""
+    """A whole scenario. ``path`` and ``area_path`` are filled in by :func:`load_scenario`.
+
+    ``start_time`` (optional, a date-time with its UTC offset) is the clock time of t = 0 (the
+    alarm's time for a scenario made from an alarm); times stay seconds since then.
+    """
 
     name: str = Field(min_length=1)
     description: str = ""
@@ -53,6 +58,8 @@ class Scenario(Section):
     simulation: SimulationSpec = Field(default_factory=SimulationSpec)
     teams: TeamsSpec = Field(default_factory=TeamsSpec)
     supplies: SuppliesSpec = Field(default_factory=SuppliesSpec)
+    warning: WarningSpec = Field(default_factory=WarningSpec)
+    start_time: AwareDatetime | None = None
 
     path: Path | None = Field(default=None, exclude=True)
     area_path: Path | None = Field(default=None, exclude=True)

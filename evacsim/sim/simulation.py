@@ -14,6 +14,7 @@ Every person is accounted for at the end (:meth:`evacsim.sim.results.Results.che
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,6 +30,7 @@ from evacsim.sim.router import MODES
 from evacsim.sim.state import CAR_ON, STAGE1, SimState
 from evacsim.sim.supplies import Supplies
 from evacsim.sim.teams import Teams
+from evacsim.sim.warning import apply_warning, attach_warning
 
 if TYPE_CHECKING:
     from evacsim.scenario.prepare import Prepared
@@ -204,7 +206,12 @@ class Simulation(SimState):
         )
 
 
-def simulate(prepared: Prepared, *, rng: np.random.Generator) -> Results:
+def simulate(
+    prepared: Prepared,
+    *,
+    rng: np.random.Generator,
+    grid_delay_s: Mapping[str, float] | np.ndarray | None = None,
+) -> Results:
     """Simulate a prepared scenario with the run's random generator.
 
     Parameters
@@ -213,10 +220,15 @@ def simulate(prepared: Prepared, *, rng: np.random.Generator) -> Results:
         From :func:`evacsim.scenario.prepare.prepare`.
     rng
         The run's only random generator (seeded from the scenario).
+    grid_delay_s
+        Optional extra hold of each grid's warning (s; by grid id, or in the grids layer's
+        order), e.g. an optimised plan's (:func:`evacsim.sim.warning.apply_warning`).
     """
     plan = make_plan(prepared, rng)
+    warning = apply_warning(prepared, plan, rng, grid_delay_s=grid_delay_s)
     sim = Simulation(prepared, plan)
     results = sim.run()
+    attach_warning(results, warning)
     results.extra["plan_warnings"] = [*plan.warnings, *sim.teams.warnings, *sim.supplies.warnings]
     results.extra.update(sim.teams.tables())
     results.extra.update(sim.supplies.tables())

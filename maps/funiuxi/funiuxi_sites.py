@@ -304,6 +304,20 @@ _DENSITY: dict[str, tuple[float, float, Coord]] = {
     "hillside": (12_000.0, 7_000.0, (0.25, 0.45)),
 }
 
+#: kind: households per grid worker (ILLUSTRATIVE staffing: old riverside streets thinly staffed,
+#: the town and the new estates better; workplaces get one worker per ~100 resident households).
+_HOUSEHOLDS_PER_WORKER: dict[str, float] = {
+    "riverside": 400.0,
+    "park": 100.0,
+    "industrial": 100.0,
+    "residential": 250.0,
+    "town": 200.0,
+    "hillside": 300.0,
+}
+
+#: Mean family-household size, China 7th census (2020), as in evacsim.demand.
+_PERSONS_PER_HOUSEHOLD = 2.62
+
 _Cell = tuple[float, float, float, float, str]
 
 
@@ -367,7 +381,8 @@ def grid_features(
     """Population grids: polygons, responsibility chain, day/night population, plan's AP.
 
     Populations are densities (persons/km², by land use) times the clipped area, times a
-    factor drawn uniformly from [0.8, 1.2]; ``needs_assistance`` is 2–4 % of the night population.
+    factor drawn uniformly from [0.8, 1.2]; ``needs_assistance`` is 2–4 % of the night population;
+    ``grid_workers`` is one per :data:`_HOUSEHOLDS_PER_WORKER` night households (rounded up).
     """
     depot = Point(point_m(*ENTERPRISES[0][2]))
     aps = [(i, Point(point_m(*uv))) for i, _, uv, _ in ASSEMBLY_POINTS]
@@ -394,6 +409,9 @@ def grid_features(
             "needs_assistance": round(night * float(rng.uniform(0.02, 0.04))),
             "car_share": round(float(rng.uniform(*car)), 2),
             "assembly_point": _assign_ap(clipped.centroid, depot, aps),
+            "grid_workers": max(
+                1, math.ceil(night / _PERSONS_PER_HOUSEHOLD / _HOUSEHOLDS_PER_WORKER[kind])
+            ),
         }
         ring = lonlat([(x, y) for x, y in orient(clipped, 1.0).exterior.coords])
         geometry = {"type": "Polygon", "coordinates": [ring]}

@@ -1,0 +1,80 @@
+"""The run map's warning layer: grids coloured by when their last household was warned.
+
+Only for runs in ``[warning] mode = "chain"``; :func:`add_warning_layer` adds nothing to other
+runs' maps. Colours are bands of the last warning (minutes since the alarm), light to dark, so the
+grid warned last stands out; each grid's popup gives households, grid workers, households per
+worker, when the order reached it and its first and last household warned.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import folium
+
+from evacsim.display.format import esc, t_plus
+from evacsim.maps.base import legend_item
+from evacsim.maps.layers import BIND_DETAILS, feature_collection, popup_html, to_wgs84
+from evacsim.results.records import records
+from evacsim.results.warning import has_warning, warning_grid_table
+
+if TYPE_CHECKING:
+    from evacsim.pipeline import Run
+
+__all__ = ["WARNING_BANDS", "add_warning_layer", "warning_band"]
+
+#: (upper bound of the last warning in minutes, colour, legend text), light to dark.
+WARNING_BANDS: tuple[tuple[float, str, str], ...] = (
+    (15.0, "#fff3bf", "up to 15 min"),
+    (30.0, "#ffd43b", "15–30 min"),
+    (60.0, "#f59f00", "30–60 min"),
+    (120.0, "#e8590c", "1–2 h"),
+    (float("inf"), "#862e9c", "over 2 h"),
+)
+
+
+def warning_band(t_last_s: float) -> int:
+    """Index in :data:`WARNING_BANDS` of a last-warned time (s)."""
+    minutes = t_last_s / 60.0
+    return next(i for i, (upper, _, _) in enumerate(WARNING_BANDS) if minutes <= upper)
+
+
+def _style(feature: dict[str, Any]) -> dict[str, Any]:
+    color = WARNING_BANDS[int(feature["properties"]["band"])][1]
+    return {"color": "#495057", "weight": 1, "fillColor": color, "fillOpacity": 0.6}
+
+
+def add_warning_layer(m: folium.Map, run: Run) -> str:
+    """Add the "Warning: last household warned" layer; return its legend HTML (``""`` and no
+    layer without the chain)."""
+    if not has_warning(run.results):
+        return ""
+    table = warning_grid_table(run.results).set_index("grid_id")
+    area = run.prepared.area
+    grids = area.grids[area.grids["id"].astype(str).isin(table.index)]
+    grids = to_wgs84(grids, area.crs, "grids")
+    props = []
+    for gid in grids["id"].astype(str):
+        row = records(table.loc[[gid]].reset_index())[0]
+        title = f"Grid {gid}: last warned {t_plus(row['t_last_warned_s'])}"
+        rows = [
+            ("Community", row["community"]),
+            ("Households", row["households"]),
+            ("Grid workers", row["workers"]),
+            ("Households per worker", round(float(row["households_per_worker"]), 1)),
+            ("Order reached the grid", t_plus(row["t_order_s"])),
+            ("First warned", t_plus(row["t_first_warned_s"])),
+            ("Last warned", t_plus(row["t_last_warned_s"])),
+        ]
+        band = warning_band(float(row["t_last_warned_s"]))
+        props.append(
+            {"band": band, "popup_html": popup_html(title, rows), "tooltip_html": esc(title)}
+        )
+    folium.GeoJson(
+        feature_collection(grids.geometry, props),
+        name="Warning: last household warned",
+        style_function=_style,
+        on_each_feature=BIND_DETAILS,
+    ).add_to(m)
+    rows = "".join(legend_item(color, text) for _, color, text in WARNING_BANDS)
+    return '<div style="font-weight:bold;margin-top:6px">Last household warned</div>' + rows
