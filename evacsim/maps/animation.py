@@ -199,6 +199,8 @@ def evacuee_animation(
     ppd = float(movers["persons"].sum()) / max(len(sample), 1)
     if not len(seg):
         return EvacueeAnimation(0.0, 60.0, 1, 0.0, 0.0, [], ppd, len(movers), 0, 0)
+    # an agent still on a link when the run ends (horizon) has no exit time: it stays to the end
+    seg = seg.fillna({"t_exit_s": res.end_s, "t_cover_s": res.end_s})
     t0, step, n_frames = _frame_times(seg["t_enter_s"].min(), seg["t_cover_s"].max(), max_frames)
     k0 = np.ceil((seg["t_enter_s"].to_numpy() - t0) / step - 1e-9).astype(np.int64)
     k1 = np.ceil((seg["t_cover_s"].to_numpy() - t0) / step - 1e-9).astype(np.int64)

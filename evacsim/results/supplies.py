@@ -34,7 +34,9 @@ def supplies_summary(results: Results) -> dict[str, Any]:
     for sid, rows in unmet.groupby("shelter", sort=True):
         if rows["need"].max() <= 0 and rows["delivered"].max() <= 0:
             continue
-        last = rows[rows["t_s"] == rows["t_s"].max()].set_index("item").reindex(list(ITEMS))
+        # A run that ends on a sampling instant (the horizon) samples it twice: keep one.
+        last = rows[rows["t_s"] == rows["t_s"].max()].drop_duplicates("item", keep="last")
+        last = last.set_index("item").reindex(list(ITEMS))
         peak = rows.groupby("item")["unmet"].max().reindex(list(ITEMS)).fillna(0.0)
         done = runs[(runs["shelter"] == sid) & (runs["status"] == "delivered")]
         first = float(done["t_arrive_s"].min()) if len(done) else None

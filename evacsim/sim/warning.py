@@ -10,7 +10,8 @@ The district's responsibility chain for the Funiuxi area (镇—村(社区)—�
    all at once after one delay when that level is in ``broadcast``. Receivers are notified
    nearest the hazard first (``order = "listed"``: by name).
 2. When a **grid** receives the order, its grid workers (``grid_workers`` of the grids layer,
-   default one per ``households_per_worker`` households of its night population, times
+   default one per ``households_per_worker`` households of its larger population, day or night,
+   in households of 2.62 persons (:data:`evacsim.demand.groups.MEAN_HOUSEHOLD_PERSONS`), times
    ``workers_factor``) start; each worker takes the next household of the grid's list (nearest
    the hazard first by default) and spends ``household_s.phone`` (or ``.door``) on it; the
    household counts as warned when that time is over. People who need assistance (``assisted``
@@ -367,7 +368,9 @@ def chain_input(prepared: Prepared, plan: Plan, hold_s: np.ndarray) -> ChainInpu
     sc, area, net = prepared.scenario, prepared.area, prepared.network
     grids = area.grids
     ids = grids["id"].astype(str).to_numpy()
-    households = grids["population_night"].to_numpy(float) / MEAN_HOUSEHOLD_PERSONS
+    # a grid is staffed for the most people it holds, day or night
+    people = np.maximum(grids["population_day"].to_numpy(float), grids["population_night"])
+    households = people / MEAN_HOUSEHOLD_PERSONS
     listed = grids["grid_workers"] if "grid_workers" in grids else pd.Series([None] * len(grids))
     workers = np.array([
         sc.warning.workers(None if pd.isna(w) else float(w), h)

@@ -305,11 +305,13 @@ _DENSITY: dict[str, tuple[float, float, Coord]] = {
 }
 
 #: kind: households per grid worker (ILLUSTRATIVE staffing: old riverside streets thinly staffed,
-#: the town and the new estates better; workplaces get one worker per ~100 resident households).
+#: the town and the new estates better; in the industrial strip and the park the enterprises'
+#: safety officers count as grid workers). A grid is staffed for the larger of its day and night
+#: population, in households of 2.62 persons.
 _HOUSEHOLDS_PER_WORKER: dict[str, float] = {
     "riverside": 400.0,
-    "park": 100.0,
-    "industrial": 100.0,
+    "park": 150.0,
+    "industrial": 150.0,
     "residential": 250.0,
     "town": 200.0,
     "hillside": 300.0,
@@ -382,7 +384,8 @@ def grid_features(
 
     Populations are densities (persons/km², by land use) times the clipped area, times a
     factor drawn uniformly from [0.8, 1.2]; ``needs_assistance`` is 2–4 % of the night population;
-    ``grid_workers`` is one per :data:`_HOUSEHOLDS_PER_WORKER` night households (rounded up).
+    ``grid_workers`` is one per :data:`_HOUSEHOLDS_PER_WORKER` households of the larger of the
+    day and night populations (rounded up).
     """
     depot = Point(point_m(*ENTERPRISES[0][2]))
     aps = [(i, Point(point_m(*uv))) for i, _, uv, _ in ASSEMBLY_POINTS]
@@ -410,7 +413,8 @@ def grid_features(
             "car_share": round(float(rng.uniform(*car)), 2),
             "assembly_point": _assign_ap(clipped.centroid, depot, aps),
             "grid_workers": max(
-                1, math.ceil(night / _PERSONS_PER_HOUSEHOLD / _HOUSEHOLDS_PER_WORKER[kind])
+                1,
+                math.ceil(max(day, night) / _PERSONS_PER_HOUSEHOLD / _HOUSEHOLDS_PER_WORKER[kind]),
             ),
         }
         ring = lonlat([(x, y) for x, y in orient(clipped, 1.0).exterior.coords])
