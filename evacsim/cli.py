@@ -1,7 +1,7 @@
 """The ``evacsim`` command line (typer + rich).
 
-Commands: ``run``, ``validate``, ``incident``, ``compare``, ``sweep``, ``export``, ``scenarios``,
-``hazard``, ``import-osm`` (``evacsim COMMAND --help`` for each).
+Commands: ``run``, ``validate``, ``incident``, ``watch``, ``compare``, ``sweep``, ``export``,
+``scenarios``, ``hazard``, ``import-osm`` (``evacsim COMMAND --help`` for each).
 
 Exit codes: 0 success; 2 bad input (one line on stderr naming the file and field, no traceback,
 no run folder left behind); 1 a bug (with its traceback) or, for ``sweep``, replications that
@@ -166,7 +166,9 @@ def validate(
 
 @app.command()
 def incident(
-    source: Annotated[str, typer.Option(help="Hazard source id, e.g. T-07 or CL-1.")],
+    source: Annotated[
+        str | None, typer.Option(help="Hazard source id, e.g. T-07 or CL-1 (or --alarm).")
+    ] = None,
     model: Annotated[
         str, typer.Option(help="radius, pool_fire, bleve, vce or toxic_plume.")
     ] = "radius",
@@ -186,17 +188,27 @@ def incident(
     ] = None,
     quiet: Quiet = False,
     as_json: AsJson = False,
+    alarm: Annotated[
+        Path | None,
+        typer.Option(help="An alarm record (JSON): source, hazard, weather and time from it."),
+    ] = None,
 ) -> None:
     """An ad-hoc incident: zones, grids to warn, assembly points, routes, ETE and the map."""
     from evacsim.export.run_folder import write_run
     from evacsim.incident import incident_data, run_incident, write_scenario_toml
     from evacsim.scenario.load import parse_overrides
 
-    data = incident_data(
-        source=source, model=model, area=area, wind_from_deg=wind_from,
-        wind_speed_m_s=wind_speed, stability=stability, night=night, evacuate=evacuate,
-        params=parse_overrides(param), seed=seed,
-    )  # fmt: skip
+    if alarm is not None:
+        data, source = _alarm_data(alarm, area, seed, quiet or as_json)
+        model = str(data["hazard"]["model"])
+    elif source is None:
+        raise EvacsimError("evacsim incident: give --source (or --alarm)")
+    else:
+        data = incident_data(
+            source=source, model=model, area=area, wind_from_deg=wind_from,
+            wind_speed_m_s=wind_speed, stability=stability, night=night, evacuate=evacuate,
+            params=parse_overrides(param), seed=seed,
+        )  # fmt: skip
     console = _stderr_console(quiet or as_json)
     if console is not None:
         with console.status(f"{model} at {source}: running ..."):
@@ -209,6 +221,16 @@ def incident(
         _echo_json(_incident_json(report, folder, saved))
     elif not quiet:
         _print_incident(report, folder, saved)
+
+
+def _alarm_data(alarm: Path, area: Path, seed: int, quiet: bool) -> tuple[dict[str, Any], str]:
+    """The incident dict of an alarm file and its source id; the notes go to stderr."""
+    from evacsim.incident import alarm_incident_data
+
+    data, notes = alarm_incident_data(alarm, area=area, seed=seed)
+    for note in notes if not quiet else []:
+        typer.echo(f"note: {note}", err=True)
+    return data, str(data["hazard"]["source"])
 
 
 def _incident_folder(source: str) -> Path:
@@ -282,6 +304,30 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.1f}" if not value.is_integer() else f"{value:.0f}"
     return escape(str(value))
+
+
+# --------------------------------------------------------------------------- watch
+
+
+@app.command()
+def watch(
+    folder: Annotated[Path, typer.Argument(help="The folder where alarm files (*.json) appear.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Run folders and watch.log (default: FOLDER/runs).")
+    ] = None,
+    area: Annotated[Path, typer.Option(help="The area folder or GeoPackage.")] = DEFAULT_AREA,
+    interval: Annotated[float, typer.Option(help="Seconds between polls.", min=0.1)] = 2.0,
+    once: Annotated[bool, typer.Option("--once", help="Answer the files there now, exit.")] = False,
+    seed: Annotated[int, typer.Option(help="The runs' seed.")] = 0,
+) -> None:
+    """Watch a folder: answer each alarm file with an incident run folder and one log line."""
+    from evacsim.watch import watch as do_watch
+
+    try:
+        do_watch(folder, area=area, out=out, interval_s=interval, once=once, seed=seed,
+                 on_line=typer.echo)  # fmt: skip
+    except KeyboardInterrupt:
+        typer.echo("watch stopped", err=True)
 
 
 # --------------------------------------------------------------------------- compare

@@ -7,6 +7,10 @@ duty officer reads (:class:`IncidentReport`): the threat zones, the grids to war
 community, group, population and people needing help, their assembly point and route, and the
 ETE. :func:`scenario_toml` writes the dict back as a scenario file (a small TOML writer: the
 standard library reads TOML but does not write it).
+
+:func:`alarm_incident_data` makes the incident from a monitoring system's alarm record instead
+(:mod:`evacsim.scenario.alarm`); such incidents warn through the responsibility chain, and their
+grid table says who warns whom and when. :func:`incident_record` is the report as plain JSON.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +37,9 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_RADII_M",
     "IncidentReport",
+    "alarm_incident_data",
     "incident_data",
+    "incident_record",
     "incident_report",
     "incident_scenario",
     "run_incident",
@@ -155,7 +162,8 @@ class IncidentReport:
         ``community``, ``group``, ``level``, ``action`` (``evacuate`` / ``warn``),
         ``population``, ``persons_evacuating``, ``needs_assistance`` (persons of the grid who
         need help, from the grids layer), ``assembly_point``, ``route`` (road names, in order),
-        ``route_length_m``, ``travel_time_p50_s`` (median of its groups' departure to arrival).
+        ``route_length_m``, ``travel_time_p50_s`` (median of its groups' departure to arrival);
+        with the warning chain also ``town``, ``workers``, ``t_order_s`` and ``t_last_warned_s``.
     assembly_points
         Per assembly point that receives anyone: ``id``, ``name``, ``arrivals``, ``peak``,
         ``capacity``.
@@ -245,11 +253,22 @@ def _grids_table(run: Run) -> pd.DataFrame:
             "route_length_m": round(length_m, 1),
             "travel_time_p50_s": None if pd.isna(t50) else round(float(t50), 1),
         })  # fmt: skip
-    table = pd.DataFrame(rows)
+    table = _with_chain(pd.DataFrame(rows), results)
     if table.empty:
         return table
     order = table["level"].map({n: i for i, n in enumerate(_LEVEL_NAMES)})
     return table.assign(_o=order).sort_values(["_o", "grid_id"], kind="stable").drop(columns="_o")
+
+
+def _with_chain(table: pd.DataFrame, results: Any) -> pd.DataFrame:
+    """In a warning-chain run: each grid's workers, when the order reaches it and when its last
+    household is warned (s since the alarm)."""
+    chain = results.extra.get("warning_grids")
+    if chain is None or table.empty:
+        return table
+    cols = ["grid_id", "town", "workers", "t_order_s", "t_last_warned_s"]
+    out = table.merge(chain[cols], on="grid_id", how="left")
+    return out.astype({"workers": "Int64"})  # grids touched by a zone but empty have none
 
 
 def _ap_table(run: Run) -> pd.DataFrame:
@@ -288,6 +307,46 @@ def run_incident(data: Mapping[str, Any]) -> IncidentReport:
     return incident_report(run(scenario))
 
 
+def alarm_incident_data(
+    path: str | Path, *, area: str | Path, seed: int = 0
+) -> tuple[dict[str, Any], list[str]]:
+    """The incident dict of an alarm file (:func:`evacsim.scenario.alarm.alarm_scenario_data`)
+    and notes on how it was made.
+
+    Raises
+    ------
+    EvacsimError
+        A malformed alarm, an unknown source or substance, a broken area: one line.
+    """
+    from evacsim.area.layers import load_area
+    from evacsim.scenario.alarm import alarm_scenario_data, read_alarm
+
+    alarm = read_alarm(path)
+    return alarm_scenario_data(alarm, area=load_area(area), where=str(path), seed=seed)
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    rows = df.astype(object).where(df.notna(), None).to_dict("records")
+    return [{str(k): v for k, v in r.items()} for r in rows]
+
+
+def incident_record(report: IncidentReport) -> dict[str, Any]:
+    """The report as plain JSON data: zones, grids (with the chain), assembly points, ETE,
+    persons and, with the chain, the ``warning`` summary."""
+    summary = report.run.summary
+    return {
+        "scenario": summary["scenario"],
+        "start_time": summary.get("start_time"),
+        "hazard": summary["hazard"],
+        "zones": _records(report.zones),
+        "grids": _records(report.grids),
+        "assembly_points": _records(report.assembly_points),
+        "ete_s": report.ete_s,
+        "persons": summary["persons"],
+        "warning": summary.get("warning"),
+    }
+
+
 # --------------------------------------------------------------------------- TOML writing
 
 
@@ -302,6 +361,8 @@ def _toml_value(value: Any) -> str:
         return repr(value)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)  # JSON strings are TOML basic strings
+    if isinstance(value, datetime):
+        return value.isoformat()  # an RFC 3339 date-time is a TOML offset date-time
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, Mapping):

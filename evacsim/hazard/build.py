@@ -25,6 +25,12 @@ Models (``hazard.model``), physics in :mod:`evacsim.hazard`:
     1 m/s the plume is computed at 1 m/s and drawn as a disk (the direction is unknown in calm
     air), with a warning.
 
+Worst case (``hazard.worst_case``, e.g. ``["bleve", "vce"]``): the zones of further fire and
+blast models at the same sources, built with the same fields (their own default thresholds, no
+domino), are united level by level with the main model's (red ∪ red, ...): the envelope a planner
+acts on when the outcome is uncertain. The united zones keep the main model's thresholds and
+join the labels; ``model`` becomes ``"<model>+<model>..."``.
+
 Time: fire, fireball and explosion zones appear at ``start_s`` and stay (roads stay closed); a
 plume's zones follow the cloud, whose front is at ``u (t − start_s)``, in frames every
 ``frame_interval_s``. Domino: a tank whose received flux (sum of the burning tanks' point-source
@@ -393,6 +399,12 @@ def build_threat_zones(
         aegl_duration_min=spec.aegl_duration_min if substance is not None else None,
         toxic_load_exponent=substance.toxic_load_exponent if substance is not None else None,
     )
+    if spec.worst_case:
+        keep = {"worst_case": (), "domino": False, "thresholds": None, "radii_m": None}
+        others = [spec.model_copy(update={**keep, "model": m}) for m in spec.worst_case]
+        zones = _unite(zones, [
+            build_threat_zones(o, weather, hazard_sources=hazard_sources, crs=crs) for o in others
+        ])  # fmt: skip
     if extent is not None and not zones.final()["yellow"].intersects(extent):
         ids = ", ".join(s.id for s in sources)
         msg = f"hazard {spec.model!r} at {ids}: entirely outside the area, nobody to evacuate"
@@ -400,6 +412,25 @@ def build_threat_zones(
     for w in zones.warnings:
         log.warning(w)
     return zones
+
+
+def _unite(main: ThreatZones, others: list[ThreatZones]) -> ThreatZones:
+    """The level-by-level union of several models' zones (``hazard.worst_case``)."""
+    every = [main, *others]
+    levels = tuple(
+        replace(lv, label=" ∪ ".join(f"{z.levels[i].label} ({z.model})" for z in every))
+        for i, lv in enumerate(main.levels)
+    )
+    sources = {s[0]: s for z in every for s in z.sources}
+    return replace(
+        main,
+        model="+".join(z.model for z in every),
+        levels=levels,
+        timeline=tuple(_merge_timelines([list(z.timeline) for z in every])),
+        sources=tuple(sources[k] for k in sorted(sources)),
+        outputs={z.model: z.outputs for z in every},
+        warnings=tuple(w for z in every for w in z.warnings),
+    )
 
 
 def _with_warning(zones: ThreatZones, msg: str) -> ThreatZones:

@@ -92,6 +92,7 @@ class HazardSpec(_Section):
     domino: bool = False
     domino_threshold_kw_m2: float = Field(default=15.0, gt=0)
     domino_time_s: float = Field(default=600.0, ge=0)
+    worst_case: tuple[Literal["pool_fire", "bleve", "vce"], ...] = ()
 
     @field_validator("at")
     @classmethod
@@ -145,6 +146,15 @@ def check_spec(spec: HazardSpec, weather: WeatherSpec) -> None:
         raise HazardError(
             f"field 'hazard.radii_m': only used by model 'radius', not {spec.model!r}"
         )
+    if spec.worst_case and (
+        spec.model in spec.worst_case
+        or spec.model == "toxic_plume"
+        or len(set(spec.worst_case)) != len(spec.worst_case)
+    ):
+        raise HazardError(
+            "field 'hazard.worst_case': fire and blast models (pool_fire, bleve, vce), each once, "
+            "other than hazard.model, and not with model 'toxic_plume'"
+        )  # fmt: skip
     if spec.domino and spec.model != "pool_fire":
         raise HazardError("field 'hazard.domino': escalation is modelled for 'pool_fire' only")
     if spec.substance is not None:
