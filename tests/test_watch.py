@@ -19,7 +19,8 @@ FIRE = {"alarm_id": "A-1", "source": "T-01", "time": "2026-11-27T15:02:00+08:00"
         "weather": {"wind_from_deg": 45, "wind_speed_m_s": 2.5, "stability": "D"}}  # fmt: skip
 LEAK = {"source": "CL-1", "time": "2026-11-27T02:30:00+08:00",
         "detection": {"kind": "leak", "rate_kg_s": 0.5},
-        "weather": {"wind_from_deg": 180, "wind_speed_m_s": 2.0, "cloud_cover_tenths": 3}}  # fmt: skip
+        "weather": {"wind_from_deg": 180, "wind_speed_m_s": 2.0,
+                    "cloud_cover_tenths": 3}}  # fmt: skip
 
 
 def _drop(folder: Path, name: str, text: str) -> None:

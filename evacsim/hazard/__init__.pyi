@@ -112,6 +112,12 @@ from .spec import (
 from .spec import (
     check_spec as check_spec,
 )
+from .stability import (
+    pasquill_turner as pasquill_turner,
+)
+from .stability import (
+    solar_altitude_deg as solar_altitude_deg,
+)
 from .substances import (
     SUBSTANCES as SUBSTANCES,
 )

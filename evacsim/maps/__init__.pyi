@@ -55,6 +55,9 @@ from .teams import (
 from .teams import (
     add_team_layers as add_team_layers,
 )
+from .warning_layer import (
+    add_warning_layer as add_warning_layer,
+)
 from .write import (
     write_run_maps as write_run_maps,
 )

@@ -76,5 +76,5 @@ def add_warning_layer(m: folium.Map, run: Run) -> str:
         style_function=_style,
         on_each_feature=BIND_DETAILS,
     ).add_to(m)
-    rows = "".join(legend_item(color, text) for _, color, text in WARNING_BANDS)
-    return '<div style="font-weight:bold;margin-top:6px">Last household warned</div>' + rows
+    legend = "".join(legend_item(color, text) for _, color, text in WARNING_BANDS)
+    return '<div style="font-weight:bold;margin-top:6px">Last household warned</div>' + legend

@@ -40,3 +40,9 @@ from .report import (
 from .report import (
     write_report as write_report,
 )
+from .warning_sheets import (
+    warning_section as warning_section,
+)
+from .warning_sheets import (
+    write_warning_sheets as write_warning_sheets,
+)

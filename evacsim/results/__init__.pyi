@@ -61,3 +61,15 @@ from .teams import (
 from .teams import (
     teams_summary as teams_summary,
 )
+from .warning import (
+    last_warned_grid as last_warned_grid,
+)
+from .warning import (
+    warning_curves as warning_curves,
+)
+from .warning import (
+    warning_grid_table as warning_grid_table,
+)
+from .warning import (
+    warning_summary as warning_summary,
+)

@@ -1,3 +1,18 @@
+from .alarm import (
+    ALARM_MODELS as ALARM_MODELS,
+)
+from .alarm import (
+    Alarm as Alarm,
+)
+from .alarm import (
+    alarm_scenario_data as alarm_scenario_data,
+)
+from .alarm import (
+    models_for as models_for,
+)
+from .alarm import (
+    read_alarm as read_alarm,
+)
 from .distributions import (
     DelayDistribution as DelayDistribution,
 )
@@ -75,4 +90,13 @@ from .teams import (
 )
 from .teams import (
     TeamTask as TeamTask,
+)
+from .warning import (
+    CHAIN_LEVELS as CHAIN_LEVELS,
+)
+from .warning import (
+    ChannelSpec as ChannelSpec,
+)
+from .warning import (
+    WarningSpec as WarningSpec,
 )

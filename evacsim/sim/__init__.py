@@ -2,7 +2,8 @@
 
 :mod:`.engine` (and its hot path), :mod:`.router` (per-mode links and hazard-aware route
 tables), :mod:`.state` (a run's shared state), :mod:`.facilities`, :mod:`.buses`,
-:mod:`.teams`, :mod:`.supplies`, :mod:`.exposure`, :mod:`.simulation` (which ties them) and
+:mod:`.teams`, :mod:`.supplies`, :mod:`.exposure`, :mod:`.warning` (the responsibility
+chain), :mod:`.simulation` (which ties them) and
 :mod:`.results` (the typed record a run produces).
 
 Names are imported on first use (``lazy_loader``, from ``__init__.pyi``), so importing one

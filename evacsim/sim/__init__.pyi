@@ -88,3 +88,15 @@ from .teams import (
 from .teams import (
     junction_links as junction_links,
 )
+from .warning import (
+    ChainInput as ChainInput,
+)
+from .warning import (
+    WarningOutcome as WarningOutcome,
+)
+from .warning import (
+    apply_warning as apply_warning,
+)
+from .warning import (
+    run_chain as run_chain,
+)

@@ -27,6 +27,8 @@ GROUP_COLUMNS = {
     "persons": "int, persons in the group",
     "level": "int, threat level index of the grid (0 red, 1 orange, 2 yellow, 3 outside)",
     "departure_s": "float, time the group sets off",
+    "t_warned_s": "float, when the first channel warned it (warning chain only)",
+    "warned_by": "str, 'chain' or the channel that came first (warning chain only)",
     "assembly_point": "str, the assembly point it was sent to",
     "t_assembly_s": "float, arrival at the assembly point",
     "shelter": "str, the shelter where its last person arrived ('' if none)",
@@ -87,7 +89,8 @@ class Results:
         ``delivered``, ``in_transit``, ``left``: integers, delivered + in_transit + left ==
         initial), ``supply_unmet`` (``shelter``, ``t_s``, ``item``, ``need``, ``delivered``,
         ``unmet``, sampled), ``supply_paths`` (``truck``, ``run``, ``edge``, ``t_enter_s``,
-        ``t_exit_s``).
+        ``t_exit_s``). The warning chain (:mod:`evacsim.sim.warning`; ``[warning] mode =
+        "chain"`` only): ``warning_visits``, ``warning_messages``, ``warning_grids``.
     """
 
     groups: pd.DataFrame

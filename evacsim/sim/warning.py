@@ -441,7 +441,7 @@ def attach_warning(results: Results, outcome: WarningOutcome | None) -> None:
     if outcome is None:
         return
     groups = results.groups
-    at = groups.columns.get_loc("departure_s") + 1
+    at = list(groups.columns).index("departure_s") + 1
     groups.insert(at, "t_warned_s", outcome.t_warned_s)
     groups.insert(at + 1, "warned_by", outcome.warned_by.astype(str))
     results.extra["warning_visits"] = outcome.visits

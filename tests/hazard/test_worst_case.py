@@ -55,5 +55,5 @@ def test_the_union_covers_every_model_and_reaches_the_farthest(sphere: gpd.GeoDa
     ],
 )
 def test_bad_worst_case_is_one_line(sphere: gpd.GeoDataFrame, spec: dict[str, object]) -> None:
-    with pytest.raises(HazardError, match="hazard.worst_case"):
+    with pytest.raises(HazardError, match=r"hazard\.worst_case"):
         _zones(sphere, **spec)

@@ -52,7 +52,8 @@ def test_one_worker_warns_n_households_in_chain_delay_plus_n_h(n: int, h: float)
     out = run_chain(_input([n]), spec)
     assert out.t_warned_s.max() == DEFAULT_CHAIN_S + n * h
     # one after another: the k-th household at chain delay + k·h
-    np.testing.assert_array_equal(np.sort(out.t_warned_s), DEFAULT_CHAIN_S + h * np.arange(1, n + 1))
+    expected = DEFAULT_CHAIN_S + h * np.arange(1, n + 1)
+    np.testing.assert_array_equal(np.sort(out.t_warned_s), expected)
     assert list(out.grids["t_order_s"]) == [DEFAULT_CHAIN_S]
 
 
@@ -160,9 +161,8 @@ def test_an_instant_chain_leaves_departures_equal_to_the_preparation_times(
 
 
 def test_a_stage_delay_holds_the_grid_back(tmp_path: Path) -> None:
-    staged = _prepared(
-        tmp_path, _INSTANT + "[departure]\nstage_delay_s = { red = 0, orange = 600, yellow = 900 }\n"
-    )
+    stages = "[departure]\nstage_delay_s = { red = 0, orange = 600, yellow = 900 }\n"
+    staged = _prepared(tmp_path, _INSTANT + stages)
     plan = make_plan(staged, np.random.default_rng(7))  # type: ignore[arg-type]
     outcome = apply_warning(staged, plan, np.random.default_rng(8))  # type: ignore[arg-type]
     assert outcome is not None
