@@ -50,6 +50,7 @@ def arrivals_svg(
     occupancy: pd.DataFrame | None = None,
     width_px: int = 320,
     height_px: int = 150,
+    caption: str = "arrived: {total} persons (grey: present)",
 ) -> str:
     """An inline SVG step chart of cumulative arrivals (and occupancy) over time.
 
@@ -59,6 +60,8 @@ def arrivals_svg(
         Arrival times (s since the incident) and persons arriving then.
     occupancy
         ``t_s``, ``persons`` rows (occupancy after each change), drawn in grey.
+    caption
+        The chart's caption, a fixed text (not escaped) where ``{total}`` is the final count.
 
     Returns
     -------
@@ -95,7 +98,7 @@ def arrivals_svg(
         f'<text x="{left}" y="{height_px - 6}">0</text>',
         f'<text x="{right}" y="{height_px - 6}" text-anchor="end">{hmm(t_max)} h:mm</text>',
         f'<text x="{left - 4}" y="{top + 4}" text-anchor="end">{round(y_max)}</text>',
-        f'<text x="{left + 6}" y="{top - 4}">arrived: {total} persons (grey: present)</text>',
+        f'<text x="{left + 6}" y="{top - 4}">{caption.format(total=total)}</text>',
     ]
     if occ_t.size:
         lines.append(f'<polyline fill="none" stroke="#999" points="{pts(occ_t, occ_p)}"/>')

@@ -51,7 +51,7 @@ _SECTION = """<h2 id="warning">Warning chain</h2>
 {% if last %}<p id="warning-last"><b>Warned last: {{ last.grid_id }}</b> ({{ last.community }}),
 its last household at {{ when(last.t_last_warned_s) }} — {{ last.why }}.</p>{% endif %}
 <div>{% for name, svg in curves %}<figure style="display:inline-block;margin:0 1em 0 0">
-<figcaption>{{ name }}: households warned</figcaption>{{ svg }}</figure>{% endfor %}</div>
+<figcaption>{{ name }}</figcaption>{{ svg }}</figure>{% endfor %}</div>
 <table id="warning-table"><thead><tr><th>grid</th><th>community</th><th>group</th>
 <th class="n">households</th><th class="n">workers</th><th class="n">per worker</th>
 <th class="n">order at</th><th class="n">first warned</th><th class="n">last warned</th>
@@ -88,10 +88,11 @@ def warning_section(run: Run) -> str:
     community = g["grid_id"].astype(str).map(grids)
     t = g["t_warned_s"].to_numpy(float)
     ones = np.ones(len(g))
-    curves = [("all", Markup(arrivals_svg(t, ones)))]
+    caption = "{total} households warned"
+    curves = [("all", Markup(arrivals_svg(t, ones, caption=caption)))]
     for name in sorted(set(community.dropna())):
         mine = (community == name).to_numpy()
-        curves.append((str(name), Markup(arrivals_svg(t[mine], ones[mine]))))
+        curves.append((str(name), Markup(arrivals_svg(t[mine], ones[mine], caption=caption))))
     channels = "; ".join(f"{c.name}: {c.share:.0%} of households at T+{c.at_s / 60:.0f} min"
                          for c in sc.warning.channels)  # fmt: skip
     html = _env().from_string(_SECTION).render(
@@ -112,6 +113,7 @@ h1 { font-size: 16pt; margin: 0 0 .2em; } .meta { color: #444; }
 table { border-collapse: collapse; width: 100%; margin: .5em 0; }
 th, td { border: 1px solid #888; padding: 2px 6px; text-align: left; vertical-align: top; }
 th { background: #eee; } td.n { text-align: right; } td.tick { width: 2.5em; }
+td.id { white-space: nowrap; }
 .worker { page-break-after: always; } .worker:last-child { page-break-after: auto; }
 @media print { body { margin: 1cm; } }
 </style></head><body>
@@ -124,7 +126,7 @@ team.</p>
 <table><thead><tr><th>#</th><th>household</th><th class="n">persons</th><th>help</th>
 <th>how</th><th>where</th><th>start</th><th>warned (expected)</th><th>reached earlier by</th>
 <th>done ✓</th></tr></thead><tbody>
-{% for r in w.rows %}<tr><td class="n">{{ r.seq }}</td><td>{{ r.group_id }}</td>
+{% for r in w.rows %}<tr><td class="n">{{ r.seq }}</td><td class="id">{{ r.group_id }}</td>
 <td class="n">{{ r.persons }}</td><td>{{ "needs help" if r.assisted else "" }}</td>
 <td>{{ r.method }}</td><td>{{ r.where }}</td><td>{{ when(r.t_start_s) }}</td>
 <td>{{ when(r.t_visit_s) }}</td><td>{{ r.first }}</td><td class="tick"></td></tr>
