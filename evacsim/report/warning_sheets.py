@@ -207,8 +207,9 @@ def write_warning_sheets(run: Run, folder: str | Path) -> list[Path]:
 
     sheet, index_rows, written = env.from_string(_SHEET), [], []
     method = f"households by {sc.warning.method}"
+    by_grid = dict(iter(visits.groupby("grid_id", sort=False)))
     for grid in records(results.extra["warning_grids"]):
-        mine = visits[visits["grid_id"] == grid["grid_id"]]
+        mine = by_grid[grid["grid_id"]]
         workers = [{"worker": int(w), "rows": records(part)}
                    for w, part in mine.groupby("worker", sort=True)]  # fmt: skip
         name = area_grids["name"].get(grid["grid_id"]) if "name" in area_grids else None

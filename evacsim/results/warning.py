@@ -101,10 +101,10 @@ def warning_grid_table(results: Results) -> pd.DataFrame:
     g = results.groups
     persons = g["persons"].to_numpy(np.int64)
     arrivals = stage_arrivals(g)
-    grid_of = g["grid_id"].astype(str).to_numpy()
+    rows_of = g.groupby(g["grid_id"].astype(str)).indices
     rows = []
     for grid_id in table["grid_id"].astype(str):
-        mine = grid_of == grid_id
+        mine = rows_of[grid_id]
         total = int(persons[mine].sum())
         rows.append({
             "grid_id": grid_id, "persons": total,

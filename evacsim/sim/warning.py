@@ -34,6 +34,7 @@ per candidate plan; :func:`apply_warning` builds its input from a run and sets t
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from collections.abc import Generator, Mapping
@@ -159,6 +160,10 @@ class _Chain:
         self.messages: list[tuple[str, str, str, float, float]] = []
         listed = spec.order == "listed"
         self.grid_rank = np.zeros(len(inp.grid_ids)) if listed else inp.grid_distance_m
+        # each grid's household rows, in row order (one sort, not one scan per grid)
+        sorter = np.argsort(inp.group_grid, kind="stable")
+        bounds = np.searchsorted(inp.group_grid[sorter], np.arange(len(inp.grid_ids) + 1))
+        self.rows_of = [sorter[a:b] for a, b in itertools.pairwise(bounds)]
         self.paths = [
             (str(t), str(c), str(g), str(i))
             for t, c, g, i in zip(
@@ -221,7 +226,7 @@ class _Chain:
             self.env.process(self._worker(grid, worker + 1, queue))
 
     def _household_order(self, grid: int) -> list[int]:
-        rows = np.flatnonzero(self.inp.group_grid == grid)
+        rows = self.rows_of[grid]
         if self.spec.order == "listed":
             return rows.tolist()
         keys: list[np.ndarray] = [rows, self.inp.group_distance_m[rows]]
@@ -312,11 +317,11 @@ def run_chain(
 def _grid_table(inp: ChainInput, chain: _Chain, t_warned: np.ndarray) -> pd.DataFrame:
     rows = []
     for k in np.unique(inp.group_grid):
-        mine = inp.group_grid == k
+        mine = chain.rows_of[k]
         rows.append({
             "grid_id": str(inp.grid_ids[k]), "town": str(inp.grid_town[k]),
             "community": str(inp.grid_community[k]), "group": str(inp.grid_group[k]),
-            "households": int(mine.sum()), "workers": int(inp.grid_workers[k]),
+            "households": len(mine), "workers": int(inp.grid_workers[k]),
             "hold_s": float(inp.grid_hold_s[k]), "t_order_s": float(chain.t_order[k]),
             "t_first_warned_s": float(t_warned[mine].min()),
             "t_last_warned_s": float(t_warned[mine].max()),
