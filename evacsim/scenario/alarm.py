@@ -42,6 +42,8 @@ __all__ = [
     "SUBSTANCE_CLASSES",
     "Alarm",
     "AlarmModels",
+    "AlarmWeather",
+    "Detection",
     "alarm_scenario_data",
     "models_for",
     "period_of",
