@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from evacsim.demand.groups import Demand, build_demand, grid_threat_levels, origin_candidates
 from evacsim.plan.assembly import Assignment, assign_assembly
+from evacsim.plan.plan_file import (
+    PlanFile,
+    assign_optimized,
+    plan_file_path,
+    read_plan_file,
+    road_edges,
+)
 from evacsim.plan.shelters import shelter_preferences
 
 if TYPE_CHECKING:
@@ -27,6 +36,8 @@ class Plan:
     ap_levels: np.ndarray
     shelter_prefs: dict[str, list[str]]
     warnings: tuple[str, ...]
+    # (grid id, mode, assembly point id) -> preferred edges (an optimized plan's routes)
+    routes: Mapping[tuple[str, str, str], tuple[int, ...]] = field(default_factory=dict)
 
 
 def outside_zone(prepared: Prepared, layer: str) -> tuple[np.ndarray, list[str]]:
@@ -76,6 +87,10 @@ def make_plan(prepared: Prepared, rng: np.random.Generator) -> Plan:
         origin_nodes=origin_candidates(net, area.grids), rng=rng,
     )  # fmt: skip
     demand.groups["departure_s"] += sc.departure.stage_offsets_s(demand.groups["level"].to_numpy())
+    plan_file = _plan_file(prepared) if sc.evacuation.assignment == "optimized" else None
+    if plan_file is not None:  # the optimized plan's staged warning per grid
+        delay = demand.groups["grid_id"].map(plan_file.delay_s()).fillna(0.0)
+        demand.groups["departure_s"] += delay.to_numpy(float)
     per_grid = demand.per_grid.set_index("grid_id")
     grid_ids = area.grids["id"].astype(str).to_numpy()
     persons = per_grid.reindex(grid_ids)["persons_evacuating"].fillna(0).to_numpy(np.int64)
@@ -87,8 +102,12 @@ def make_plan(prepared: Prepared, rng: np.random.Generator) -> Plan:
     tt = travel_time_matrix(
         net, snap.grids.walk_node, snap.assembly_points.walk_node, weight_s=weight_s, usable=usable
     )
-    assignment = assign_assembly(
-        sc.evacuation.assignment, grid_ids=list(grid_ids),
+    assign: Any = (
+        partial(assign_assembly, sc.evacuation.assignment)
+        if plan_file is None else partial(assign_optimized, plan_file)
+    )  # fmt: skip
+    assignment = assign(
+        grid_ids=list(grid_ids),
         planned_ap=area.grids["assembly_point"].astype(str).tolist(), persons=persons,
         ap_ids=area.assembly_points["id"].astype(str).tolist(),
         ap_capacity_persons=area.assembly_points["capacity_persons"].to_numpy(),
@@ -112,4 +131,12 @@ def make_plan(prepared: Prepared, rng: np.random.Generator) -> Plan:
         ap_levels=np.asarray(ap_levels, dtype=np.int64),
         shelter_prefs=prefs,
         warnings=(*ap_warnings, *shelter_warnings, *assignment.warnings),
+        routes=road_edges(net, plan_file.preferred_roads()) if plan_file is not None else {},
     )
+
+
+def _plan_file(prepared: Prepared) -> PlanFile:
+    """The scenario's plan file, read and checked against the area."""
+    plan_file = read_plan_file(plan_file_path(prepared.scenario))
+    plan_file.check(prepared.area)
+    return plan_file

@@ -88,10 +88,16 @@ class Simulation(SimState):
             self.teams.request_pickup(g)  # waits at home for a team vehicle
             return
         dest = self.facilities.ap_node(ap, mode)
-        table = self.router.table(mode, int(self.g_level[g]), (dest,))
+        prefer = self._preferred(g, mode, ap) if self.plan.routes else ()
+        table = self.router.table(mode, int(self.g_level[g]), (dest,), prefer)
         size = 1 if mode == "car" else int(self.g_persons[g])
         self.state[g] = "en_route"
         self.add_agent(STAGE1, g, origin, table, size=size)
+
+    def _preferred(self, g: int, mode: str, ap: int) -> tuple[int, ...]:
+        """The optimized plan's preferred route for group ``g`` (its grid, mode and point)."""
+        grid = str(self.plan.demand.groups["grid_id"].iat[g])
+        return self.plan.routes.get((grid, mode, self.plan.assignment.ap_ids[ap]), ())
 
     def hazard_process(self) -> simpy.events.ProcessGenerator:
         """Apply the hazard's timeline: rebuild route tables as it reaches new roads."""
@@ -204,7 +210,7 @@ class Simulation(SimState):
         )
 
 
-def simulate(prepared: Prepared, *, rng: np.random.Generator) -> Results:
+def simulate(prepared: Prepared, *, rng: np.random.Generator, plan: Plan | None = None) -> Results:
     """Simulate a prepared scenario with the run's random generator.
 
     Parameters
@@ -213,8 +219,11 @@ def simulate(prepared: Prepared, *, rng: np.random.Generator) -> Results:
         From :func:`evacsim.scenario.prepare.prepare`.
     rng
         The run's only random generator (seeded from the scenario).
+    plan
+        Simulate this plan (e.g. a candidate of :mod:`evacsim.optimize`) instead of making
+        one with ``rng``.
     """
-    plan = make_plan(prepared, rng)
+    plan = make_plan(prepared, rng) if plan is None else plan
     sim = Simulation(prepared, plan)
     results = sim.run()
     results.extra["plan_warnings"] = [*plan.warnings, *sim.teams.warnings, *sim.supplies.warnings]
