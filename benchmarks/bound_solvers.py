@@ -17,7 +17,8 @@ import numpy as np
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import maximum_flow
 
-from evacsim.optimize.bound import _Context, _static, choose_step_s, official_demand
+from evacsim.optimize.bound import _static, choose_step_s, official_demand
+from evacsim.optimize.networks import Networks
 from evacsim.optimize.ten import _Expanded, per_step_capacity
 from evacsim.scenario.prepare import prepare
 
@@ -53,7 +54,7 @@ def main() -> None:
     for name in SCENARIOS:
         prepared = prepare(ROOT / "scenarios" / f"{name}.toml")
         groups = official_demand(prepared, prepared.scenario.seed).groups
-        ctx = _Context(prepared)
+        ctx = Networks(prepared)
         for mode in ("car", "walk"):
             g = groups[groups["mode"] == mode]
             units = g["persons"].to_numpy(np.int64) if mode == "walk" else np.ones(len(g), int)

@@ -35,15 +35,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from evacsim.optimize.networks import LEVEL_OUTSIDE, Networks
 from evacsim.optimize.ten import StaticNetwork, per_step_capacity, quickest_transshipment
-from evacsim.plan.make import make_plan, outside_zone
-from evacsim.sim.router import (
-    LEVEL_OUTSIDE,
-    LinkSets,
-    build_link_sets,
-    edge_level_times,
-    edge_levels_at,
-)
+from evacsim.plan.make import make_plan
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -145,46 +139,8 @@ def official_demand(prepared: Prepared, seed: int) -> Demand:
     return make_plan(official, np.random.default_rng(seed)).demand
 
 
-class _Context:
-    """What every component needs: the network per mode, levels at t = 0, sinks, capacities."""
-
-    def __init__(self, prepared: Prepared) -> None:
-        sc, net = prepared.scenario, prepared.network
-        self.prepared, self.net = prepared, net
-        self.links: LinkSets = build_link_sets(net, sc.evacuation)
-        closed = np.isin(net.edge_road_id, list(sc.simulation.closed_roads))
-        self.open = ~closed
-        evac = ("red", "orange", "yellow").index(prepared.zones.evacuate)
-        levels = edge_levels_at(edge_level_times(prepared.zones, net), 0.0)
-        self.edge_level = np.where(levels > evac, LEVEL_OUTSIDE, levels).astype(np.int64)
-        self.evacuate_index = evac
-        ap_ok, _ = outside_zone(prepared, "assembly_points")
-        s_ok, _ = outside_zone(prepared, "shelters")
-        snap = prepared.snapped
-        self.ap_nodes = {
-            "car": np.unique(snap.assembly_points.car_node[ap_ok]),
-            "walk": np.unique(snap.assembly_points.walk_node[ap_ok]),
-        }
-        self.ap_nodes["assisted"] = self.ap_nodes["walk"]
-        self.shelter_nodes = snap.shelters.car_node[s_ok].astype(np.int64)
-        self.shelter_cap = prepared.area.shelters["capacity_persons"].to_numpy(np.int64)[s_ok]
-        control = any(t.task == "traffic_control" for t in sc.teams.tasks)
-        self.car_factor = float(sc.teams.capacity_factor) if control else 1.0
-
-    def capacity_per_s(self, mode: str) -> np.ndarray:
-        """Per edge, the mode's flow capacity (units/s), NaN where the mode cannot go."""
-        out = np.full(self.net.n_edges, np.nan)
-        link = self.links.edge_link[mode]
-        has = link >= 0
-        out[has] = self.links.spec.capacity_per_s[link[has]]
-        return out * (self.car_factor if mode == "car" else 1.0)
-
-    def usable(self, mode: str, level: int) -> np.ndarray:
-        return self.links.usable[mode] & self.open & (self.edge_level >= level)
-
-
 def _static(
-    ctx: _Context, mode: str, level: int, sinks: np.ndarray, cap_per_step: np.ndarray
+    ctx: Networks, mode: str, level: int, sinks: np.ndarray, cap_per_step: np.ndarray
 ) -> StaticNetwork:
     edges = np.flatnonzero(ctx.usable(mode, level))
     net = ctx.net
@@ -206,7 +162,7 @@ def _horizon_s(net: StaticNetwork, origins: np.ndarray, release_s: np.ndarray) -
 
 
 def _stage1_mode(
-    ctx: _Context, groups: pd.DataFrame, mode: str, step_s: float | None
+    ctx: Networks, groups: pd.DataFrame, mode: str, step_s: float | None
 ) -> tuple[list[dict[str, Any]], float]:
     """Stage-1 bound of one mode: all its groups (level-0 roads), then each level on its own."""
     g = groups[groups["mode"] == mode]
@@ -253,7 +209,7 @@ def _stage1_mode(
     return out, step_s
 
 
-def _door_to_door(ctx: _Context, groups: pd.DataFrame) -> dict[str, Any] | None:
+def _door_to_door(ctx: Networks, groups: pd.DataFrame) -> dict[str, Any] | None:
     """Assisted persons fetched by teams: release (or the nearest team's arrival), then the
     fastest drive to a usable point, each on its own (no queues)."""
     sc = ctx.prepared.scenario
@@ -301,7 +257,7 @@ def _door_to_door(ctx: _Context, groups: pd.DataFrame) -> dict[str, Any] | None:
     }
 
 
-def _shelter_by_car(ctx: _Context, groups: pd.DataFrame, step_s: float) -> dict[str, Any] | None:
+def _shelter_by_car(ctx: Networks, groups: pd.DataFrame, step_s: float) -> dict[str, Any] | None:
     """Cars: to any usable point, then on to any usable shelter with room (two layers)."""
     sc = ctx.prepared.scenario
     g = groups[groups["mode"] == "car"]
@@ -372,7 +328,7 @@ def clearance_bound(
     if demand is None:
         demand = official_demand(prepared, sc.seed if seed is None else int(seed))
     groups = demand.groups
-    ctx = _Context(prepared)
+    ctx = Networks(prepared)
     comps: list[dict[str, Any]] = []
     steps: dict[str, float] = {}
     door = _door_to_door(ctx, groups)

@@ -76,8 +76,14 @@ def _groups_to_aps(demand: Demand, assignment: Assignment) -> np.ndarray:
     return out
 
 
-def make_plan(prepared: Prepared, rng: np.random.Generator) -> Plan:
-    """Demand (who leaves when) and stage-1/stage-2 assignment for a prepared scenario."""
+def make_plan(
+    prepared: Prepared, rng: np.random.Generator, *, plan_file: PlanFile | None = None
+) -> Plan:
+    """Demand (who leaves when) and stage-1/stage-2 assignment for a prepared scenario.
+
+    ``plan_file``: follow this optimized plan (as ``assignment = "optimized"`` does with the
+    scenario's file), e.g. a candidate of :mod:`evacsim.optimize`.
+    """
     sc, area, net, snap = prepared.scenario, prepared.area, prepared.network, prepared.snapped
     zones = prepared.zones
     levels = grid_threat_levels(area.grids, zones.final())
@@ -87,7 +93,8 @@ def make_plan(prepared: Prepared, rng: np.random.Generator) -> Plan:
         origin_nodes=origin_candidates(net, area.grids), rng=rng,
     )  # fmt: skip
     demand.groups["departure_s"] += sc.departure.stage_offsets_s(demand.groups["level"].to_numpy())
-    plan_file = _plan_file(prepared) if sc.evacuation.assignment == "optimized" else None
+    if plan_file is None and sc.evacuation.assignment == "optimized":
+        plan_file = _plan_file(prepared)
     if plan_file is not None:  # the optimized plan's staged warning per grid
         delay = demand.groups["grid_id"].map(plan_file.delay_s()).fillna(0.0)
         demand.groups["departure_s"] += delay.to_numpy(float)
