@@ -52,8 +52,26 @@ log = logging.getLogger(__name__)
 #: Step lengths (s) the automatic choice considers: divisors of 3600 up to one minute, so that
 #: common capacities (veh/h) make whole numbers per step.
 STEP_CANDIDATES_S: tuple[float, ...] = (
-    1, 2, 3, 4, 5, 6, 8, 9, 10, 12, 15, 18, 20, 24, 30, 36, 40, 45, 60,
-)  # fmt: skip
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    8,
+    9,
+    10,
+    12,
+    15,
+    18,
+    20,
+    24,
+    30,
+    36,
+    40,
+    45,
+    60,
+)
 
 #: Most time-expanded nodes a bound may build (memory and time stay well under a minute).
 MAX_TEN_NODES = 4_000_000
@@ -170,26 +188,34 @@ def _stage1_mode(
     persons = g["persons"].to_numpy(np.int64)
     units = persons if sized else np.ones(len(g), dtype=np.int64)
     max_unit = int(units.max()) if sized else 1
-    level = np.where(g["level"].to_numpy(np.int64) > ctx.evacuate_index, LEVEL_OUTSIDE,
-                     g["level"].to_numpy(np.int64))  # fmt: skip
+    level = np.where(
+        g["level"].to_numpy(np.int64) > ctx.evacuate_index,
+        LEVEL_OUTSIDE,
+        g["level"].to_numpy(np.int64),
+    )
     origins = g["origin_node"].to_numpy(np.int64)
     release = g["departure_s"].to_numpy(float)
     cap = ctx.capacity_per_s(mode)
     if step_s is None:
         probe = _static(ctx, mode, 0, ctx.ap_nodes[mode], np.full(ctx.net.n_edges, -1))
         step_s = choose_step_s(
-            cap[ctx.usable(mode, 0)], max_unit=max_unit,
-            horizon_s=_horizon_s(probe, origins, release), n_nodes=ctx.net.n_nodes,
-        )  # fmt: skip
+            cap[ctx.usable(mode, 0)],
+            max_unit=max_unit,
+            horizon_s=_horizon_s(probe, origins, release),
+            n_nodes=ctx.net.n_nodes,
+        )
     per_step = per_step_capacity(np.nan_to_num(cap, nan=np.inf), step_s, max_unit)
     out = []
     for lv in sorted(set(level.tolist())):
         pick = level >= lv  # the first (lowest) level present: every group
         net = _static(ctx, mode, lv, ctx.ap_nodes[mode], per_step)
         res = quickest_transshipment(
-            net, origins=origins[pick], release_s=release[pick], units=units[pick],
+            net,
+            origins=origins[pick],
+            release_s=release[pick],
+            units=units[pick],
             step_s=step_s,
-        )  # fmt: skip
+        )
         lost = ~np.isfinite(net.time_to_sink_s()[origins[pick]])
         out.append(
             {
@@ -232,8 +258,9 @@ def _door_to_door(ctx: Networks, groups: pd.DataFrame) -> dict[str, Any] | None:
     drive = ctx.links.usable["car"] & ctx.open
     e = np.flatnonzero(drive)
     w = np.maximum(ctx.links.weight_s["car"][e], 1e-12)
-    fwd = min_csr(net.edge_tail[e].astype(np.int64), net.edge_head[e].astype(np.int64), w,
-                  net.n_nodes)  # fmt: skip
+    fwd = min_csr(
+        net.edge_tail[e].astype(np.int64), net.edge_head[e].astype(np.int64), w, net.n_nodes
+    )
     base_nodes = ctx.prepared.snapped.team_bases.car_node[bases["vehicles"].to_numpy() > 0]
     from_base = dijkstra(fwd, indices=np.unique(base_nodes), min_only=True)
     to_ap = dijkstra(fwd.T.tocsr(), indices=ctx.ap_nodes["car"], min_only=True)
@@ -273,17 +300,20 @@ def _shelter_by_car(ctx: Networks, groups: pd.DataFrame, step_s: float) -> dict[
         n_nodes=2 * n,
         tail=np.r_[tail, tail + n, ap],
         head=np.r_[head, head + n, ap + n],
-        freeflow_s=np.r_[ctx.links.weight_s["car"][e], ctx.links.weight_s["car"][e],
-                         np.zeros(ap.size)],
+        freeflow_s=np.r_[
+            ctx.links.weight_s["car"][e], ctx.links.weight_s["car"][e], np.zeros(ap.size)
+        ],
         cap_per_step=np.r_[per_step[e], per_step[e], np.full(ap.size, -1)],
         sinks=ctx.shelter_nodes + n,
         sink_capacity=ctx.shelter_cap // min_car,  # each car brings at least min_car persons
-    )  # fmt: skip
+    )
     res = quickest_transshipment(
-        static, origins=g["origin_node"].to_numpy(np.int64),
-        release_s=g["departure_s"].to_numpy(float), units=np.ones(len(g), dtype=np.int64),
+        static,
+        origins=g["origin_node"].to_numpy(np.int64),
+        release_s=g["departure_s"].to_numpy(float),
+        units=np.ones(len(g), dtype=np.int64),
         step_s=step_s,
-    )  # fmt: skip
+    )
     return {
         "stage": "shelter_by_car",
         "mode": "car",
@@ -351,8 +381,12 @@ def clearance_bound(
         components=comps,
         runtime_s=time.perf_counter() - t0,
     )
-    log.info("bound: assembly %s s, by car to shelter %s s (%.1f s)",
-             bound.assembly_s, bound.shelter_by_car_s, bound.runtime_s)  # fmt: skip
+    log.info(
+        "bound: assembly %s s, by car to shelter %s s (%.1f s)",
+        bound.assembly_s,
+        bound.shelter_by_car_s,
+        bound.runtime_s,
+    )
     return bound
 
 

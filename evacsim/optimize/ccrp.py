@@ -161,7 +161,9 @@ def ccrp(
         else:
             room = {int(nodes[mode][j]): j for j in np.flatnonzero(usable & (left >= persons[g]))}
             any_ap = {int(nodes[mode][j]): j for j in np.flatnonzero(usable)}
-        found = modes[mode].route(int(origin[g]), release[g], size, closes[level[g]], room or any_ap)
+        found = modes[mode].route(
+            int(origin[g]), release[g], size, closes[level[g]], room or any_ap
+        )
         if found is None and room:
             found = modes[mode].route(int(origin[g]), release[g], size, closes[level[g]], any_ap)
         if found is None:

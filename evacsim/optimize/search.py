@@ -69,8 +69,11 @@ def _ete(summary: dict[str, Any], stage: str, p: int) -> float:
 
 def stage1_objective(summary: dict[str, Any]) -> tuple[float, float, float]:
     """What the optimizer minimises: assembly ETE p100, then p90, then p50 (None: inf)."""
-    return (_ete(summary, "assembly", 100), _ete(summary, "assembly", 90),
-            _ete(summary, "assembly", 50))  # fmt: skip
+    return (
+        _ete(summary, "assembly", 100),
+        _ete(summary, "assembly", 90),
+        _ete(summary, "assembly", 50),
+    )
 
 
 def harm(summary: dict[str, Any]) -> dict[str, int]:
@@ -140,6 +143,7 @@ class _Search:
         self.capacity = self.area.assembly_points["capacity_persons"].to_numpy(np.int64)
         self.official_ap = self.area.grids["assembly_point"].astype(str).tolist()
         self.simulations = 0
+        self.may_overload = False
 
     # ------------------------------------------------------------------ simulate
     def simulate(self, name: str, plan_file: PlanFile | None) -> Candidate:
@@ -153,8 +157,11 @@ class _Search:
         summary = summarise(self.base, results)
         self.simulations += 1
         loads = plan.assignment.persons.sum(axis=0)
-        over = {a: int(n - c) for a, n, c in zip(self.ap_ids, loads, self.capacity, strict=True)
-                if n > c}  # fmt: skip
+        over = {
+            a: int(n - c)
+            for a, n, c in zip(self.ap_ids, loads, self.capacity, strict=True)
+            if n > c
+        }
         if plan_file is None:
             plan_file = self.plan_file(plan.assignment.persons, {}, {}, plan.demand)
         cand = Candidate(name, plan_file, plan, results, summary, over)
@@ -173,24 +180,39 @@ class _Search:
         rows = []
         for i, grid in enumerate(self.grid_ids):
             for j in np.flatnonzero(flows[i]).tolist():
-                rows.append((grid, self.ap_ids[j], int(flows[i, j]), float(delays.get(grid, 0.0)),
-                             self.official_ap[i]))  # fmt: skip
-        grids = pd.DataFrame(rows, columns=["grid_id", "assembly_point", "persons", "delay_s",
-                                            "official_assembly_point"])  # fmt: skip
+                rows.append(
+                    (
+                        grid,
+                        self.ap_ids[j],
+                        int(flows[i, j]),
+                        float(delays.get(grid, 0.0)),
+                        self.official_ap[i],
+                    )
+                )
+        grids = pd.DataFrame(
+            rows,
+            columns=["grid_id", "assembly_point", "persons", "delay_s", "official_assembly_point"],
+        )
         net = self.prepared.network
         route_rows = []
         for (grid, mode, ap), edges in sorted(routes.items()):
             roads = [str(r) for r in net.edge_road_id[edges]]
             ordered = [r for k, r in enumerate(roads) if k == 0 or r != roads[k - 1]]
-            route_rows.append({
-                "grid_id": grid, "mode": mode, "assembly_point": ap, "road_ids": tuple(ordered),
-                "length_m": round(float(net.length_m[edges].sum()), 1),
-                "time_s": round(float(self.ctx.links.weight_s[mode][edges].sum()), 1),
-                "edges": tuple(int(e) for e in edges),
-            })  # fmt: skip
+            route_rows.append(
+                {
+                    "grid_id": grid,
+                    "mode": mode,
+                    "assembly_point": ap,
+                    "road_ids": tuple(ordered),
+                    "length_m": round(float(net.length_m[edges].sum()), 1),
+                    "time_s": round(float(self.ctx.links.weight_s[mode][edges].sum()), 1),
+                    "edges": tuple(int(e) for e in edges),
+                }
+            )
         columns = ["grid_id", "mode", "assembly_point", "road_ids", "length_m", "time_s", "edges"]
-        return PlanFile(grids=grids, routes=pd.DataFrame(route_rows, columns=columns),
-                        source="<optimized>")  # fmt: skip
+        return PlanFile(
+            grids=grids, routes=pd.DataFrame(route_rows, columns=columns), source="<optimized>"
+        )
 
     # ------------------------------------------------------------------ matrices
     def grid_clearance(self, groups: pd.DataFrame) -> np.ndarray:
@@ -204,9 +226,12 @@ class _Search:
         for (mode, level), idx in groups.groupby([groups["mode"], levels]).indices.items():
             sub = groups.iloc[idx]
             tt = travel_time_matrix(
-                self.prepared.network, sub["origin_node"].to_numpy(np.int64), nodes[mode],
-                weight_s=ctx.links.weight_s[mode], usable=ctx.usable(mode, int(level)),
-            )  # fmt: skip
+                self.prepared.network,
+                sub["origin_node"].to_numpy(np.int64),
+                nodes[mode],
+                weight_s=ctx.links.weight_s[mode],
+                usable=ctx.usable(mode, int(level)),
+            )
             t = tt + sub["departure_s"].to_numpy(float)[:, None]
             for grid, rows in sub.groupby("grid_id").indices.items():
                 i = row[str(grid)]
@@ -240,7 +265,7 @@ class _Search:
                     lo = mid + 1
                 else:
                     hi, best = mid, flows
-        return best if split else _whole(best, persons)
+        return best if split else _whole(best, persons, clear, self.capacity)
 
     def routes(
         self, groups: pd.DataFrame, flows: np.ndarray, plan: Plan
@@ -250,11 +275,33 @@ class _Search:
         return _most_used(booked, groups, self.ap_ids)
 
 
-def _whole(flows: np.ndarray, persons: np.ndarray) -> np.ndarray:
-    """Each grid whole to the point that takes most of it."""
+def _whole(
+    flows: np.ndarray, persons: np.ndarray, clear: np.ndarray, capacity: np.ndarray
+) -> np.ndarray:
+    """Each grid whole to the point that takes most of it; then, while a point is over its
+    capacity, the grid of it that loses least by moving goes to the next point with room."""
     out = np.zeros_like(flows)
     rows = np.flatnonzero(persons > 0)
     out[rows, np.argmax(flows[rows], axis=1)] = persons[rows]
+    for _ in range(len(rows)):
+        load = out.sum(axis=0)
+        over = np.flatnonzero(load > capacity)
+        if not over.size:
+            break
+        j = int(over[0])
+        best: tuple[float, int, int] | None = None
+        for i in np.flatnonzero(out[:, j]).tolist():
+            fits = np.isfinite(clear[i]) & (load + persons[i] <= capacity)
+            fits[j] = False
+            if fits.any():
+                k = int(np.argmin(np.where(fits, clear[i], np.inf)))
+                loss = float(clear[i, k] - clear[i, j])
+                if best is None or loss < best[0]:
+                    best = (loss, i, k)
+        if best is None:
+            break  # nothing can move: the points cannot hold everyone
+        _, i, k = best
+        out[i, j], out[i, k] = 0, persons[i]
     return out
 
 
@@ -303,34 +350,41 @@ def optimize(
     bound = clearance_bound(prepared, demand=demand)
     split = prepared.scenario.evacuation.split_grids
     persons = (
-        demand.per_grid.set_index("grid_id").reindex(s.grid_ids)["persons_evacuating"]
-        .fillna(0).to_numpy(np.int64)
-    )  # fmt: skip
+        demand.per_grid.set_index("grid_id")
+        .reindex(s.grid_ids)["persons_evacuating"]
+        .fillna(0)
+        .to_numpy(np.int64)
+    )
     clear = s.grid_clearance(groups)
     flows = s.bottleneck(clear, persons, split)
     tried = [official]
     plain = s.simulate("bottleneck assignment", s.plan_file(flows, {}, {}, demand))
     routes = s.routes(groups, flows, plain.plan)
-    tried += [plain, s.simulate("bottleneck assignment + CCRP routes",
-                                s.plan_file(flows, {}, routes, demand))]  # fmt: skip
+    tried += [
+        plain,
+        s.simulate("bottleneck assignment + CCRP routes", s.plan_file(flows, {}, routes, demand)),
+    ]
     free = ccrp(s.ctx, groups, s.capacity)
     free_flows = _booked_flows(free, groups, s.grid_ids, len(s.ap_ids))
-    free_flows = free_flows if split else _whole(free_flows, persons)
-    tried.append(s.simulate("CCRP", s.plan_file(free_flows, {}, _most_used(free, groups, s.ap_ids),
-                                                demand)))  # fmt: skip
-    ok = [c for c in tried[1:] if _acceptable(c, official)]
+    free_flows = free_flows if split else _whole(free_flows, persons, clear, s.capacity)
+    tried.append(
+        s.simulate("CCRP", s.plan_file(free_flows, {}, _most_used(free, groups, s.ap_ids), demand))
+    )
+    s.may_overload = int(persons.sum()) > int(s.capacity[s.ctx.ap_usable].sum())
+    ok = [c for c in tried[1:] if _acceptable(c, official, s.may_overload)]
     best = min(ok, key=lambda c: c.objective) if ok else official
-    best = _local_search(s, best, official, clear, persons, demand, tried, t0, max_simulations,
-                         time_budget_s)  # fmt: skip
+    best = _local_search(
+        s, best, official, clear, persons, demand, tried, t0, max_simulations, time_budget_s
+    )
     notes = _notes(best, official, bound)
-    return Optimized(prepared, seed, bound, official, best, tried, notes,
-                     time.perf_counter() - t0)  # fmt: skip
+    return Optimized(prepared, seed, bound, official, best, tried, notes, time.perf_counter() - t0)
 
 
-def _acceptable(c: Candidate, official: Candidate) -> bool:
-    """No more persons harmed than the scenario's plan, no point over its capacity."""
+def _acceptable(c: Candidate, official: Candidate, may_overload: bool = False) -> bool:
+    """No more persons harmed than the scenario's plan, no point over its capacity (unless the
+    usable points cannot hold everyone)."""
     worse = any(c.harm[k] > v for k, v in official.harm.items())
-    return not worse and not c.overloaded
+    return not worse and (may_overload or not c.overloaded)
 
 
 def _booked_flows(booked: Booked, groups: pd.DataFrame, grid_ids: list[str], m: int) -> np.ndarray:
@@ -381,13 +435,15 @@ def _local_search(
                 new = flows.copy()
                 new[i] = 0
                 new[i, j] = persons[i]
-                if (new.sum(axis=0) > s.capacity).any():
+                if (new.sum(axis=0) > s.capacity).any() and not s.may_overload:
                     continue
                 keep = {k: v for k, v in routes.items() if k[0] != grid}
-                cand = s.simulate(f"move {grid} to {s.ap_ids[j]}",
-                                  s.plan_file(new, _delays_of(best), keep, demand))  # fmt: skip
+                cand = s.simulate(
+                    f"move {grid} to {s.ap_ids[j]}",
+                    s.plan_file(new, _delays_of(best), keep, demand),
+                )
                 tried.append(cand)
-                if _acceptable(cand, official) and _better(cand, best):
+                if _acceptable(cand, official, s.may_overload) and _better(cand, best):
                     best, routes, improved = cand, keep, True
                     break
             if improved:
@@ -397,10 +453,12 @@ def _local_search(
             break
         levels = demand.per_grid.set_index("grid_id")["level"]
         delays = {g: delay for g in s.grid_ids if int(levels.get(g, 3)) >= 1}
-        cand = s.simulate(f"outer levels warned {delay / 60:g} min later",
-                          s.plan_file(flows_of(best), delays, routes, demand))  # fmt: skip
+        cand = s.simulate(
+            f"outer levels warned {delay / 60:g} min later",
+            s.plan_file(flows_of(best), delays, routes, demand),
+        )
         tried.append(cand)
-        if _acceptable(cand, official) and _better(cand, best):
+        if _acceptable(cand, official, s.may_overload) and _better(cand, best):
             best = cand
     return best
 
@@ -409,8 +467,10 @@ def _routes_of(c: Candidate) -> dict[tuple[str, str, str], np.ndarray]:
     r = c.plan_file.routes
     if r.empty or "edges" not in r:
         return {}
-    return {(str(x.grid_id), str(x.mode), str(x.assembly_point)): np.asarray(x.edges, np.int64)
-            for x in r.itertuples(index=False)}  # fmt: skip
+    return {
+        (str(x.grid_id), str(x.mode), str(x.assembly_point)): np.asarray(x.edges, np.int64)
+        for x in r.itertuples(index=False)
+    }
 
 
 def _delays_of(c: Candidate) -> dict[str, float]:
@@ -424,14 +484,13 @@ def _notes(best: Candidate, official: Candidate, bound: Bound) -> list[str]:
         notes.append("no candidate plan beat the scenario's plan; the plan file keeps it")
     for label, k in (("p100", 0), ("p90", 1)):
         if b_obj[k] > o_obj[k] + 1e-6:
-            why = (
-                f"; the scenario's plan overloads {', '.join(f'{a} by {n}' for a, n in official.overloaded.items())} "
-                "persons, which the optimizer may not"
-                if official.overloaded
-                else ""
+            over = ", ".join(f"{a} by {n}" for a, n in official.overloaded.items())
+            why = f"; the scenario's plan overloads {over} persons, which the optimizer may not"
+            why = why if official.overloaded else ""
+            notes.append(
+                f"stage-1 clearance {label} is {b_obj[k] - o_obj[k]:.0f} s later than "
+                f"the scenario's plan{why}"
             )
-            notes.append(f"stage-1 clearance {label} is {b_obj[k] - o_obj[k]:.0f} s later than "
-                         f"the scenario's plan{why}")  # fmt: skip
     if bound.assembly_s and math.isfinite(b_obj[0]):
         notes.append(f"simulated stage-1 clearance is {b_obj[0] / bound.assembly_s:.3f}× the bound")
     if not math.isfinite(b_obj[0]):

@@ -113,21 +113,30 @@ class PlanFile:
             if str(r.grid_id) not in grids:
                 self._fail("grids", r.grid_id, "id", f"{r.grid_id!r} is not a grid of the area")
             if str(r.assembly_point) not in aps:
-                self._fail("grids", r.grid_id, "assembly_point",
-                           f"{r.assembly_point!r} is not an assembly point")  # fmt: skip
+                self._fail(
+                    "grids",
+                    r.grid_id,
+                    "assembly_point",
+                    f"{r.assembly_point!r} is not an assembly point",
+                )
         for r in self.routes.itertuples(index=False):
             if str(r.grid_id) not in grids:
                 self._fail("routes", r.grid_id, "grid_id", f"{r.grid_id!r} is not a grid")
             if str(r.assembly_point) not in aps:
-                self._fail("routes", r.grid_id, "assembly_point",
-                           f"{r.assembly_point!r} is not an assembly point")  # fmt: skip
+                self._fail(
+                    "routes",
+                    r.grid_id,
+                    "assembly_point",
+                    f"{r.assembly_point!r} is not an assembly point",
+                )
             unknown = [x for x in r.road_ids if x not in roads]
             if unknown:
                 self._fail("routes", r.grid_id, "road_ids", f"{unknown[0]!r} is not a road")
 
     def _fail(self, layer: str, feature: object, column: str, what: str) -> None:
-        raise ScenarioError(f"{self.source}: layer '{layer}', feature '{feature}', field "
-                            f"'{column}': {what}")  # fmt: skip
+        raise ScenarioError(
+            f"{self.source}: layer '{layer}', feature '{feature}', field '{column}': {what}"
+        )
 
 
 def plan_file_path(scenario: Any) -> Path:
@@ -158,8 +167,10 @@ def _number(df: pd.DataFrame, column: str, where: str, *, integer: bool) -> np.n
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         kind = "a whole number >= 0" if integer else "a number >= 0"
-        raise ScenarioError(f"{where}, feature '{df['grid_id'].iloc[i]}', field '{column}': "
-                            f"{df[column].iloc[i]!r} is not {kind}")  # fmt: skip
+        raise ScenarioError(
+            f"{where}, feature '{df['grid_id'].iloc[i]}', field '{column}': "
+            f"{df[column].iloc[i]!r} is not {kind}"
+        )
     return values
 
 
@@ -186,8 +197,9 @@ def read_plan_file(path: str | Path) -> PlanFile:
     grids["assembly_point"] = grids["assembly_point"].astype(str)
     grids["persons"] = (
         _number(grids, "persons", where, integer=True).astype(np.int64)
-        if "persons" in grids else np.ones(len(grids), dtype=np.int64)
-    )  # fmt: skip
+        if "persons" in grids
+        else np.ones(len(grids), dtype=np.int64)
+    )
     grids["delay_s"] = (
         _number(grids, "delay_s", where, integer=False) if "delay_s" in grids else 0.0
     )
@@ -211,8 +223,9 @@ def read_plan_file(path: str | Path) -> PlanFile:
             assembly_point=routes["assembly_point"].astype(str),
             road_ids=[tuple(x for x in str(v).split(";") if x) for v in routes["road_ids"]],
         )
-    return PlanFile(grids=grids.reset_index(drop=True), routes=routes.reset_index(drop=True),
-                    source=str(path))  # fmt: skip
+    return PlanFile(
+        grids=grids.reset_index(drop=True), routes=routes.reset_index(drop=True), source=str(path)
+    )
 
 
 def write_plan_file(
@@ -238,13 +251,14 @@ def write_plan_file(
     if network is not None and "edges" in routes:
         lines = [
             shapely.line_merge(shapely.multilinestrings(list(network.edge_geometry[list(e)])))
-            if len(e) else None
+            if len(e)
+            else None
             for e in routes["edges"]
-        ]  # fmt: skip
+        ]
     routes_gdf = gpd.GeoDataFrame(
         routes.drop(columns=["edges"], errors="ignore"), geometry=lines, crs=area.crs
     ).to_crs("EPSG:4326")
-    tmp = path.with_name(f".{path.name}.partial")
+    tmp = path.with_name(f".partial-{path.name}")
     tmp.unlink(missing_ok=True)
     grids.to_file(tmp, layer="grids", driver="GPKG", engine="pyogrio")
     routes_gdf.to_file(tmp, layer="routes", driver="GPKG", engine="pyogrio", append=True)
@@ -275,9 +289,15 @@ def assign_optimized(
         shares[g][0][0] if g in shares else a for g, a in zip(grid_ids, planned_ap, strict=True)
     ]
     base = assign_assembly(
-        "plan", grid_ids=grid_ids, planned_ap=planned, persons=persons, ap_ids=ap_ids,
-        ap_capacity_persons=ap_capacity_persons, travel_time_s=travel_time_s, ap_usable=ap_usable,
-    )  # fmt: skip
+        "plan",
+        grid_ids=grid_ids,
+        planned_ap=planned,
+        persons=persons,
+        ap_ids=ap_ids,
+        ap_capacity_persons=ap_capacity_persons,
+        travel_time_s=travel_time_s,
+        ap_usable=ap_usable,
+    )
     flows = base.persons.copy()
     index = {a: j for j, a in enumerate(ap_ids)}
     usable = np.ones(len(ap_ids), bool) if ap_usable is None else np.asarray(ap_usable, bool)
@@ -288,8 +308,10 @@ def assign_optimized(
             continue
         cols = np.array([index[a] for a, _ in split])
         if not (usable[cols] & np.isfinite(travel_time_s[i, cols])).all():
-            warnings.append(f"grid '{grid}': the plan file's split is not usable in this run; "
-                            "the grid goes whole to one point")  # fmt: skip
+            warnings.append(
+                f"grid '{grid}': the plan file's split is not usable in this run; "
+                "the grid goes whole to one point"
+            )
             continue
         weights = np.array([max(n, 0) for _, n in split], dtype=float)
         weights = weights if weights.sum() > 0 else np.ones(len(split))
@@ -298,9 +320,12 @@ def assign_optimized(
             flows[i], cols, largest_remainder(weights / weights.sum() * persons[i], int(persons[i]))
         )
     return replace(
-        base, policy="optimized", persons=flows,
-        by_grid=by_grid(flows, list(grid_ids), list(ap_ids)), warnings=tuple(warnings),
-    )  # fmt: skip
+        base,
+        policy="optimized",
+        persons=flows,
+        by_grid=by_grid(flows, list(grid_ids), list(ap_ids)),
+        warnings=tuple(warnings),
+    )
 
 
 def road_edges(
