@@ -9,17 +9,20 @@ plan is feasible, so its clearance is an *upper* bound (the time-expanded max fl
 
 Here the evacuees are the groups of the run's demand, taken in the order they leave (their
 departure times are the release times), and the capacity series follows the engine's link model
-(:mod:`evacsim.sim.engine`): a unit that enters a link at ``t`` can leave at ``t + τ``, and at
-most ``c·δ`` capacity units leave a link in each bucket of ``δ`` seconds (it waits for the first
-bucket with room). The hazard rule holds over time: a group may enter a road only while its
-threat level there is no worse than the group's own (``evacsim.sim.router``), so closures as the
-zones grow are respected. Assembly points take groups until they are full; when no usable point
-with room can be reached, the nearest reachable one takes the group anyway (the engine turns
-nobody away either). The result is each group's point, route and estimated arrival.
+(:mod:`evacsim.sim.engine`): a unit that enters a link at ``t`` can leave at ``t + τ``, and its
+exit holds the link for ``size / c`` seconds (the engine's headway), so it leaves at the earliest
+time from then on when the exit is free that long (bookings need not come in time order, so
+unlike the engine there is no first-in first-out). The hazard rule holds over time: a group may
+enter a road only while its threat level there is no worse than the group's own
+(``evacsim.sim.router``), so closures as the zones grow are respected. Assembly points take
+groups until they are full; when no usable point with room can be reached, the nearest reachable
+one takes the group anyway (the engine turns nobody away either). The result is each group's
+point, route and estimated arrival.
 """
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from dataclasses import dataclass
@@ -33,9 +36,6 @@ if TYPE_CHECKING:
     from evacsim.optimize.networks import Networks
 
 __all__ = ["Booked", "ccrp"]
-
-#: Width of a capacity bucket, seconds.
-BUCKET_S = 10.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,15 +57,46 @@ class Booked:
     edges: list[np.ndarray]
 
 
-class _Mode:
-    """One mode's links, their capacity series and the search over them."""
+class _Timeline:
+    """When a link's exit is taken: merged, sorted busy intervals ``[start, end)``.
 
-    def __init__(self, ctx: Networks, mode: str, horizon_s: float) -> None:
+    A unit of size ``s`` occupies the exit for ``s / c`` seconds (the engine's headway), so a
+    booking is the earliest gap of that length at or after the unit's ready time.
+    """
+
+    __slots__ = ("ends", "starts")
+
+    def __init__(self) -> None:
+        self.starts: list[float] = []
+        self.ends: list[float] = []
+
+    def earliest(self, ready: float, busy_s: float) -> float:
+        i = bisect.bisect_right(self.ends, ready)
+        t = ready
+        while i < len(self.starts) and t + busy_s > self.starts[i]:
+            t = max(t, self.ends[i])
+            i += 1
+        return t
+
+    def book(self, t: float, busy_s: float) -> None:
+        end = t + busy_s
+        i = bisect.bisect_left(self.ends, t)  # first interval that ends at or after t
+        j = bisect.bisect_right(self.starts, end)  # intervals i .. j-1 touch [t, end]
+        if i < j:
+            t, end = min(t, self.starts[i]), max(end, self.ends[j - 1])
+        self.starts[i:j] = [t]
+        self.ends[i:j] = [end]
+
+
+class _Mode:
+    """One mode's links, their exit timelines and the search over them."""
+
+    def __init__(self, ctx: Networks, mode: str) -> None:
         net = ctx.net
         edges = np.flatnonzero(ctx.links.usable[mode] & ctx.open)
-        self.n_buckets = int(horizon_s // BUCKET_S) + 2
         cap = np.nan_to_num(ctx.capacity_per_s(mode)[edges], nan=np.inf)
-        self.rem = np.repeat((cap * BUCKET_S)[:, None], self.n_buckets, axis=1)
+        self.headway_s = np.where(np.isfinite(cap), 1.0 / cap, 0.0).tolist()
+        self.lines = [_Timeline() for _ in range(edges.size)]
         self.adj: list[list[tuple[int, int, float, int]]] = [[] for _ in range(net.n_nodes)]
         ff = ctx.links.weight_s[mode]
         for j, e in enumerate(edges.tolist()):
@@ -78,13 +109,13 @@ class _Mode:
         size: float,
         closes_s: np.ndarray,
         sinks: dict[int, int],
-    ) -> tuple[int, float, list[tuple[int, int, int]]] | None:
+    ) -> tuple[int, float, list[tuple[int, int, float]]] | None:
         """Earliest arrival at any of ``sinks`` (node -> assembly point index): the point, the
-        time and the path ``[(edge, link row, bucket), ...]``; None if none is reachable."""
+        time and the path ``[(edge, link row, exit time), ...]``; None if none is reachable."""
         dist = {origin: release_s}
-        pred: dict[int, tuple[int, int, int, int]] = {}
+        pred: dict[int, tuple[int, int, int, float]] = {}
         heap = [(release_s, origin)]
-        rem, n_b = self.rem, self.n_buckets
+        lines, headway = self.lines, self.headway_s
         while heap:
             t, u = heapq.heappop(heap)
             if t > dist[u]:
@@ -93,28 +124,23 @@ class _Mode:
                 path = []
                 node = u
                 while node != origin:
-                    prev, e, j, b = pred[node]
-                    path.append((e, j, b))
+                    prev, e, j, out = pred[node]
+                    path.append((e, j, out))
                     node = prev
                 return sinks[u], t, path[::-1]
             for e, v, ff, j in self.adj[u]:
                 if closes_s[e] <= t:
                     continue  # the hazard has made this road worse than the group's level
-                ready = t + ff
-                b = int(ready // BUCKET_S)
-                row = rem[j]
-                while b < n_b and row[b] < size:
-                    b += 1
-                out = max(ready, b * BUCKET_S) if b < n_b else ready
+                out = lines[j].earliest(t + ff, size * headway[j])
                 if out < dist.get(v, math.inf):
                     dist[v] = out
-                    pred[v] = (u, e, j, min(b, n_b - 1))
+                    pred[v] = (u, e, j, out)
                     heapq.heappush(heap, (out, v))
         return None
 
-    def book(self, path: list[tuple[int, int, int]], size: float) -> None:
-        for _e, j, b in path:
-            self.rem[j, b] -= size
+    def book(self, path: list[tuple[int, int, float]], size: float) -> None:
+        for _e, j, out in path:
+            self.lines[j].book(out, size * self.headway_s[j])
 
 
 def ccrp(
@@ -142,8 +168,7 @@ def ccrp(
     nodes = {"car": snap.car_node, "walk": snap.walk_node, "assisted": snap.walk_node}
     usable = ctx.ap_usable
     release = groups["departure_s"].to_numpy(float)
-    horizon = float(release.max(initial=0.0)) + 4 * 3600.0
-    modes = {m: _Mode(ctx, m, horizon) for m in sorted(set(groups["mode"].astype(str)))}
+    modes = {m: _Mode(ctx, m) for m in sorted(set(groups["mode"].astype(str)))}
     closes = ctx.closing_times_s()
     left = np.asarray(ap_capacity, dtype=float).copy()
     ap = np.full(n, -1, dtype=np.int64)
