@@ -7,6 +7,15 @@ from .bound import (
 from .bound import (
     clearance_bound as clearance_bound,
 )
+from .ccrp import (
+    ccrp as ccrp,
+)
+from .search import (
+    Optimized as Optimized,
+)
+from .search import (
+    optimize as optimize,
+)
 from .ten import (
     StaticNetwork as StaticNetwork,
 )

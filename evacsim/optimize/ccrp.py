@@ -184,8 +184,9 @@ def ccrp(
         if fixed_ap is not None and fixed_ap[g] >= 0:
             room = any_ap = {int(nodes[mode][fixed_ap[g]]): int(fixed_ap[g])}
         else:
-            room = {int(nodes[mode][j]): j for j in np.flatnonzero(usable & (left >= persons[g]))}
-            any_ap = {int(nodes[mode][j]): j for j in np.flatnonzero(usable)}
+            fits = np.flatnonzero(usable & (left >= persons[g])).tolist()
+            room = {int(nodes[mode][j]): j for j in fits}
+            any_ap = {int(nodes[mode][j]): j for j in np.flatnonzero(usable).tolist()}
         found = modes[mode].route(
             int(origin[g]), release[g], size, closes[level[g]], room or any_ap
         )

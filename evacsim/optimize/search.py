@@ -8,9 +8,9 @@ and a departure delay per grid where one shortens the clearance — and proves i
 2. **a bottleneck assignment**: each grid's free-flow clearance to each usable point (the latest
    of its groups' departure + travel time on the roads open to its level) gives a grids × points
    matrix; the smallest horizon ``T`` for which the grids fit the points' capacities using only
-   pairs that clear by ``T`` is found by bisection, each test one transportation LP
-   (:func:`evacsim.plan.assembly.transport_lp`, which also minimises persons × time among the
-   feasible placements); a grid goes whole to the point that takes most of it;
+   pairs that clear by ``T`` is found by bisection, each test one small MILP (each grid whole to
+   one point, least persons × time; HiGHS through :func:`scipy.optimize.milp`) or, when grids
+   may be split, one transportation LP (:func:`evacsim.plan.assembly.transport_lp`);
 3. **routes**: CCRP (:mod:`evacsim.optimize.ccrp`) books every group's earliest-arrival route
    to its grid's point against the roads' capacity over time; the most used route of each
    grid and mode becomes its preferred route;
@@ -223,14 +223,15 @@ class _Search:
         row = {g: i for i, g in enumerate(self.grid_ids)}
         levels = ctx.effective_levels(groups["level"].to_numpy(np.int64))
         nodes = {"car": snap.car_node, "walk": snap.walk_node, "assisted": snap.walk_node}
-        for (mode, level), idx in groups.groupby([groups["mode"], levels]).indices.items():
-            sub = groups.iloc[idx]
+        modes = groups["mode"].astype(str).to_numpy()
+        for mode, level in sorted(set(zip(modes.tolist(), levels.tolist(), strict=True))):
+            sub = groups[(modes == mode) & (levels == level)]
             tt = travel_time_matrix(
                 self.prepared.network,
                 sub["origin_node"].to_numpy(np.int64),
                 nodes[mode],
                 weight_s=ctx.links.weight_s[mode],
-                usable=ctx.usable(mode, int(level)),
+                usable=ctx.usable(mode, level),
             )
             t = tt + sub["departure_s"].to_numpy(float)[:, None]
             for grid, rows in sub.groupby("grid_id").indices.items():
@@ -248,8 +249,11 @@ class _Search:
             return np.zeros(clear.shape, dtype=np.int64)
 
         def fits(t: float) -> np.ndarray | None:
-            flows, over = transport_lp(persons, self.capacity, clear, finite & (clear <= t))
-            return flows if not over.any() else None
+            allowed = finite & (clear <= t)
+            if split:
+                flows, over = transport_lp(persons, self.capacity, clear, allowed)
+                return flows if not over.any() else None
+            return _whole_grids(persons, self.capacity, clear, allowed)
 
         lo, hi = 0, times.size - 1
         best = fits(float(times[hi]))
@@ -257,15 +261,15 @@ class _Search:
             best, over = transport_lp(persons, self.capacity, clear, finite)
             rows = np.flatnonzero(over)
             best[rows, np.argmin(np.where(finite, clear, np.inf)[rows], axis=1)] += over[rows]
-        else:
-            while lo < hi:
-                mid = (lo + hi) // 2
-                flows = fits(float(times[mid]))
-                if flows is None:
-                    lo = mid + 1
-                else:
-                    hi, best = mid, flows
-        return best if split else _whole(best, persons, clear, self.capacity)
+            return best if split else _whole(best, persons, clear, self.capacity)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            flows = fits(float(times[mid]))
+            if flows is None:
+                lo = mid + 1
+            else:
+                hi, best = mid, flows
+        return best
 
     def routes(
         self, groups: pd.DataFrame, flows: np.ndarray, plan: Plan
@@ -273,6 +277,38 @@ class _Search:
         """CCRP routes to each group's point in ``plan``; the most used per (grid, mode, point)."""
         booked = ccrp(self.ctx, groups, self.capacity, fixed_ap=plan.group_ap)
         return _most_used(booked, groups, self.ap_ids)
+
+
+def _whole_grids(
+    persons: np.ndarray, capacity: np.ndarray, cost: np.ndarray, allowed: np.ndarray
+) -> np.ndarray | None:
+    """Each grid whole to one allowed point within the capacities, least persons × ``cost``
+    (a generalized assignment: a small MILP for HiGHS, :func:`scipy.optimize.milp`); None if
+    none exists."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_array
+
+    rows, cols = np.nonzero(allowed & (persons[:, None] > 0))
+    need = np.flatnonzero(persons > 0)
+    if not need.size:
+        return np.zeros(allowed.shape, dtype=np.int64)
+    if not np.isin(need, rows).all():
+        return None
+    k = rows.size
+    one = csr_array((np.ones(k), (np.searchsorted(need, rows), np.arange(k))), shape=(need.size, k))
+    load = csr_array((persons[rows].astype(float), (cols, np.arange(k))),
+                     shape=(allowed.shape[1], k))  # fmt: skip
+    res = milp(
+        c=persons[rows] * np.where(np.isfinite(cost[rows, cols]), cost[rows, cols], 0.0),
+        constraints=[LinearConstraint(one, 1, 1), LinearConstraint(load, 0, capacity)],
+        integrality=np.ones(k), bounds=Bounds(0, 1),
+    )  # fmt: skip
+    if res.status != 0 or res.x is None:
+        return None
+    out = np.zeros(allowed.shape, dtype=np.int64)
+    pick = np.rint(res.x).astype(bool)
+    out[rows[pick], cols[pick]] = persons[rows[pick]]
+    return out
 
 
 def _whole(

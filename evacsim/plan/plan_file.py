@@ -87,15 +87,18 @@ class PlanFile:
     def shares(self) -> dict[str, list[tuple[str, int]]]:
         """Per grid, ``(assembly_point, persons)`` in file order (one entry unless split)."""
         out: dict[str, list[tuple[str, int]]] = {}
-        for row in self.grids.itertuples(index=False):
-            out.setdefault(str(row.grid_id), []).append((str(row.assembly_point), int(row.persons)))
+        g = self.grids
+        for grid, ap, n in zip(g["grid_id"], g["assembly_point"], g["persons"], strict=True):
+            out.setdefault(str(grid), []).append((str(ap), int(n)))
         return out
 
     def preferred_roads(self) -> dict[tuple[str, str, str], tuple[str, ...]]:
         """``(grid_id, mode, assembly_point) -> road ids`` of the preferred routes."""
+        r = self.routes
+        keys = zip(r["grid_id"], r["mode"], r["assembly_point"], r["road_ids"], strict=True)
         return {
-            (str(r.grid_id), str(r.mode), str(r.assembly_point)): tuple(r.road_ids)
-            for r in self.routes.itertuples(index=False)
+            (str(grid), str(mode), str(ap)): tuple(str(x) for x in roads)
+            for grid, mode, ap, roads in keys
         }
 
     def check(self, area: Area) -> None:
@@ -120,6 +123,7 @@ class PlanFile:
                     f"{r.assembly_point!r} is not an assembly point",
                 )
         for r in self.routes.itertuples(index=False):
+            road_ids: tuple[str, ...] = tuple(r.road_ids)  # type: ignore[arg-type]
             if str(r.grid_id) not in grids:
                 self._fail("routes", r.grid_id, "grid_id", f"{r.grid_id!r} is not a grid")
             if str(r.assembly_point) not in aps:
@@ -129,7 +133,7 @@ class PlanFile:
                     "assembly_point",
                     f"{r.assembly_point!r} is not an assembly point",
                 )
-            unknown = [x for x in r.road_ids if x not in roads]
+            unknown = [x for x in road_ids if x not in roads]
             if unknown:
                 self._fail("routes", r.grid_id, "road_ids", f"{unknown[0]!r} is not a road")
 
@@ -221,7 +225,11 @@ def read_plan_file(path: str | Path) -> PlanFile:
         routes = routes.assign(
             grid_id=routes["grid_id"].astype(str),
             assembly_point=routes["assembly_point"].astype(str),
-            road_ids=[tuple(x for x in str(v).split(";") if x) for v in routes["road_ids"]],
+            road_ids=pd.Series(
+                [tuple(x for x in str(v).split(";") if x) for v in routes["road_ids"]],
+                index=routes.index,
+                dtype=object,
+            ),
         )
     return PlanFile(
         grids=grids.reset_index(drop=True), routes=routes.reset_index(drop=True), source=str(path)

@@ -32,6 +32,11 @@ if TYPE_CHECKING:
 __all__ = ["changes_map", "moved_grids", "optimized_html"]
 
 _STAGES = ("assembly", "shelter")
+_HARM_LABELS = {
+    "persons_fed_over_0_3": "persons over FED 0.3",
+    "persons_fed_over_1": "persons over FED 1",
+    "incapacitated": "persons incapacitated",
+}
 _PCTS = (50, 90, 95, 100)
 _OLD, _NEW, _MOVED = "#6c757d", "#1f77b4", "#ff7f0e"
 
@@ -217,7 +222,7 @@ def _ete_rows(opt: Optimized) -> list[dict[str, str]]:
                 delta = f"{(new - old) / 60:+.1f}"
                 cls = "worse" if new > old + 1e-6 else "better" if new < old - 1e-6 else ""
             b = bound[stage] if p == 100 else None
-            gap = f"{new / b:.3f}" if b and new is not None else ""
+            gap = f"{new / b:.3f}" if b and new is not None and stage == "assembly" else ""
             label = stage if stage == "assembly" else "shelter (bound: cars)"
             rows.append(
                 {
@@ -259,7 +264,9 @@ def optimized_html(opt: Optimized, *, map_file: str | None = "changes_map.html")
     from jinja2 import Environment
 
     exposure = (opt.official.summary["exposure"], opt.best.summary["exposure"])
-    harm = [(k.replace("_", " "), opt.official.harm[k], opt.best.harm[k]) for k in opt.best.harm]
+    harm: list[tuple[str, object, object]] = [
+        (_HARM_LABELS.get(k, k), opt.official.harm[k], opt.best.harm[k]) for k in opt.best.harm
+    ]
     harm.append(
         (
             "red-zone exposure (person·min)",

@@ -76,3 +76,6 @@ from .teams import (
 from .teams import (
     TeamTask as TeamTask,
 )
+from .write import (
+    scenario_toml as scenario_toml,
+)
