@@ -475,7 +475,7 @@ def _local_search(
                 keep = {k: v for k, v in routes.items() if k[0] != grid}
                 cand = s.simulate(
                     f"move {grid} to {s.ap_ids[j]}",
-                    s.plan_file(new, _delays_of(best), keep, demand),
+                    s.plan_file(new, best.plan_file.delay_s(), keep, demand),
                 )
                 tried.append(cand)
                 if _acceptable(cand, official, s.may_overload) and _better(cand, best):
@@ -506,10 +506,6 @@ def _routes_of(c: Candidate) -> dict[tuple[str, str, str], np.ndarray]:
         (str(x.grid_id), str(x.mode), str(x.assembly_point)): np.asarray(x.edges, np.int64)
         for x in r.itertuples(index=False)
     }
-
-
-def _delays_of(c: Candidate) -> dict[str, float]:
-    return c.plan_file.delay_s()
 
 
 def _notes(best: Candidate, official: Candidate, bound: Bound) -> list[str]:
