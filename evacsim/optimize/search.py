@@ -362,7 +362,7 @@ def optimize(
     *,
     seed: int | None = None,
     max_simulations: int = 24,
-    time_budget_s: float = 90.0,
+    time_budget_s: float = 75.0,
 ) -> Optimized:
     """Optimize a scenario's plan and prove it by simulation (see the module docstring).
 
