@@ -474,7 +474,7 @@ def bound(
             f"  {result.unreachable_persons} persons can reach no usable assembly point",
             markup=False,
         )
-    parts = pd_frame(result.components)
+    parts = _frame(result.components)
     console.print(
         _table(
             parts,
@@ -484,7 +484,7 @@ def bound(
     )
 
 
-def pd_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     import pandas as pd
 
     return pd.DataFrame(rows)
@@ -548,7 +548,7 @@ def optimize(
             "shelter p100": _minutes(result.bound.shelter_by_car_s),
         }
     )
-    frame = pd_frame(rows)
+    frame = _frame(rows)
     out_console.print(
         _table(
             frame,
