@@ -32,6 +32,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/optimize_bench.py --quick
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

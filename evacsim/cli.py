@@ -474,6 +474,141 @@ def _print_sweep(result: SweepResult, out: Path | None) -> None:
         console.print(f"tables: {out / 'runs.csv'}, {out / 'table.csv'}", markup=False)
 
 
+# --------------------------------------------------------------------------- bound, optimize
+
+
+@app.command()
+def bound(
+    scenario: Annotated[Path, typer.Argument(help="A scenario TOML file.")],
+    seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
+    step: Annotated[
+        float | None, typer.Option("--step-s", help="Force the time step Δ (s) for every mode.")
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """The lower bound on clearance time: no plan can clear the scenario sooner."""
+    from evacsim.optimize.bound import clearance_bound
+    from evacsim.scenario.prepare import prepare
+
+    if step is not None and not step > 0:
+        raise EvacsimError(f"--step-s: must be > 0 (got {step})")
+    prepared = prepare(scenario)
+    result = clearance_bound(prepared, seed=seed, step_s=step)
+    if as_json:
+        _echo_json(
+            result.to_summary()
+            | {"components": result.components, "runtime_s": round(result.runtime_s, 3)}
+        )
+        return
+    from rich.console import Console
+
+    console = Console()
+    sc = prepared.scenario
+    console.print(f"[bold]{sc.name}[/bold] (seed {sc.seed if seed is None else seed})")
+    console.print(
+        f"  no plan brings everyone to an assembly point before {_minutes(result.assembly_s)}"
+        f" ({_cell(result.assembly_s)} s)",
+        markup=False,
+    )
+    if result.shelter_by_car_s is not None:
+        console.print(
+            f"  no car that drives on reaches a shelter before {_minutes(result.shelter_by_car_s)}",
+            markup=False,
+        )
+    if result.unreachable_persons:
+        console.print(
+            f"  {result.unreachable_persons} persons can reach no usable assembly point",
+            markup=False,
+        )
+    parts = _frame(result.components)
+    console.print(
+        _table(
+            parts,
+            title=f"Parts (computed in {result.runtime_s:.1f} s)",
+            columns=("stage", "mode", "levels", "persons", "bound_s", "step_s"),
+        )
+    )
+
+
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(rows)
+
+
+@app.command()
+def optimize(
+    scenario: Annotated[Path, typer.Argument(help="A scenario TOML file.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Write the plan, scenario and page into this folder.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
+    max_simulations: Annotated[
+        int, typer.Option(help="Simulations the search may use (each proves one plan).")
+    ] = 24,
+    quiet: Quiet = False,
+    as_json: AsJson = False,
+) -> None:
+    """An optimized plan (assembly points, routes, delays) proved by simulation, with the bound."""
+    from evacsim.export.optimized import optimized_summary, write_optimized
+    from evacsim.optimize.search import optimize as do_optimize
+
+    if max_simulations < 4:
+        raise EvacsimError(f"--max-simulations: at least 4 (got {max_simulations})")
+    console = _stderr_console(quiet or as_json)
+    if console is not None:
+        with console.status(f"optimizing {scenario.name} ..."):
+            result = do_optimize(scenario, seed=seed, max_simulations=max_simulations)
+            written = write_optimized(result, out)
+    else:
+        result = do_optimize(scenario, seed=seed, max_simulations=max_simulations)
+        written = write_optimized(result, out)
+    if as_json:
+        _echo_json(
+            optimized_summary(result)
+            | {"folder": str(written.folder), "scenario_file": str(written.scenario_file)}
+        )
+        return
+    if quiet:
+        return
+    from rich.console import Console
+
+    out_console = Console()
+    rows = []
+    for label, summary in (
+        ("scenario plan", result.official.summary),
+        ("optimized", result.best.summary),
+    ):
+        ete = summary["ete_s"]
+        rows.append(
+            {
+                "plan": label,
+                **{f"assembly {k}": _minutes(v) for k, v in ete["assembly"].items()},
+                "shelter p100": _minutes(ete["shelter"]["p100"]),
+            }
+        )
+    rows.append(
+        {
+            "plan": "bound",
+            "assembly p100": _minutes(result.bound.assembly_s),
+            "shelter p100": _minutes(result.bound.shelter_by_car_s),
+        }
+    )
+    frame = _frame(rows)
+    out_console.print(
+        _table(
+            frame,
+            title=f"{result.prepared.scenario.name} (seed {result.seed})",
+            columns=tuple(str(c) for c in frame.columns),
+        )
+    )
+    for note in result.notes:
+        out_console.print(f"  {note}", markup=False)
+    out_console.print(f"  plan: {written.plan_file}", markup=False)
+    out_console.print(f"  scenario: {written.scenario_file}", markup=False)
+    out_console.print(f"  page: {written.page.resolve()}", markup=False)
+
+
 # --------------------------------------------------------------------------- export, scenarios
 
 

@@ -15,13 +15,11 @@ grid table says who warns whom and when. :func:`incident_record` is the report a
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from evacsim.errors import ScenarioError
+from evacsim.scenario.write import scenario_toml as write_toml
 
 if TYPE_CHECKING:
     from evacsim.pipeline import Run
@@ -350,50 +349,11 @@ def incident_record(report: IncidentReport) -> dict[str, Any]:
 # --------------------------------------------------------------------------- TOML writing
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ScenarioError(f"{_WHERE}: cannot write {value!r} to TOML")
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # JSON strings are TOML basic strings
-    if isinstance(value, datetime):
-        return value.isoformat()  # an RFC 3339 date-time is a TOML offset date-time
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        return "{ " + ", ".join(f"{_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    raise ScenarioError(f"{_WHERE}: cannot write a {type(value).__name__} to TOML")
-
-
-def _key(key: str) -> str:
-    bare = key.replace("_", "").replace("-", "").isalnum() and key.isascii()
-    return key if bare else json.dumps(key)
-
-
 def scenario_toml(data: Mapping[str, Any]) -> str:
-    """A scenario dict as TOML text: top-level values, then one ``[table]`` per section.
-
-    Nested tables inside a section (``radii_m``) are written inline. ``None`` values are left
-    out (TOML has no null).
-    """
-    lines = ["# Written by `evacsim incident`; edit and run with `evacsim run`."]
-    tables = []
-    for key, value in data.items():
-        if value is None:
-            continue
-        if isinstance(value, Mapping):
-            tables.append((key, value))
-        else:
-            lines.append(f"{_key(key)} = {_toml_value(value)}")
-    for name, table in tables:
-        lines += ["", f"[{_key(name)}]"]
-        lines += [f"{_key(k)} = {_toml_value(v)}" for k, v in table.items() if v is not None]
-    return "\n".join(lines) + "\n"
+    """An incident dict as scenario TOML (:func:`evacsim.scenario.write.scenario_toml`)."""
+    return write_toml(
+        data, header="Written by `evacsim incident`; edit and run with `evacsim run`.", where=_WHERE
+    )
 
 
 def write_scenario_toml(data: Mapping[str, Any], path: str | Path) -> Path:

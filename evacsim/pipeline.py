@@ -34,8 +34,15 @@ class Run:
     timings_s: dict[str, float] = field(default_factory=dict)
 
 
-def run(scenario: Scenario | str | Path, *, seed: int | None = None) -> Run:
-    """Run a scenario end to end and return the finished :class:`Run` (nothing is written)."""
+def run(
+    scenario: Scenario | str | Path, *, seed: int | None = None, bound: bool | None = None
+) -> Run:
+    """Run a scenario end to end and return the finished :class:`Run` (nothing is written).
+
+    ``bound`` (default: the scenario's ``simulation.bound``) adds ``bound_s`` to the summary:
+    the lower bound on clearance time for the run's departures
+    (:func:`evacsim.optimize.bound.clearance_bound`).
+    """
     t0 = time.perf_counter()
     sc = as_scenario(scenario)
     if seed is not None:
@@ -50,6 +57,10 @@ def run(scenario: Scenario | str | Path, *, seed: int | None = None) -> Run:
     from evacsim.results.summary import summarise
 
     summary = summarise(prepared, results)
+    if sc.simulation.bound if bound is None else bound:
+        from evacsim.optimize.bound import clearance_bound
+
+        summary["bound_s"] = clearance_bound(prepared, seed=sc.seed).to_summary()
     summary["runtime_s"] = round(time.perf_counter() - t0, 3)
     timings = {"prepare_s": t1 - t0, "simulate_s": t2 - t1}
     return Run(prepared=prepared, summary=summary, results=results, timings_s=timings)

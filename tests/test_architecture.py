@@ -14,7 +14,7 @@ import networkx as nx
 import pytest
 
 SUBPACKAGES = (
-    "area", "network", "hazard", "scenario", "demand", "plan", "sim", "results",
+    "area", "network", "hazard", "scenario", "demand", "plan", "sim", "results", "optimize",
     "display", "maps", "report", "export",
 )  # fmt: skip
 

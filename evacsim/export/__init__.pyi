@@ -22,6 +22,9 @@ from .layers import (
 from .layers import (
     result_layers as result_layers,
 )
+from .optimized import (
+    write_optimized as write_optimized,
+)
 from .run_folder import (
     DEPENDENCIES as DEPENDENCIES,
 )

@@ -25,6 +25,18 @@ from .make import (
 from .make import (
     outside_zone as outside_zone,
 )
+from .plan_file import (
+    PlanFile as PlanFile,
+)
+from .plan_file import (
+    assign_optimized as assign_optimized,
+)
+from .plan_file import (
+    read_plan_file as read_plan_file,
+)
+from .plan_file import (
+    write_plan_file as write_plan_file,
+)
 from .shelters import (
     initial_shelter_plan as initial_shelter_plan,
 )

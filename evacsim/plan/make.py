@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from evacsim.demand.groups import Demand, build_demand, grid_threat_levels, origin_candidates
 from evacsim.plan.assembly import Assignment, assign_assembly
+from evacsim.plan.plan_file import (
+    PlanFile,
+    assign_optimized,
+    plan_file_path,
+    read_plan_file,
+    road_edges,
+)
 from evacsim.plan.shelters import shelter_preferences
 
 if TYPE_CHECKING:
@@ -27,6 +36,11 @@ class Plan:
     ap_levels: np.ndarray
     shelter_prefs: dict[str, list[str]]
     warnings: tuple[str, ...]
+    # (grid id, mode, assembly point id) -> preferred edges (an optimized plan's routes)
+    routes: Mapping[tuple[str, str, str], tuple[int, ...]] = field(default_factory=dict)
+    # grid id -> extra hold of its warning, s (an optimized plan's staged departures); applied by
+    # the warning stage (evacsim.sim.warning.apply_warning) in either warning mode
+    grid_delay_s: Mapping[str, float] = field(default_factory=dict)
 
 
 def outside_zone(prepared: Prepared, layer: str) -> tuple[np.ndarray, list[str]]:
@@ -65,8 +79,14 @@ def _groups_to_aps(demand: Demand, assignment: Assignment) -> np.ndarray:
     return out
 
 
-def make_plan(prepared: Prepared, rng: np.random.Generator) -> Plan:
-    """Demand (who leaves when) and stage-1/stage-2 assignment for a prepared scenario."""
+def make_plan(
+    prepared: Prepared, rng: np.random.Generator, *, plan_file: PlanFile | None = None
+) -> Plan:
+    """Demand (who leaves when) and stage-1/stage-2 assignment for a prepared scenario.
+
+    ``plan_file``: follow this optimized plan (as ``assignment = "optimized"`` does with the
+    scenario's file), e.g. a candidate of :mod:`evacsim.optimize`.
+    """
     sc, area, net, snap = prepared.scenario, prepared.area, prepared.network, prepared.snapped
     zones = prepared.zones
     levels = grid_threat_levels(area.grids, zones.final())
@@ -76,6 +96,8 @@ def make_plan(prepared: Prepared, rng: np.random.Generator) -> Plan:
         origin_nodes=origin_candidates(net, area.grids), rng=rng,
     )  # fmt: skip
     demand.groups["departure_s"] += sc.departure.stage_offsets_s(demand.groups["level"].to_numpy())
+    if plan_file is None and sc.evacuation.assignment == "optimized":
+        plan_file = _plan_file(prepared)
     per_grid = demand.per_grid.set_index("grid_id")
     grid_ids = area.grids["id"].astype(str).to_numpy()
     persons = per_grid.reindex(grid_ids)["persons_evacuating"].fillna(0).to_numpy(np.int64)
@@ -87,8 +109,12 @@ def make_plan(prepared: Prepared, rng: np.random.Generator) -> Plan:
     tt = travel_time_matrix(
         net, snap.grids.walk_node, snap.assembly_points.walk_node, weight_s=weight_s, usable=usable
     )
-    assignment = assign_assembly(
-        sc.evacuation.assignment, grid_ids=list(grid_ids),
+    assign: Any = (
+        partial(assign_assembly, sc.evacuation.assignment)
+        if plan_file is None else partial(assign_optimized, plan_file)
+    )  # fmt: skip
+    assignment = assign(
+        grid_ids=list(grid_ids),
         planned_ap=area.grids["assembly_point"].astype(str).tolist(), persons=persons,
         ap_ids=area.assembly_points["id"].astype(str).tolist(),
         ap_capacity_persons=area.assembly_points["capacity_persons"].to_numpy(),
@@ -112,4 +138,13 @@ def make_plan(prepared: Prepared, rng: np.random.Generator) -> Plan:
         ap_levels=np.asarray(ap_levels, dtype=np.int64),
         shelter_prefs=prefs,
         warnings=(*ap_warnings, *shelter_warnings, *assignment.warnings),
+        routes=road_edges(net, plan_file.preferred_roads()) if plan_file is not None else {},
+        grid_delay_s=plan_file.delay_s() if plan_file is not None else {},
     )
+
+
+def _plan_file(prepared: Prepared) -> PlanFile:
+    """The scenario's plan file, read and checked against the area."""
+    plan_file = read_plan_file(plan_file_path(prepared.scenario))
+    plan_file.check(prepared.area)
+    return plan_file

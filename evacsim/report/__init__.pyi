@@ -31,6 +31,12 @@ from .compare import (
 from .drill import (
     write_drill_sheets as write_drill_sheets,
 )
+from .optimized import (
+    changes_map as changes_map,
+)
+from .optimized import (
+    optimized_html as optimized_html,
+)
 from .report import (
     describe_scenario as describe_scenario,
 )

@@ -100,3 +100,6 @@ from .warning import (
 from .warning import (
     WarningSpec as WarningSpec,
 )
+from .write import (
+    scenario_toml as scenario_toml,
+)

@@ -70,6 +70,12 @@ class Scenario(Section):
         raw = self.path.stem if self.path else self.name
         return "".join(c if c.isalnum() or c in "-_" else "-" for c in raw).strip("-") or "run"
 
+    def resolve(self, value: str) -> Path:
+        """A path given in the file (e.g. ``evacuation.plan_file``), relative to its folder."""
+        raw = Path(value)
+        base = self.path.parent if self.path is not None else Path.cwd()
+        return raw if raw.is_absolute() else (base / raw).resolve()
+
     def with_seed(self, seed: int) -> Scenario:
         """The same scenario with another seed."""
         return self.model_copy(update={"seed": seed})

@@ -69,6 +69,12 @@ def _check_references(sc: Scenario, area: Area, where: str) -> None:
                 f"{where}: field 'simulation.closed_roads': road {road_id!r} is not in the roads "
                 "layer"
             )
+    plan_file = sc.evacuation.plan_file
+    if plan_file is not None and not sc.resolve(plan_file).is_file():
+        raise ScenarioError(
+            f"{where}: field 'evacuation.plan_file': {plan_file!r} does not exist "
+            f"({sc.resolve(plan_file)})"
+        )
     depot = sc.transport.bus_depot
     if depot is not None and depot not in set(area.assembly_points["id"]) | set(
         area.team_bases["id"]

@@ -86,9 +86,16 @@ class DepartureSpec(Section):
 
 
 class EvacuationSpec(Section):
-    """Stage 1 (grid → assembly point): assignment policy, modes and speeds."""
+    """Stage 1 (grid → assembly point): assignment policy, modes and speeds.
 
-    assignment: Literal["plan", "nearest", "capacity"] = "plan"
+    ``assignment = "optimized"`` follows the plan file ``plan_file`` (relative to the scenario
+    file) that ``evacsim optimize`` writes; ``split_grids`` lets the optimizer send a grid's
+    groups to more than one assembly point.
+    """
+
+    assignment: Literal["plan", "nearest", "capacity", "optimized"] = "plan"
+    plan_file: str | None = Field(default=None, min_length=1)
+    split_grids: bool = False
     use_cars: bool = True
     walk_speed_m_s: float = Field(default=1.2, gt=0.0, le=3.0)
     assisted_speed_m_s: float = Field(default=0.6, gt=0.0, le=3.0)
@@ -99,6 +106,14 @@ class EvacuationSpec(Section):
             raise ValueError(
                 f"assisted_speed_m_s ({self.assisted_speed_m_s}) must not exceed "
                 f"walk_speed_m_s ({self.walk_speed_m_s})"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _plan_file(self) -> EvacuationSpec:
+        if self.assignment == "optimized" and self.plan_file is None:
+            raise ValueError(
+                "assignment 'optimized' needs 'plan_file' (written by evacsim optimize)"
             )
         return self
 
@@ -114,8 +129,10 @@ class TransportSpec(Section):
 
 
 class SimulationSpec(Section):
-    """Run control: horizon, gridlock detection and closures decided by the planner."""
+    """Run control: horizon, gridlock detection and closures decided by the planner;
+    ``bound`` adds the lower bound on clearance time to the summary (``bound_s``)."""
 
     end_s: float = Field(default=6 * 3600.0, gt=0.0)
     gridlock_timeout_s: float = Field(default=1800.0, gt=0.0)
     closed_roads: tuple[str, ...] = ()
+    bound: bool = False

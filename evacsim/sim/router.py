@@ -121,7 +121,11 @@ def edge_levels_at(level_times_s: np.ndarray, t_s: float) -> np.ndarray:
     return level
 
 
-Key = tuple[str, int, tuple[int, ...]]  # (mode, routing level, destination nodes)
+Key = tuple[str, int, tuple[int, ...], tuple[int, ...]]  # (mode, level, dests, preferred edges)
+
+#: Preferred edges (an optimized plan's route) cost this share of their free-flow time when
+#: routing, so a tree follows the route wherever it is open and joins it from nearby homes.
+PREFER_FACTOR = 0.2
 
 
 class Router:
@@ -176,23 +180,32 @@ class Router:
 
     def _build(self, key: Key) -> np.ndarray:
         """Next link of every node for ``key``; remembers the tree's times for :meth:`time_s`."""
-        mode, level, dests = key
+        mode, level, dests, prefer = key
+        weight = self.links.weight_s[mode]
+        if prefer:
+            weight = weight.copy()
+            weight[list(prefer)] *= PREFER_FACTOR
         tree = route_tree(
-            self.net, np.asarray(dests), weight_s=self.links.weight_s[mode],
-            usable=self._usable(mode, level),
-        )  # fmt: skip
+            self.net, np.asarray(dests), weight_s=weight, usable=self._usable(mode, level)
+        )
         self._times[key] = tree.time_s
         nxt = np.full(self.net.n_nodes, -1, dtype=np.int64)
         has = tree.next_edge >= 0
         nxt[has] = self.links.edge_link[mode][tree.next_edge[has]]
         return nxt
 
-    def _key(self, mode: str, level: int, dests: tuple[int, ...]) -> Key:
-        return (mode, self.effective_level(level), tuple(sorted(int(d) for d in dests)))
+    def _key(
+        self, mode: str, level: int, dests: tuple[int, ...], prefer: tuple[int, ...] = ()
+    ) -> Key:
+        dest_key = tuple(sorted(int(d) for d in dests))
+        return (mode, self.effective_level(level), dest_key, tuple(prefer))
 
-    def table(self, mode: str, level: int, dests: tuple[int, ...]) -> int:
-        """The engine table id for (mode, level, destination nodes), built on first use."""
-        key = self._key(mode, level, dests)
+    def table(
+        self, mode: str, level: int, dests: tuple[int, ...], prefer: tuple[int, ...] = ()
+    ) -> int:
+        """The engine table id for (mode, level, destination nodes), built on first use;
+        ``prefer``: edges of a preferred route (:data:`PREFER_FACTOR`)."""
+        key = self._key(mode, level, dests, prefer)
         tid = self._tables.get(key)
         if tid is None:
             tid = self._register(self._build(key), np.asarray(key[2]))

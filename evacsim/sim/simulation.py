@@ -14,7 +14,6 @@ Every person is accounted for at the end (:meth:`evacsim.sim.results.Results.che
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -90,10 +89,16 @@ class Simulation(SimState):
             self.teams.request_pickup(g)  # waits at home for a team vehicle
             return
         dest = self.facilities.ap_node(ap, mode)
-        table = self.router.table(mode, int(self.g_level[g]), (dest,))
+        prefer = self._preferred(g, mode, ap) if self.plan.routes else ()
+        table = self.router.table(mode, int(self.g_level[g]), (dest,), prefer)
         size = 1 if mode == "car" else int(self.g_persons[g])
         self.state[g] = "en_route"
         self.add_agent(STAGE1, g, origin, table, size=size)
+
+    def _preferred(self, g: int, mode: str, ap: int) -> tuple[int, ...]:
+        """The optimized plan's preferred route for group ``g`` (its grid, mode and point)."""
+        grid = str(self.plan.demand.groups["grid_id"].iat[g])
+        return self.plan.routes.get((grid, mode, self.plan.assignment.ap_ids[ap]), ())
 
     def hazard_process(self) -> simpy.events.ProcessGenerator:
         """Apply the hazard's timeline: rebuild route tables as it reaches new roads."""
@@ -206,12 +211,7 @@ class Simulation(SimState):
         )
 
 
-def simulate(
-    prepared: Prepared,
-    *,
-    rng: np.random.Generator,
-    grid_delay_s: Mapping[str, float] | np.ndarray | None = None,
-) -> Results:
+def simulate(prepared: Prepared, *, rng: np.random.Generator, plan: Plan | None = None) -> Results:
     """Simulate a prepared scenario with the run's random generator.
 
     Parameters
@@ -220,12 +220,12 @@ def simulate(
         From :func:`evacsim.scenario.prepare.prepare`.
     rng
         The run's only random generator (seeded from the scenario).
-    grid_delay_s
-        Optional extra hold of each grid's warning (s; by grid id, or in the grids layer's
-        order), e.g. an optimised plan's (:func:`evacsim.sim.warning.apply_warning`).
+    plan
+        Simulate this plan (e.g. a candidate of :mod:`evacsim.optimize`) instead of making
+        one with ``rng``.
     """
-    plan = make_plan(prepared, rng)
-    warning = apply_warning(prepared, plan, rng, grid_delay_s=grid_delay_s)
+    plan = make_plan(prepared, rng) if plan is None else plan
+    warning = apply_warning(prepared, plan, rng, grid_delay_s=plan.grid_delay_s or None)
     sim = Simulation(prepared, plan)
     results = sim.run()
     attach_warning(results, warning)

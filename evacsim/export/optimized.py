@@ -1,0 +1,162 @@
+"""The folder ``evacsim optimize`` writes, whole or not at all.
+
+``<label>-optimized.toml``
+    The scenario with the optimized plan: the original file's keys, ``[evacuation] assignment =
+    "optimized"`` and ``plan_file = "plan.gpkg"``, the seed optimized for, the area path
+    rewritten relative to this folder. ``evacsim run`` and ``evacsim sweep`` take it as it is.
+``plan.gpkg``
+    The plan file (:mod:`evacsim.plan.plan_file`): grids with their assembly point and delay,
+    and the preferred routes.
+``optimize.html`` and ``changes_map.html``
+    The comparison page and its map (:mod:`evacsim.report.optimized`).
+``summary.json``
+    The figures of the page: ETE of both plans, the bound, persons harmed, loads, the grids that
+    move, the candidates tried, the optimizer's notes, and ``proof``: the written scenario, run
+    again from the files exactly as a user would, gives the same ETE.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from evacsim.errors import SimulationError
+from evacsim.export.folder import atomic_run_folder, default_run_folder, write_json
+
+if TYPE_CHECKING:
+    from evacsim.optimize.search import Optimized
+    from evacsim.pipeline import Run
+
+__all__ = ["OptimizedFolder", "optimized_summary", "write_optimized"]
+
+PLAN_FILE = "plan.gpkg"
+
+
+@dataclass(frozen=True)
+class OptimizedFolder:
+    """What :func:`write_optimized` wrote, and the proof run of the written scenario."""
+
+    folder: Path
+    scenario_file: Path
+    plan_file: Path
+    page: Path
+    proof: Run
+
+
+def _scenario_data(opt: Optimized, folder: Path) -> dict[str, Any]:
+    sc = opt.prepared.scenario
+    if sc.path is not None and sc.path.is_file():
+        data: dict[str, Any] = tomllib.loads(sc.path.read_text(encoding="utf-8"))
+    else:
+        data = sc.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    data["name"] = f"{sc.name} — optimized plan"
+    data["seed"] = opt.seed
+    assert sc.area_path is not None
+    data["area"] = Path(os.path.relpath(sc.area_path, folder.resolve())).as_posix()
+    evac = dict(data.get("evacuation", {}))
+    evac.update(assignment="optimized", plan_file=PLAN_FILE)
+    data["evacuation"] = evac
+    ordered = {k: data[k] for k in ("name", "description", "seed", "area") if k in data}
+    return ordered | {k: v for k, v in data.items() if k not in ordered}
+
+
+def optimized_summary(opt: Optimized) -> dict[str, Any]:
+    """The figures of ``summary.json`` (module docstring)."""
+    from evacsim.report.optimized import moved_grids
+
+    def plan(c: Any) -> dict[str, Any]:
+        return {
+            "ete_s": c.summary["ete_s"],
+            "harm": c.harm,
+            "facilities": c.summary["facilities"],
+            "overloaded": c.overloaded,
+            "persons": c.summary["persons"],
+        }
+
+    return {
+        "scenario": opt.prepared.scenario.name,
+        "seed": opt.seed,
+        "bound_s": opt.bound.to_summary(),
+        "plans": {"scenario": plan(opt.official), "optimized": plan(opt.best)},
+        "ete_s": opt.best.summary["ete_s"],
+        "moved_grids": moved_grids(opt).to_dict("records"),
+        "tried": [
+            {
+                "name": c.name,
+                "assembly_p100_s": c.summary["ete_s"]["assembly"]["p100"],
+                "assembly_p90_s": c.summary["ete_s"]["assembly"]["p90"],
+            }
+            for c in opt.tried
+        ],
+        "notes": opt.notes,
+    }
+
+
+def write_optimized(opt: Optimized, out: str | Path | None = None) -> OptimizedFolder:
+    """Write the optimize folder atomically (module docstring), after running the written
+    scenario from the files to prove they are what the optimizer simulated.
+
+    Raises
+    ------
+    SimulationError
+        The scenario run from the written files does not reproduce the optimized plan's ETE
+        (a bug: nothing is left behind).
+    """
+    from evacsim.maps.base import save_map
+    from evacsim.pipeline import run
+    from evacsim.plan.plan_file import write_plan_file
+    from evacsim.report.optimized import changes_map, optimized_html
+    from evacsim.scenario.write import scenario_toml
+
+    sc = opt.prepared.scenario
+    dest = Path(out) if out is not None else default_run_folder(f"{sc.label()}-optimized")
+    with atomic_run_folder(dest) as tmp:
+        plan_path = write_plan_file(
+            opt.best.plan_file,
+            tmp / PLAN_FILE,
+            area=opt.prepared.area,
+            network=opt.prepared.network,
+        )
+        scenario_path = tmp / f"{sc.label()}-optimized.toml"
+        header = (
+            "Written by `evacsim optimize`: the scenario with its optimized plan "
+            f"({PLAN_FILE}).\nRun it with `evacsim run`; see optimize.html."
+        )
+        text = scenario_toml(_scenario_data(opt, dest), header=header, where=str(scenario_path))
+        scenario_path.write_text(text, encoding="utf-8")
+        proof = run(scenario_path)
+        if proof.summary["ete_s"] != opt.best.summary["ete_s"]:
+            raise SimulationError(
+                f"{scenario_path}: the written plan does not reproduce the "
+                "optimized run (a bug: please report it)"
+            )
+        summary = optimized_summary(opt)
+        summary["proof"] = {"scenario_file": scenario_path.name, "same_ete": True}
+        write_json(tmp / "summary.json", _json_safe(summary))
+        save_map(changes_map(opt), tmp / "changes_map.html")
+        (tmp / "optimize.html").write_text(optimized_html(opt), encoding="utf-8")
+    del plan_path
+    return OptimizedFolder(
+        folder=dest,
+        scenario_file=dest / scenario_path.name,
+        plan_file=dest / PLAN_FILE,
+        page=dest / "optimize.html",
+        proof=proof,
+    )
+
+
+def _json_safe(data: Any) -> Any:
+    import math
+
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if isinstance(data, dict):
+        return {str(k): _json_safe(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_json_safe(v) for v in data]
+    if hasattr(data, "item") and callable(data.item):
+        return _json_safe(data.item())
+    return data

@@ -1,0 +1,9 @@
+"""The best plan and how far from perfect: a lower bound on clearance time and an optimized plan.
+
+Names are imported on first use (``lazy_loader``, from ``__init__.pyi``), so importing one
+stage never loads the heavy libraries of another.
+"""
+
+import lazy_loader as _lazy
+
+__getattr__, __dir__, __all__ = _lazy.attach_stub(__name__, __file__)
