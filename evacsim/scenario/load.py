@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import AwareDatetime, Field, ValidationError
 
 from evacsim.errors import ScenarioError
 from evacsim.hazard.spec import HazardSpec, WeatherSpec
 from evacsim.scenario.sections import (
+    DEFAULT_START,
     DepartureSpec,
     EvacuationSpec,
+    OutputSpec,
     PopulationSpec,
     Section,
     SimulationSpec,
@@ -44,6 +47,7 @@ class Scenario(Section):
     description: str = ""
     seed: int = Field(default=0, ge=0, lt=2**63)
     area: str = Field(min_length=1)
+    start: AwareDatetime | None = None
     hazard: HazardSpec
     weather: WeatherSpec = Field(default_factory=WeatherSpec)
     population: PopulationSpec = Field(default_factory=PopulationSpec)
@@ -53,6 +57,7 @@ class Scenario(Section):
     simulation: SimulationSpec = Field(default_factory=SimulationSpec)
     teams: TeamsSpec = Field(default_factory=TeamsSpec)
     supplies: SuppliesSpec = Field(default_factory=SuppliesSpec)
+    output: OutputSpec = Field(default_factory=OutputSpec)
 
     path: Path | None = Field(default=None, exclude=True)
     area_path: Path | None = Field(default=None, exclude=True)
@@ -62,6 +67,10 @@ class Scenario(Section):
         """A short, filesystem-safe name: the file stem, else the name."""
         raw = self.path.stem if self.path else self.name
         return "".join(c if c.isalnum() or c in "-_" else "-" for c in raw).strip("-") or "run"
+
+    def start_time(self) -> datetime:
+        """When the incident starts (t = 0): ``start``, else the period's :data:`DEFAULT_START`."""
+        return self.start if self.start is not None else DEFAULT_START[self.population.period]
 
     def with_seed(self, seed: int) -> Scenario:
         """The same scenario with another seed."""
