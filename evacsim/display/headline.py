@@ -16,7 +16,14 @@ from evacsim.display.i18n import Translator
 from evacsim.display.labels import KIND_LABELS, STATE_LABELS, label, reason_label
 from evacsim.results.headline import FacilityFlag, Headline, StrandedPlace
 
-__all__ = ["HeadlineItem", "headline_items", "persons_line", "stranded_where"]
+__all__ = [
+    "HeadlineItem",
+    "StrandedGroup",
+    "headline_items",
+    "persons_line",
+    "stranded_groups",
+    "stranded_where",
+]
 
 #: At most this many stranded places are named in the headline (the report lists all).
 MAX_PLACES = 3
@@ -72,28 +79,50 @@ def _harm(h: Headline, tr: Translator) -> list[HeadlineItem]:
     return items
 
 
-def _stranded(h: Headline, tr: Translator) -> list[HeadlineItem]:
+@dataclass(frozen=True)
+class StrandedGroup:
+    """Stranded persons at one place in words (nodes and reasons merged), where to mark it."""
+
+    where: str
+    persons: int
+    why: tuple[str, ...]
+    from_grids: tuple[str, ...]
+    lat: float
+    lon: float
+
+
+def stranded_groups(h: Headline, tr: Translator) -> list[StrandedGroup]:
+    """The stranded places merged by their name in words, most persons first; each is marked
+    at its node with the most persons."""
+    merged: dict[str, list[StrandedPlace]] = {}
+    for p in h.stranded:
+        merged.setdefault(stranded_where(p, tr), []).append(p)
+    out = []
+    for where, places in merged.items():
+        main = max(places, key=lambda p: (p.persons, -p.node))
+        why = tuple(dict.fromkeys(reason_label(p.reason, tr) for p in places))
+        grids = tuple(sorted({g for p in places for g in p.from_grids}))
+        persons = sum(p.persons for p in places)
+        out.append(StrandedGroup(where, persons, why, grids, main.lat, main.lon))
+    return sorted(out, key=lambda g: (-g.persons, g.where))
+
+
+def _stranded(h: Headline, tr: Translator, max_places: int) -> list[HeadlineItem]:
     if not h.stranded:
         return []
-    # one entry per place in words (several nodes and reasons may share a grid and a road)
-    by_place: dict[str, tuple[int, list[str]]] = {}
-    for p in h.stranded:
-        where = stranded_where(p, tr)
-        n, why = by_place.get(where, (0, []))
-        reason = reason_label(p.reason, tr)
-        by_place[where] = (n + p.persons, why if reason in why else [*why, reason])
-    ranked = sorted(by_place.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    groups = stranded_groups(h, tr)
     places = [
-        tr("{n} at {where} ({why})", n=number(n), where=where, why=tr.gettext(", ").join(why))
-        for where, (n, why) in ranked[:MAX_PLACES]
-    ]
+        tr("{n} at {where} ({why})", n=number(g.persons), where=g.where,
+           why=tr.gettext(", ").join(g.why))
+        for g in groups[:max_places]
+    ]  # fmt: skip
     text = tr.ngettext(
         "{n} persons stranded at {k} place: {places}",
         "{n} persons stranded at {k} places: {places}",
-        len(ranked),
-    ).format(n=number(h.stranded_persons), k=number(len(ranked)),
+        len(groups),
+    ).format(n=number(h.stranded_persons), k=number(len(groups)),
              places=tr.gettext("; ").join(places))  # fmt: skip
-    if len(ranked) > MAX_PLACES:
+    if len(groups) > max_places:
         text += tr.gettext("; …")
     return [HeadlineItem("alert", text, "stranded")]
 
@@ -145,8 +174,11 @@ def _bottleneck(h: Headline, tr: Translator) -> list[HeadlineItem]:
     return [HeadlineItem("warn", text, "bottlenecks")]
 
 
-def headline_items(h: Headline, tr: Translator, clock: Clock) -> list[HeadlineItem]:
-    """The headline's lines, the worst first (see the module docstring)."""
+def headline_items(
+    h: Headline, tr: Translator, clock: Clock, *, max_places: int = MAX_PLACES
+) -> list[HeadlineItem]:
+    """The headline's lines, the worst first (see the module docstring); at most
+    ``max_places`` stranded places are named."""
     items: list[HeadlineItem] = []
     if h.ended_by not in ("done", ""):
         items.append(HeadlineItem("alert", tr(
@@ -155,7 +187,7 @@ def headline_items(h: Headline, tr: Translator, clock: Clock) -> list[HeadlineIt
             time=clock.label(h.end_s),
         ), "ete"))  # fmt: skip
     items += _harm(h, tr)
-    items += _stranded(h, tr)
+    items += _stranded(h, tr, max_places)
     items += [_facility(f, tr) for f in h.facilities]
     items += _concentration(h, tr)
     if all(i.level == "ok" for i in items):

@@ -8,17 +8,20 @@ every page without more work, and a translation can be added later.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
 
 from evacsim.display.i18n import N_, Translator
 
 __all__ = [
+    "ITEM_LABELS",
     "KIND_LABELS",
     "LEVEL_LABELS",
     "MODE_LABELS",
     "REASON_LABELS",
     "STAGE_LABELS",
     "STATE_LABELS",
+    "STATUS_LABELS",
     "TASK_LABELS",
     "label",
     "reason_label",
@@ -60,6 +63,16 @@ STAGE_LABELS = MappingProxyType(
     {"assembly": N_("to an assembly point"), "shelter": N_("to a shelter")}
 )
 
+#: Supply items (:data:`evacsim.scenario.supplies.ITEMS`).
+ITEM_LABELS = MappingProxyType(
+    {
+        "water_l": N_("water (l)"),
+        "food_rations": N_("food rations"),
+        "blankets": N_("blankets"),
+        "medical_kits": N_("medical kits"),
+    }
+)
+
 KIND_LABELS = MappingProxyType({"assembly": N_("assembly point"), "shelter": N_("shelter")})
 
 #: Why people are stranded (the engine's reasons; ``bus`` prefixes a bus passenger's).
@@ -72,7 +85,14 @@ REASON_LABELS = MappingProxyType(
 )
 
 
-def label(table: MappingProxyType[str, str], code: object, tr: Translator) -> str:
+#: Task statuses (:mod:`evacsim.sim.teams`).
+STATUS_LABELS = MappingProxyType(
+    {"staffed": N_("staffed"), "done": N_("done"), "en_route": N_("en route"),
+     "stranded": N_("stranded")}
+)
+
+
+def label(table: Mapping[str, str], code: object, tr: Translator) -> str:
     """The translated label of ``code`` in ``table``; unknown codes as words."""
     text = str(code)
     return tr.gettext(table[text]) if text in table else text.replace("_", " ")
