@@ -361,18 +361,20 @@ def compare(
     items: Annotated[list[Path], typer.Argument(help="Run folders and/or scenario files.")],
     out: Annotated[Path, typer.Option(help="The HTML page to write.")] = Path("compare.html"),
     seed: Annotated[int | None, typer.Option(help="Seed for the scenarios run here.")] = None,
+    lang: Lang = None,
     quiet: Quiet = False,
     as_json: AsJson = False,
 ) -> None:
     """Compare runs side by side: ETE table with differences, curves, bottlenecks (HTML)."""
     from evacsim.report.compare import compare as do_compare
 
+    lang = _checked_lang(lang)
     console = _stderr_console(quiet or as_json)
     if console is not None:
         with console.status(f"comparing {len(items)} runs ..."):
-            result = do_compare(items, out=out, seed=seed)
+            result = do_compare(items, out=out, seed=seed, lang=lang)
     else:
-        result = do_compare(items, out=out, seed=seed)
+        result = do_compare(items, out=out, seed=seed, lang=lang)
     if as_json:
         _echo_json({"table": _records(result.table), "bottlenecks": result.changes,
                     "html": str(result.html_path)})  # fmt: skip

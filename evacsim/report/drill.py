@@ -1,17 +1,13 @@
 """Drill sheets a team can carry: one page per task, with a small map, clock times and places.
 
-``write_drill_sheets(run, folder)`` writes, per emergency team, ``drill/<team id>.html`` and
-``drill/<team id>.gpx``:
-
-- the sheet (self-contained; ``templates/drill.html``) opens with the team's tasks in one table,
-  then gives each task its own printed page: a small offline map of the route
-  (:func:`evacsim.report.sketch.route_sketch`), the clock time of each step (the time the
-  vehicle enters each road), and the targets with their grid, community, group and nearest
-  named road. It reads on a phone (one column, the map scales to the screen);
-- the GPX (:mod:`evacsim.display.gpx`) holds a track per task with the time of every point
-  (UTC, as GPX requires) and a waypoint at the base and at every post, named after the facility
-  or the nearest road (never a node number), at the same position as in every other file
-  (:func:`evacsim.results.places.facility_points`).
+``write_drill_sheets(run, folder)`` writes, per emergency team, ``drill/<team id>.html``
+(self-contained; ``templates/drill.html``). It opens with the team's tasks in one table, then
+gives each task its own printed page: a small offline map of the route
+(:func:`evacsim.report.sketch.route_sketch`), the clock time of each step (the time the vehicle
+enters each road), and the targets with their grid, community, group and nearest named road. It
+reads on a phone (one column, the map scales to the screen). The sheet links to the team's GPX,
+``gpx/team_<team id>.gpx`` (written with the run's other GPX files by
+:func:`evacsim.export.files.write_gpx`: a timed track per task, waypoints at the base and posts).
 
 Times are clock times (the scenario's ``start``) with ``T+h:mm`` beside them.
 """
@@ -29,7 +25,6 @@ from pyproj import Transformer
 
 from evacsim.display.clock import Clock, run_clock
 from evacsim.display.format import number
-from evacsim.display.gpx import GpxPoint, GpxTrack, GpxWaypoint, gpx_document
 from evacsim.display.i18n import Translator, run_lang, translator
 from evacsim.display.labels import STATUS_LABELS, TASK_LABELS, label
 from evacsim.maps.teams import TEAM_COLOURS
@@ -42,7 +37,7 @@ from evacsim.results.teams import task_tracks
 if TYPE_CHECKING:
     from evacsim.pipeline import Run
 
-__all__ = ["drill_gpx", "write_drill_sheets"]
+__all__ = ["write_drill_sheets"]
 
 log = logging.getLogger(__name__)
 
@@ -164,37 +159,8 @@ def _task_page(ctx: _Context, k: int, row: int, task: dict[str, Any], colour: st
     }  # fmt: skip
 
 
-def drill_gpx(ctx: _Context, team: Any, mine: pd.DataFrame) -> str:
-    """The team's GPX: a timed track per task, a waypoint at its base and at every post."""
-    tr, clock = ctx.tr, ctx.clock
-    waypoints = []
-    base = ctx.facility(str(team.team))
-    if base is not None:
-        waypoints.append(GpxWaypoint(f"{team.team} {base['name']}".strip(), base["lon"],
-                                     base["lat"], tr.gettext("team base"), "Flag"))  # fmt: skip
-    for task in records(mine[mine["task"] != "door_to_door"]):
-        x, y, name = ctx.point_of(task)
-        lon, lat = ctx.to_wgs.transform(x, y)
-        waypoints.append(GpxWaypoint(name, float(lon), float(lat),
-                                     label(TASK_LABELS, task["task"], tr), "Flag",
-                                     clock.utc(task["t_start_s"])))  # fmt: skip
-    tracks = []
-    for row, task in zip(mine.index, records(mine), strict=True):
-        key = (task["vehicle"], row)
-        if key not in ctx.tracks.index:
-            continue
-        track = ctx.tracks.loc[key]
-        lon, lat = ctx.to_wgs.transform(track["xy"][:, 0], track["xy"][:, 1])
-        pts = [GpxPoint(float(a), float(b), clock.utc(t))
-               for a, b, t in zip(lon, lat, track["t_s"], strict=True)]  # fmt: skip
-        name = f"{task['vehicle']} {label(TASK_LABELS, task['task'], tr)} {ctx.target_text(task)}"
-        desc = tr("leaves {time}", time=clock.label(task["t_depart_s"]))
-        tracks.append(GpxTrack(name, pts, desc, kind=str(task["task"])))
-    return gpx_document(tr("{team} drill routes", team=team.team), waypoints, tracks)
-
-
 def write_drill_sheets(run: Run, folder: str | Path, *, lang: str | None = None) -> list[Path]:
-    """Write ``drill/<team>.html`` and ``drill/<team>.gpx`` for every team into ``folder``.
+    """Write ``drill/<team>.html`` for every team into ``folder``.
 
     Parameters
     ----------
@@ -208,7 +174,7 @@ def write_drill_sheets(run: Run, folder: str | Path, *, lang: str | None = None)
     Returns
     -------
     list of Path
-        The files written, HTML and GPX per team in team order.
+        The sheets written, in team order.
     """
     info: pd.DataFrame = run.results.extra.get("team_info", pd.DataFrame())
     if info.empty:
@@ -225,12 +191,11 @@ def write_drill_sheets(run: Run, folder: str | Path, *, lang: str | None = None)
                  for n, (row, task) in enumerate(zip(mine.index, records(mine), strict=True))]  # fmt: skip
         html = template.render(
             team=team, tasks=pages, scenario=run.prepared.scenario.name,
-            start=ctx.clock.start_text(), gpx=f"{_safe(str(team.team))}.gpx",
+            start=ctx.clock.start_text(), gpx=f"../gpx/team_{_safe(str(team.team))}.gpx",
             distance_km=f"{float(mine['distance_m'].sum()) / 1000.0:.1f}",
         )  # fmt: skip
-        for suffix, text in ((".html", html), (".gpx", drill_gpx(ctx, team, mine))):
-            path = out / f"{_safe(str(team.team))}{suffix}"
-            path.write_text(text, encoding="utf-8")
-            written.append(path)
+        path = out / f"{_safe(str(team.team))}.html"
+        path.write_text(html, encoding="utf-8")
+        written.append(path)
     log.info("drill sheets: %d files in %s", len(written), out)
     return written

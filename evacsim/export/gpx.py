@@ -1,4 +1,4 @@
-"""GPX 1.1 documents for handheld GPS units and phones, shared by the drill sheets and exports.
+"""GPX 1.1 documents for handheld GPS units and phones.
 
 A document holds named waypoints and tracks; a track's points may carry the time they were
 passed in the run (GPX times are UTC: :meth:`evacsim.display.clock.Clock.utc`). Coordinates are
