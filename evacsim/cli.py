@@ -163,8 +163,8 @@ def _print_run(result: Run, folder: Path) -> None:
     tr = translator(run_lang(result))
     summary = result.summary
     console = Console()
-    console.print(f"{summary['scenario']} ({tr('seed {seed}', seed=summary['seed'])})",
-                  style="bold", markup=False, highlight=False)  # fmt: skip
+    seed = tr("seed {seed}", seed=summary["seed"])
+    console.print(f"{summary['scenario']} ({seed})", style="bold", markup=False, highlight=False)
     _print_headline(console, result)
     for key, path in ((tr.gettext("run folder"), folder),
                       (tr.gettext("map"), (folder / "map.html").resolve()),
@@ -281,7 +281,7 @@ def _print_incident(report: IncidentReport, folder: Path, saved: Path | None) ->
     from rich.console import Console
 
     from evacsim.display.i18n import run_lang, translator
-    from evacsim.display.labels import LEVEL_LABELS, label
+    from evacsim.display.labels import LEVEL_LABELS, label, level_text
 
     tr = translator(run_lang(report.run))
     console = Console()
@@ -289,7 +289,8 @@ def _print_incident(report: IncidentReport, folder: Path, saved: Path | None) ->
     zone_cols = {"level": tr.gettext("level"), "threshold": tr.gettext("threshold"),
                  "unit": tr.gettext("unit"), "distance_m": tr.gettext("distance, m"),
                  "label": tr.gettext("meaning")}  # fmt: skip
-    zones = report.zones.assign(level=[label(LEVEL_LABELS, v, tr) for v in report.zones["level"]])
+    zones = report.zones.assign(level=[label(LEVEL_LABELS, v, tr) for v in report.zones["level"]],
+                                label=[level_text(v, tr) for v in report.zones["label"]])  # fmt: skip
     console.print(_table(zones, title=title, columns=zone_cols, none=tr.gettext("none")))
     grid_cols = {"grid_id": tr.gettext("grid"), "community": tr.gettext("community"),
                  "group": tr.gettext("group"), "level": tr.gettext("level"),
@@ -316,9 +317,10 @@ def _print_incident(report: IncidentReport, folder: Path, saved: Path | None) ->
                          columns=ap_cols, none=tr.gettext("none")))  # fmt: skip
     console.print(tr.gettext("Headline"), style="bold", markup=False, highlight=False)
     _print_headline(console, report.run)
-    console.print(f"{tr.gettext('map')}: {folder / 'map.html'}", markup=False, highlight=False)
+    map_, written = tr.gettext("map"), tr.gettext("scenario written")
+    console.print(f"{map_}: {folder / 'map.html'}", markup=False, highlight=False)
     if saved is not None:
-        console.print(f"{tr.gettext('scenario written')}: {saved}", markup=False, highlight=False)
+        console.print(f"{written}: {saved}", markup=False, highlight=False)
 
 
 def _table(

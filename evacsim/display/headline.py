@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from evacsim.display.clock import Clock
 from evacsim.display.format import number
-from evacsim.display.i18n import Translator
+from evacsim.display.i18n import N_, Translator
 from evacsim.display.labels import KIND_LABELS, STATE_LABELS, label, reason_label
 from evacsim.results.headline import FacilityFlag, Headline, StrandedPlace
 
@@ -41,10 +41,12 @@ class HeadlineItem:
 def persons_line(h: Headline, tr: Translator) -> str:
     """``3,500 persons to evacuate: 3,410 sheltered, 90 stranded`` (every state that has people)."""
     parts = [
-        f"{number(n)} {label(STATE_LABELS, state, tr)}" for state, n in h.persons.items() if n > 0
+        tr("{n} {state}", n=number(n), state=label(STATE_LABELS, state, tr))
+        for state, n in h.persons.items()
+        if n > 0
     ]
     head = tr("{n} persons to evacuate", n=number(h.persons_total))
-    return head + (": " + tr.gettext(", ").join(parts) if parts else "")
+    return head + (tr.gettext(": ") + tr.gettext(", ").join(parts) if parts else "")
 
 
 def stranded_where(place: StrandedPlace, tr: Translator) -> str:
@@ -57,8 +59,8 @@ def stranded_where(place: StrandedPlace, tr: Translator) -> str:
 
 def _ete(h: Headline, tr: Translator, clock: Clock) -> HeadlineItem | None:
     parts = []
-    for stage, text in (("assembly", "90 % at an assembly point by {time}"),
-                        ("shelter", "90 % sheltered by {time}")):  # fmt: skip
+    for stage, text in (("assembly", N_("90 % at an assembly point by {time}")),
+                        ("shelter", N_("90 % sheltered by {time}"))):  # fmt: skip
         t90 = (h.ete_s.get(stage) or {}).get("p90")
         if t90 is not None:
             parts.append(tr(text, time=clock.label(t90)))
@@ -154,7 +156,7 @@ def _concentration(h: Headline, tr: Translator) -> list[HeadlineItem]:
         text = tr(
             "{id} received {n} of {total} arrivals ({share} %) while {empty} received nobody",
             id=c.id, n=number(c.arrivals), total=number(c.total),
-            share=f"{100 * c.arrivals / c.total:.0f}", empty=", ".join(c.empty),
+            share=format(100 * c.arrivals / c.total, ".0f"), empty=", ".join(c.empty),
         )  # fmt: skip
         items.append(HeadlineItem("warn", text, "facilities"))
     return items

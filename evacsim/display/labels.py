@@ -8,22 +8,26 @@ every page without more work, and a translation can be added later.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
 from evacsim.display.i18n import N_, Translator
 
 __all__ = [
+    "CONTEXT_LABELS",
     "ITEM_LABELS",
     "KIND_LABELS",
     "LEVEL_LABELS",
     "MODE_LABELS",
     "REASON_LABELS",
+    "ROAD_LABELS",
     "STAGE_LABELS",
     "STATE_LABELS",
     "STATUS_LABELS",
     "TASK_LABELS",
     "label",
+    "level_text",
     "reason_label",
 ]
 
@@ -92,6 +96,56 @@ STATUS_LABELS = MappingProxyType(
 )
 
 
+#: Road classes as drawn (:data:`evacsim.maps.layers.ROAD_STYLES`).
+ROAD_LABELS = MappingProxyType(
+    {
+        "motorway": N_("motorway"),
+        "trunk": N_("trunk road"),
+        "primary": N_("primary road"),
+        "secondary": N_("secondary road"),
+        "tertiary": N_("tertiary road"),
+        "residential": N_("residential street"),
+        "service": N_("service road"),
+        "footway": N_("footway"),
+        "other": N_("other road"),
+    }
+)
+
+#: Kinds of context feature.
+CONTEXT_LABELS = MappingProxyType(
+    {"water": N_("water"), "railway": N_("railway"), "boundary": N_("boundary"),
+     "other": N_("other")}
+)  # fmt: skip
+
+#: What the hazard models' threat levels mean (the phrases of :mod:`evacsim.hazard.build`).
+_LEVEL_PHRASES = (
+    N_("potentially lethal within 60 s"),
+    N_("2nd-degree burns within 60 s"),
+    N_("pain within 60 s"),
+    N_("destruction of buildings"),
+    N_("serious injury likely"),
+    N_("shatters glass"),
+    N_("life-threatening effects or death"),
+    N_("irreversible or serious effects"),
+    N_("notable discomfort"),
+    N_("user threshold"),
+)
+_RADIUS_RE = re.compile(r"within (\S+) m \(fixed plan radius\)")
+
+
+def level_text(text: object, tr: Translator) -> str:
+    """A threat level's meaning (``20 ppm — AEGL-3 (60 min): life-threatening effects or
+    death``) with its known phrases translated; other text is kept as it is."""
+    out = str(text)
+    match = _RADIUS_RE.fullmatch(out)
+    if match:
+        return tr("within {r} m (fixed plan radius)", r=match.group(1))
+    for phrase in _LEVEL_PHRASES:
+        if phrase in out:
+            out = out.replace(phrase, tr.gettext(phrase))
+    return out
+
+
 def label(table: Mapping[str, str], code: object, tr: Translator) -> str:
     """The translated label of ``code`` in ``table``; unknown codes as words."""
     text = str(code)
@@ -99,7 +153,12 @@ def label(table: Mapping[str, str], code: object, tr: Translator) -> str:
 
 
 def reason_label(reason: object, tr: Translator) -> str:
-    """A stranding reason in words: ``bus no_route`` → "on a bus: no open route (...)"."""
+    """A stranding reason in words: ``no_route`` → "no open road"; a bus passenger's
+    ``bus no_route`` → "no open road (on a bus)"."""
     parts = str(reason).split()
-    words = [label(REASON_LABELS, p, tr) for p in parts]
-    return ": ".join(words) if words else "—"
+    if not parts:
+        return "—"
+    text = label(REASON_LABELS, parts[-1], tr)
+    for prefix in reversed(parts[:-1]):
+        text = tr("{reason} ({where})", reason=text, where=label(REASON_LABELS, prefix, tr))
+    return text

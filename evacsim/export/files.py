@@ -148,7 +148,7 @@ def _route_track(row: Mapping[str, Any], geometry: Any, tr: Translator, clock: C
         name = f"{row['grid_id']} → {row['assembly_point']} ({mode})"
     else:
         name = f"{row['assembly_point']} → {row['shelter']} ({mode})"
-    desc = tr("{n} persons, {m} m", n=int(row["persons"]), m=f"{float(row['length_m']):.0f}")
+    desc = tr("{n} persons, {m} m", n=int(row["persons"]), m=format(float(row["length_m"]), ".0f"))
     return GpxTrack(name, _points(geometry, row.get("vertex_times_s"), clock), desc,
                     kind=str(row["mode"]))  # fmt: skip
 

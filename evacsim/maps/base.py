@@ -26,7 +26,7 @@ from shapely.geometry.base import BaseGeometry
 
 from evacsim.display.format import esc
 from evacsim.display.i18n import Translator, resolve_lang, translator
-from evacsim.display.labels import LEVEL_LABELS, label
+from evacsim.display.labels import CONTEXT_LABELS, LEVEL_LABELS, ROAD_LABELS, label, level_text
 from evacsim.maps._offline import save_offline
 from evacsim.maps.layers import (
     CONTEXT_STYLES,
@@ -93,19 +93,20 @@ def _legend_html(
     parts = []
     for shape in reversed(zones):
         text = tr("{level} zone", level=label(LEVEL_LABELS, shape.level, tr))
-        text += f" ({shape.label})" if shape.label else ""
+        text += f" ({level_text(shape.label, tr)})" if shape.label else ""
         parts.append(item(ZONE_COLORS[shape.level], text))
     parts.append(item(GRID_COLORS[True], tr.gettext("grid: evacuating")))
     parts.append(item(GRID_COLORS[False], tr.gettext("grid: not evacuating")))
     parts += [item(color, tr.gettext(text), "dot") for text, color, _ in POINT_LAYERS.values()]
-    parts += [item(ROAD_STYLES[cls][0], tr("road: {cls}", cls=cls), "line") for cls in roads]
+    parts += [item(ROAD_STYLES[cls][0], label(ROAD_LABELS, cls, tr), "line") for cls in roads]
     for kind in context:
         color, _, dash, fill = CONTEXT_STYLES[kind]
         swatch = "box" if fill else ("dash" if dash else "line")
-        parts.append(item(fill or color, tr("context: {kind}", kind=kind), swatch))
+        parts.append(item(fill or color, label(CONTEXT_LABELS, kind, tr), swatch))
+    legend = tr.gettext("Legend")
     return (
         '<div id="evacsim-legend" class="evacsim-legend evacsim-box">'
-        f'<button type="button" class="evacsim-toggle">{esc(tr.gettext("Legend"))}</button>'
+        f'<button type="button" class="evacsim-toggle">{esc(legend)}</button>'
         f'<div class="evacsim-body"><div class="evacsim-legend-title">{esc(title)}</div>'
         + "".join(parts)
         + extra_html

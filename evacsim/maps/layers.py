@@ -26,7 +26,7 @@ from shapely.geometry.base import BaseGeometry
 
 from evacsim.display.format import cell_text, esc
 from evacsim.display.i18n import N_, Translator
-from evacsim.display.labels import LEVEL_LABELS, label
+from evacsim.display.labels import LEVEL_LABELS, ROAD_LABELS, label, level_text
 from evacsim.errors import AreaError, HazardError
 
 __all__ = ["LEVELS", "ZoneShape", "facility_labels", "road_labels", "zone_shapes"]
@@ -187,7 +187,7 @@ def add_roads(m: folium.Map, roads: gpd.GeoDataFrame, tr: Translator) -> list[st
         cls = road_class(getattr(row, "highway", "other"))
         rows = [
             (tr.gettext("Id"), row.id),
-            (tr.gettext("Class"), getattr(row, "highway", None)),
+            (tr.gettext("Class"), label(ROAD_LABELS, cls, tr)),
             (tr.gettext("Lanes"), getattr(row, "lanes", None)),
             (tr.gettext("Speed (km/h)"), getattr(row, "speed_kph", None)),
             (tr.gettext("One way"), _yes_no(getattr(row, "oneway", None), tr)),
@@ -381,7 +381,7 @@ def add_zones(m: folium.Map, shapes: Sequence[ZoneShape], crs: Any, tr: Translat
     props = []
     for shape in shapes:
         title = tr("{level} zone", level=label(LEVEL_LABELS, shape.level, tr))
-        rows = [(tr.gettext("Threshold"), shape.label or None)]
+        rows = [(tr.gettext("Threshold"), level_text(shape.label, tr) if shape.label else None)]
         props.append(
             {"level": shape.level, "popup_html": popup_html(title, rows), "tooltip_html": title}
         )

@@ -437,7 +437,8 @@ def run_map(
 
 def _stranded_legend(tr: Translator) -> str:
     box = '<span class="evacsim-stranded" style="display:inline-block;margin-right:6px">12</span>'
-    return f"<div>{box}{esc(tr.gettext('stranded persons at a place'))}</div>"
+    text = tr.gettext("stranded persons at a place")
+    return f"<div>{box}{esc(text)}</div>"
 
 
 def _congestion_legend(tr: Translator) -> str:
@@ -451,8 +452,8 @@ def _evacuee_legend(anim: EvacueeAnimation, tr: Translator) -> str:
     per = tr.gettext("1 dot = 1 household")
     if anim.groups_drawn < anim.groups_total:
         per = tr("1 dot ≈ {n} persons ({k} of {total} households)",
-                 n=f"{anim.persons_per_dot:.1f}", k=anim.groups_drawn,
+                 n=format(anim.persons_per_dot, ".1f"), k=anim.groups_drawn,
                  total=anim.groups_total)  # fmt: skip
-    every = tr("every {m} min", m=f"{anim.step_s / 60:g}")
+    every = tr("every {m} min", m=format(anim.step_s / 60, "g"))
     parts.append(f"<div>{esc(per)}; {esc(every)}</div>")
     return "".join(parts)

@@ -26,7 +26,7 @@ from typing import Any
 import folium
 from folium.template import Template
 
-from evacsim.display.format import FONT_STACK
+from evacsim.display.format import FONT_STACK, esc
 from evacsim.display.i18n import Translator
 
 __all__ = ["PAPERS", "LabelLayer", "MapUI", "page_css", "safe_json"]
@@ -287,11 +287,12 @@ def print_html(tr: Translator) -> str:
         "a3-landscape": tr.gettext("A3 landscape"),
         "a3-portrait": tr.gettext("A3 portrait"),
     }
-    options = "".join(f'<option value="{k}">{v}</option>' for k, v in names.items())
+    options = "".join(f'<option value="{k}">{esc(v)}</option>' for k, v in names.items())
+    paper, button = esc(tr.gettext("Paper")), esc(tr.gettext("Print"))
+    north, n = esc(tr.gettext("North")), esc(tr.gettext("N"))
     return (
         '<div id="evacsim-print" class="evacsim-print evacsim-box evacsim-no-print">'
-        f'<select aria-label="{tr.gettext("Paper")}">{options}</select> '
-        f'<button type="button">{tr.gettext("Print")}</button></div>'
-        f'<div id="evacsim-north" class="evacsim-north" title="{tr.gettext("North")}">'
-        f"▲<br>{tr.gettext('N')}</div>"
+        f'<select aria-label="{paper}">{options}</select> '
+        f'<button type="button">{button}</button></div>'
+        f'<div id="evacsim-north" class="evacsim-north" title="{north}">▲<br>{n}</div>'
     )

@@ -26,6 +26,8 @@ def environment(tr: Translator) -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(tr.translations, newstyle=True)  # type: ignore[attr-defined]
+    # old style: a message is returned as is, never %-formatted, so "90 %" needs no escaping;
+    # the values a message needs are filled in Python (Translator.__call__) before the template
+    env.install_gettext_translations(tr.translations, newstyle=False)  # type: ignore[attr-defined]
     env.globals |= {"font_stack": FONT_STACK, "html_lang": tr.html_lang}
     return env

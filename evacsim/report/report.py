@@ -35,6 +35,7 @@ from evacsim.display.labels import (
     STAGE_LABELS,
     STATE_LABELS,
     label,
+    level_text,
     reason_label,
 )
 from evacsim.report.charts import curves_svg, occupancy_svg
@@ -65,8 +66,8 @@ def describe_scenario(run: Any, tr: Translator | None = None) -> list[str]:
     dist = zones.distances_m()
     levels = tr.gettext("; ").join(
         tr("{level} {threshold} ({meaning}), reaching {m} m",
-           level=label(LEVEL_LABELS, lv.name, tr), threshold=f"{lv.threshold:g} {lv.unit}",
-           meaning=lv.label, m=f"{dist.get(lv.name, 0):.0f}")
+           level=label(LEVEL_LABELS, lv.name, tr), threshold=format(lv.threshold, "g") + " " + str(lv.unit),
+           meaning=level_text(lv.label, tr), m=format(dist.get(lv.name, 0), ".0f"))
         for lv in zones.levels
     )  # fmt: skip
     tr_ = sc.transport
@@ -88,7 +89,7 @@ def describe_scenario(run: Any, tr: Translator | None = None) -> list[str]:
            "point.", buses=tr_.buses, seats=tr_.bus_capacity_persons,
            cars=tr.gettext("drive on") if tr_.cars_continue else tr.gettext("stay")),
         tr("Weather: wind from {deg}° at {speed} m/s, stability {stability}. Seed {seed}.",
-           deg=f"{sc.weather.wind_from_deg:g}", speed=f"{sc.weather.wind_speed_m_s:g}",
+           deg=format(sc.weather.wind_from_deg, "g"), speed=format(sc.weather.wind_speed_m_s, "g"),
            stability=sc.weather.stability, seed=sc.seed),
     ]  # fmt: skip
 
