@@ -77,9 +77,11 @@ class Clock:
         return f"{self.hm(t_s)} ({t_plus(t_s)})"
 
     def iso(self, t_s: Any) -> str | None:
-        """ISO 8601 with the offset, to the second (``2026-06-01T15:32:05+08:00``)."""
-        when = self.at(t_s)
-        return None if when is None else when.isoformat(timespec="seconds")
+        """ISO 8601 with the offset, to the nearest second (``2026-06-01T15:32:05+08:00``)."""
+        value = _finite(t_s)
+        if value is None:
+            return None
+        return (self.start + timedelta(seconds=round(value))).isoformat(timespec="seconds")
 
     def utc(self, t_s: Any) -> datetime | None:
         """The time in UTC (GPX times are UTC)."""

@@ -28,6 +28,7 @@ RC: dict[str, Any] = {
 }
 
 _FAMILY_RE = re.compile(r"font-family:[^;\"]*")
+_METADATA_RE = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
 
 
 def svg_text(fig: Any, *, css_class: str = "evacsim-chart") -> str:
@@ -43,5 +44,6 @@ def svg_text(fig: Any, *, css_class: str = "evacsim-chart") -> str:
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     text = buf.getvalue()
     text = text[text.index("<svg") :]
+    text = _METADATA_RE.sub("", text)  # RDF namespaces and matplotlib's name: nothing to show
     text = _FAMILY_RE.sub("font-family: " + FONT_STACK.replace('"', "'"), text)
     return text.replace("<svg ", f'<svg class="{css_class}" role="img" ', 1)

@@ -77,8 +77,8 @@ from evacsim.sim.results import GROUP_STATES
 __all__ = ["GPKG_LAYERS", "result_layers"]
 
 
-#: Layers of ``results.gpkg`` and their geometry types.
-GPKG_LAYERS: dict[str, str] = {
+#: Layers of ``results.gpkg`` and their geometry types (``None``: a table without geometry).
+GPKG_LAYERS: dict[str, str | None] = {
     "threat_zones": "MultiPolygon",
     "routes": "LineString",
     "links": "LineString",
@@ -88,7 +88,7 @@ GPKG_LAYERS: dict[str, str] = {
     "team_routes": "LineString",
     "bus_routes": "LineString",
     "waypoints": "Point",
-    "run": "None",
+    "run": None,
 }
 
 #: Float columns in seconds that are durations, not times of day (no ``*_clock`` column).

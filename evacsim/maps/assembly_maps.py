@@ -19,7 +19,7 @@ import shapely
 from shapely.geometry import box
 
 from evacsim.display.clock import Clock
-from evacsim.display.format import esc, number
+from evacsim.display.format import esc, hmm, number
 from evacsim.display.i18n import Translator, translator
 from evacsim.maps.animation import (
     RUN_CSS,

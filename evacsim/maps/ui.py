@@ -41,9 +41,13 @@ PAPERS: dict[str, tuple[str, int, int]] = {
 
 
 def safe_json(data: Any) -> str:
-    """JSON for an inline script: ``<``, ``>`` and ``&`` escaped so no data can end the script."""
+    """JSON for an inline script: ``<``, ``>``, ``&`` escaped so no data can end the script, and
+    ``$``, backtick and backslash-free, so no data can read as a JavaScript template literal."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("$", "\\u0024"),
+                       ("`", "\\u0060")):  # fmt: skip
+        text = text.replace(char, code)
+    return text
 
 
 def page_css() -> str:
@@ -269,6 +273,7 @@ class MapUI(folium.MacroElement):
         super().__init__()
         self._name = "MapUI"
         self.layers = layers
+        self.bounds = bounds
         self.options = safe_json(
             {
                 "bounds": bounds,
