@@ -12,11 +12,13 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from evacsim.display.format import FONT_STACK
 
-__all__ = ["RC", "svg_text"]
+__all__ = ["RC", "chart_context", "svg_text"]
 
 #: matplotlib settings of every chart (``matplotlib.rc_context(RC)``).
 RC: dict[str, Any] = {
@@ -31,16 +33,24 @@ _FAMILY_RE = re.compile(r"font-family:[^;\"]*")
 _METADATA_RE = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
 
 
+@contextmanager
+def chart_context() -> Iterator[None]:
+    """Build a chart inside this: evacsim's matplotlib settings (:data:`RC`), and no warning for
+    a CJK label that DejaVu Sans lacks (it is measured as a box, the browser draws it)."""
+    import matplotlib
+
+    with matplotlib.rc_context(RC), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing", category=UserWarning)
+        yield
+
+
 def svg_text(fig: Any, *, css_class: str = "evacsim-chart") -> str:
     """A matplotlib Figure as an inline ``<svg>`` element (no XML prolog), text as text."""
-    import matplotlib
     from matplotlib.backends.backend_svg import FigureCanvasSVG
 
     FigureCanvasSVG(fig)  # this figure only: no global backend switch
     buf = io.StringIO()
-    with matplotlib.rc_context(RC), warnings.catch_warnings():
-        # a CJK label has no glyph in DejaVu Sans: measured as a box, drawn by the browser
-        warnings.filterwarnings("ignore", message="Glyph .* missing", category=UserWarning)
+    with chart_context():
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     text = buf.getvalue()
     text = text[text.index("<svg") :]

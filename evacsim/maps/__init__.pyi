@@ -1,4 +1,7 @@
 from .animation import (
+    EvacueeAnimation as EvacueeAnimation,
+)
+from .animation import (
     KINDS as KINDS,
 )
 from .animation import (
@@ -6,9 +9,6 @@ from .animation import (
 )
 from .animation import (
     MAX_FRAMES as MAX_FRAMES,
-)
-from .animation import (
-    EvacueeAnimation as EvacueeAnimation,
 )
 from .assembly_maps import (
     arrivals_svg as arrivals_svg,
@@ -48,6 +48,9 @@ from .run_map import (
 )
 from .run_map import (
     run_map as run_map,
+)
+from .run_map import (
+    used_assembly_points as used_assembly_points,
 )
 from .teams import (
     TEAM_COLOURS as TEAM_COLOURS,

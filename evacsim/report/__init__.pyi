@@ -1,8 +1,8 @@
 from .compare import (
-    MIN_CONGESTED_S as MIN_CONGESTED_S,
+    Comparison as Comparison,
 )
 from .compare import (
-    Comparison as Comparison,
+    MIN_CONGESTED_S as MIN_CONGESTED_S,
 )
 from .compare import (
     Side as Side,
@@ -17,10 +17,10 @@ from .compare import (
     compare_html as compare_html,
 )
 from .compare import (
-    curves_png as curves_png,
+    ete_table as ete_table,
 )
 from .compare import (
-    ete_table as ete_table,
+    facility_table as facility_table,
 )
 from .compare import (
     load_side as load_side,

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from evacsim.display.clock import Clock
-from evacsim.display.i18n import Translator
-from evacsim.display.svg import RC, svg_text
+from evacsim.display.i18n import N_, Translator
+from evacsim.display.svg import chart_context, svg_text
 
 __all__ = ["clock_axis", "curves_svg", "occupancy_svg", "shares_svg"]
 
@@ -42,15 +42,14 @@ def clock_axis(ax: Any, clock: Clock, t_max_min: float, tr: Translator) -> None:
 
 def curves_svg(curves: pd.DataFrame, total: int, tr: Translator, clock: Clock) -> str:
     """Persons arrived at assembly points and shelters against clock time."""
-    import matplotlib
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(RC):
+    with chart_context():
         fig = Figure(figsize=(8.0, 3.4))
         ax = fig.add_subplot()
         t_min = curves["t_s"].to_numpy(float) / 60.0
-        for stage, colour, text in (("assembly", COLOURS[0], "at an assembly point"),
-                                    ("shelter", COLOURS[2], "at a shelter")):  # fmt: skip
+        for stage, colour, text in (("assembly", COLOURS[0], N_("at an assembly point")),
+                                    ("shelter", COLOURS[2], N_("at a shelter"))):  # fmt: skip
             ax.step(t_min, curves[stage], where="post", color=colour, label=tr.gettext(text))
         ax.axhline(total, color="#555", linestyle=":", linewidth=1,
                    label=tr.gettext("persons to evacuate"))  # fmt: skip
@@ -67,10 +66,9 @@ def occupancy_svg(
     series: pd.DataFrame, facilities: pd.DataFrame, tr: Translator, clock: Clock
 ) -> str:
     """Persons present at each used assembly point and shelter against clock time."""
-    import matplotlib
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(RC):
+    with chart_context():
         fig = Figure(figsize=(8.0, 5.2))
         t_min = series["t_s"].to_numpy(float) / 60.0
         kinds = (("assembly", tr.gettext("Assembly points")),
@@ -105,10 +103,9 @@ def shares_svg(
     (else the ETE points joined by dashed lines). Runs may start at different clock times, so
     the axis is minutes since each run's alert.
     """
-    import matplotlib
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(RC):
+    with chart_context():
         fig = Figure(figsize=(10, 4))
         axes = fig.subplots(1, 2, sharey=True)
         titles = {"assembly": tr.gettext("reached an assembly point"),

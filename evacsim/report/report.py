@@ -38,6 +38,7 @@ from evacsim.display.labels import (
     level_text,
     reason_label,
 )
+from evacsim.display.warnings import warning_text
 from evacsim.report.charts import curves_svg, occupancy_svg
 from evacsim.report._jinja import environment
 from evacsim.results.ete import BY, LEVEL_NAMES, ete_table, evacuation_curves
@@ -202,7 +203,7 @@ def _warning_rows(h: Headline, facilities: Mapping[str, Any], tr: Translator) ->
                peak=number(facilities[fid]["peak"]), cap=number(facilities[fid]["capacity"]))
             for fid in h.warning_facilities.get(k, ())
         ]  # fmt: skip
-        rows.append({"text": text, "notes": notes})
+        rows.append({"text": warning_text(text, tr), "notes": notes})
     return rows
 
 
