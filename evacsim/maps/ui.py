@@ -59,7 +59,8 @@ def page_css() -> str:
     )
     return (
         "<style>\n"
-        f"html, body, .leaflet-container {{font-family: {FONT_STACK}}}\n"
+        # two classes: wins over leaflet.css's own .leaflet-container font, whatever the order
+        f"html, body, .folium-map.leaflet-container {{font-family: {FONT_STACK}}}\n"
         + _CSS
         + "@media print {\n"
         + papers
