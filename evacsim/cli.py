@@ -289,8 +289,10 @@ def _print_incident(report: IncidentReport, folder: Path, saved: Path | None) ->
     zone_cols = {"level": tr.gettext("level"), "threshold": tr.gettext("threshold"),
                  "unit": tr.gettext("unit"), "distance_m": tr.gettext("distance, m"),
                  "label": tr.gettext("meaning")}  # fmt: skip
-    zones = report.zones.assign(level=[label(LEVEL_LABELS, v, tr) for v in report.zones["level"]],
-                                label=[level_text(v, tr) for v in report.zones["label"]])  # fmt: skip
+    zones = report.zones.assign(
+        level=[label(LEVEL_LABELS, v, tr) for v in report.zones["level"]],
+        label=[level_text(v, tr) for v in report.zones["label"]],
+    )
     console.print(_table(zones, title=title, columns=zone_cols, none=tr.gettext("none")))
     grid_cols = {"grid_id": tr.gettext("grid"), "community": tr.gettext("community"),
                  "group": tr.gettext("group"), "level": tr.gettext("level"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from evacsim.display.format import t_plus
@@ -86,7 +86,7 @@ class Clock:
     def utc(self, t_s: Any) -> datetime | None:
         """The time in UTC (GPX times are UTC)."""
         when = self.at(t_s)
-        return None if when is None else when.astimezone(timezone.utc)
+        return None if when is None else when.astimezone(UTC)
 
     def start_text(self) -> str:
         """The start as ``2026-06-01 15:00 UTC+08:00``."""

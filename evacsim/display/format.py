@@ -51,7 +51,11 @@ def t_plus(t_s: Any) -> str:
 
 
 def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float | np.floating) and np.isnan(value))
+    return (
+        value is None
+        or value is pd.NA
+        or (isinstance(value, float | np.floating) and np.isnan(value))
+    )
 
 
 def number(value: Any) -> str:

@@ -193,14 +193,22 @@ def headline_items(
     items += [_facility(f, tr) for f in h.facilities]
     items += _concentration(h, tr)
     if all(i.level == "ok" for i in items):
-        items.append(HeadlineItem("ok", tr.gettext(
-            "Nobody stranded or harmed, no assembly point or shelter over capacity"), "facilities"))
+        items.append(
+            HeadlineItem(
+                "ok",
+                tr.gettext("Nobody stranded or harmed, no assembly point or shelter over capacity"),
+                "facilities",
+            )
+        )
     ete = _ete(h, tr, clock)
     if ete is not None:
         items.append(ete)
     items += _bottleneck(h, tr)
     if h.warnings:
-        text = tr.ngettext("{n} warning from the inputs and the plan",
-                           "{n} warnings from the inputs and the plan", len(h.warnings))
+        text = tr.ngettext(
+            "{n} warning from the inputs and the plan",
+            "{n} warnings from the inputs and the plan",
+            len(h.warnings),
+        )
         items.append(HeadlineItem("warn", text.format(n=number(len(h.warnings))), "warnings"))
     return items

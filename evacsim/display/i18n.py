@@ -31,7 +31,7 @@ DEFAULT_LANG = "en"
 DOMAIN = "evacsim"
 
 
-def N_(message: str) -> str:
+def N_(message: str) -> str:  # noqa: N802 (gettext's name for a marker)
     """Mark a message for extraction without translating it (translate it where it is shown)."""
     return message
 

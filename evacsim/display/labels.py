@@ -91,8 +91,12 @@ REASON_LABELS = MappingProxyType(
 
 #: Task statuses (:mod:`evacsim.sim.teams`).
 STATUS_LABELS = MappingProxyType(
-    {"staffed": N_("staffed"), "done": N_("done"), "en_route": N_("en route"),
-     "stranded": N_("stranded")}
+    {
+        "staffed": N_("staffed"),
+        "done": N_("done"),
+        "en_route": N_("en route"),
+        "stranded": N_("stranded"),
+    }
 )
 
 

@@ -39,7 +39,7 @@ def chart_context() -> Iterator[None]:
     a CJK label that DejaVu Sans lacks (it is measured as a box, the browser draws it)."""
     import matplotlib
 
-    with matplotlib.rc_context(RC), warnings.catch_warnings():
+    with matplotlib.rc_context(RC), warnings.catch_warnings():  # type: ignore[arg-type]
         warnings.filterwarnings("ignore", message="Glyph .* missing", category=UserWarning)
         yield
 

@@ -21,9 +21,9 @@ import pyogrio
 import shapely
 
 from evacsim.display.clock import Clock
-from evacsim.export.gpx import GpxPoint, GpxTrack, GpxWaypoint, gpx_document
 from evacsim.display.i18n import Translator, resolve_lang, translator
 from evacsim.display.labels import KIND_LABELS, MODE_LABELS, TASK_LABELS, label
+from evacsim.export.gpx import GpxPoint, GpxTrack, GpxWaypoint, gpx_document
 from evacsim.export.layers import COORD_DECIMALS, GPKG_LAYERS
 from evacsim.results.ete import ete_table, evacuation_curves
 from evacsim.results.records import records
@@ -128,7 +128,11 @@ def _gpx_context(layers: Mapping[str, pd.DataFrame]) -> tuple[Translator, Clock]
     if run is not None and len(run):
         start, lang = run["start"].iloc[0], run["lang"].iloc[0]
     lang = resolve_lang(lang)
-    when = datetime.fromisoformat(str(start)) if start else datetime.fromisoformat("1970-01-01T00:00:00+00:00")
+    when = (
+        datetime.fromisoformat(str(start))
+        if start
+        else datetime.fromisoformat("1970-01-01T00:00:00+00:00")
+    )
     return translator(lang), Clock(when, lang)
 
 
@@ -139,7 +143,9 @@ def _points(geometry: Any, times_text: object, clock: Clock) -> list[GpxPoint]:
     times = np.array([float(t) for t in text.split(";")]) if text else np.zeros(0)
     if len(times) != len(coords):
         return [GpxPoint(float(x), float(y)) for x, y in coords]
-    return [GpxPoint(float(x), float(y), clock.utc(t)) for (x, y), t in zip(coords, times, strict=True)]
+    return [
+        GpxPoint(float(x), float(y), clock.utc(t)) for (x, y), t in zip(coords, times, strict=True)
+    ]
 
 
 def _route_track(row: Mapping[str, Any], geometry: Any, tr: Translator, clock: Clock) -> GpxTrack:

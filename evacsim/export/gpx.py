@@ -71,7 +71,7 @@ def gpx_document(
     for t in tracks:
         if t.route:
             route = gpxpy.gpx.GPXRoute(name=t.name, description=t.description or None)
-            route.type = t.kind or None
+            route.type = t.kind or None  # type: ignore[assignment]
             route.points.extend(
                 gpxpy.gpx.GPXRoutePoint(latitude=round(p.lat, 6), longitude=round(p.lon, 6),
                                         time=p.time)
@@ -80,7 +80,7 @@ def gpx_document(
             gpx.routes.append(route)
             continue
         track = gpxpy.gpx.GPXTrack(name=t.name, description=t.description or None)
-        track.type = t.kind or None
+        track.type = t.kind or None  # type: ignore[assignment]
         segment = gpxpy.gpx.GPXTrackSegment()
         segment.points.extend(
             gpxpy.gpx.GPXTrackPoint(latitude=round(p.lat, 6), longitude=round(p.lon, 6),

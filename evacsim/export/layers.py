@@ -195,8 +195,12 @@ def _vertex_times(run: Any, group_id: str, leg: str) -> np.ndarray:
     t_ass = res.groups.loc[res.groups["group_id"] == group_id, "t_assembly_s"].iloc[0]
     after = mine["t_enter_s"].to_numpy(float) >= t_ass
     mine = mine[after] if leg == "shelter" else mine[~after]
-    _, t_s = timed_line(net, mine["edge"].to_numpy(np.int64),
-                        mine["t_enter_s"].to_numpy(float), mine["t_exit_s"].to_numpy(float))  # fmt: skip
+    _, t_s = timed_line(
+        net,
+        mine["edge"].to_numpy(np.int64),
+        mine["t_enter_s"].to_numpy(float),
+        mine["t_exit_s"].to_numpy(float),
+    )
     return t_s
 
 
@@ -325,10 +329,11 @@ def _facilities_layer(run: Any) -> gpd.GeoDataFrame:
     points = facility_points(run.prepared)[["id", "x_m", "y_m", "snap_m"]]
     table = facility_table(run.results)
     merged = table.merge(points, on="id", how="left")
-    merged["geometry"] = shapely.points(merged["x_m"].to_numpy(float), merged["y_m"].to_numpy(float))
-    merged = merged.drop(columns=["x_m", "y_m"])
-    cols = [c for c in merged.columns if c != "geometry"]
-    return _frame(records(merged), cols, net.crs)
+    xy = zip(merged["x_m"].to_numpy(float), merged["y_m"].to_numpy(float), strict=True)
+    attrs = records(merged.drop(columns=["x_m", "y_m"]))
+    rows = [r | {"geometry": shapely.Point(x, y)} for r, (x, y) in zip(attrs, xy, strict=True)]
+    cols = [c for c in merged.columns if c not in ("x_m", "y_m")]
+    return _frame(rows, cols, net.crs)
 
 
 def _stranded_layer(run: Any) -> gpd.GeoDataFrame:
@@ -337,7 +342,9 @@ def _stranded_layer(run: Any) -> gpd.GeoDataFrame:
     ok = table["x_m"].notna()
     table = table[ok].reset_index(drop=True)
     places = node_places(run.prepared, table["node"].to_numpy(np.int64))
-    table = table.assign(**{c: places[c].to_numpy() for c in ("grid_id", "community", "group", "road")})
+    table = table.assign(
+        **{c: places[c].to_numpy() for c in ("grid_id", "community", "group", "road")}
+    )
     geoms = np.asarray(shapely.points(table["x_m"].to_numpy(float), table["y_m"].to_numpy(float)))
     rows = table.drop(columns=["x_m", "y_m"]).assign(geometry=geoms)
     cols = ["reason", "node", "persons", "groups", "grids", "grid_id", "community", "group", "road"]
@@ -349,7 +356,9 @@ def _team_routes_layer(run: Any) -> gpd.GeoDataFrame:
     tasks: pd.DataFrame = run.results.extra.get("teams", pd.DataFrame())
     names = facility_points(run.prepared).set_index("id")["name"]
     road_posts = tasks[~tasks["target"].astype(str).isin(names.index)] if len(tasks) else tasks
-    places = node_places(run.prepared, road_posts["node"].to_numpy(np.int64)) if len(tasks) else None
+    places = (
+        node_places(run.prepared, road_posts["node"].to_numpy(np.int64)) if len(tasks) else None
+    )
     road_at = {} if places is None else dict(zip(road_posts.index, places["road"], strict=True))
     rows = []
     for tr_ in records(task_tracks(run.results, net)):
@@ -392,8 +401,14 @@ def _waypoints_layer(run: Any) -> gpd.GeoDataFrame:
     net = run.prepared.network
     points = facility_points(run.prepared)
     rows = [
-        {"id": r["id"], "kind": r["kind"], "name": r["name"], "team": "", "t_s": np.nan,
-         "geometry": shapely.Point(r["x_m"], r["y_m"])}
+        {
+            "id": r["id"],
+            "kind": r["kind"],
+            "name": r["name"],
+            "team": "",
+            "t_s": np.nan,
+            "geometry": shapely.Point(r["x_m"], r["y_m"]),
+        }
         for r in records(points)
     ]
     tasks: pd.DataFrame = run.results.extra.get("teams", pd.DataFrame())
@@ -428,7 +443,8 @@ def _round_times(gdf: pd.DataFrame, clock: Clock) -> pd.DataFrame:
         out[col] = gdf[col].round(1)
         if col not in DURATIONS:
             clock_col = col.removesuffix("_s") + "_clock"
-            out.insert(out.columns.get_loc(col) + 1, clock_col, [clock.iso(t) for t in gdf[col]])
+            where = int(list(out.columns).index(col)) + 1
+            out.insert(where, clock_col, [clock.iso(t) for t in gdf[col]])
     return out
 
 

@@ -1,7 +1,4 @@
 from .animation import (
-    EvacueeAnimation as EvacueeAnimation,
-)
-from .animation import (
     KINDS as KINDS,
 )
 from .animation import (
@@ -9,6 +6,9 @@ from .animation import (
 )
 from .animation import (
     MAX_FRAMES as MAX_FRAMES,
+)
+from .animation import (
+    EvacueeAnimation as EvacueeAnimation,
 )
 from .assembly_maps import (
     arrivals_svg as arrivals_svg,

@@ -3,9 +3,10 @@
 The map draws the road network itself as its base layer (no web tiles unless asked for), so a saved
 page works with no network once :func:`save_map` has inlined Leaflet and its plugins (see
 :mod:`evacsim.maps._offline`). The page around the map (title box, collapsible legend and layer
-list, labels, north arrow, print options) is :mod:`evacsim.maps.ui`. Every string that comes from map data (names, ids, labels) is
-HTML-escaped before it enters the page; backticks, ``$`` and backslashes are escaped too, because
-folium puts popup and tooltip HTML inside JavaScript template literals.
+list, labels, north arrow, print options) is :mod:`evacsim.maps.ui`. Every string that comes
+from map data (names, ids, labels) is HTML-escaped before it enters the page; backticks, ``$``
+and backslashes are escaped too, because folium puts popup and tooltip HTML inside JavaScript
+template literals.
 
 Input layers are in the area's projected metric CRS (``area.crs``); geometries are simplified to
 about 1 m there, then converted to EPSG:4326 and rounded to 6 decimals (~0.1 m) for the page.

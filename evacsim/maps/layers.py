@@ -438,8 +438,8 @@ def add_points(
     ``extra_rows`` adds popup rows per feature id (escaped); ``extra_html`` appends trusted HTML
     (built by evacsim from numbers and escaped text, no backtick, ``$`` or backslash).
     """
-    name, color, radius = POINT_LAYERS[layer]
-    group = folium.FeatureGroup(name=tr.gettext(name), show=show)
+    layer_name, color, radius = POINT_LAYERS[layer]
+    group = folium.FeatureGroup(name=tr.gettext(layer_name), show=show)
     for row in gdf.itertuples(index=False):
         point = row.geometry.representative_point()
         name = getattr(row, "name", None)

@@ -194,7 +194,9 @@ def _add_congestion(m: folium.Map, frame: gpd.GeoDataFrame, tr: Translator) -> N
     weight = 2.0 + 5.0 * np.sqrt(volume / max(volume.max(), 1.0))
     props = []
     for row, w in zip(wgs.itertuples(index=False), weight, strict=True):
-        name = row.name if isinstance(row.name, str) and row.name else tr("Road {id}", id=row.road_id)
+        name = (
+            row.name if isinstance(row.name, str) and row.name else tr("Road {id}", id=row.road_id)
+        )
         rows = [
             (tr.gettext("Road id"), row.road_id),
             (tr.gettext("Cars through"), row.volume_car),
@@ -347,8 +349,9 @@ def add_stranded(m: folium.Map, layers: RunLayers) -> None:
 def headline_html(layers: RunLayers, report_href: str = "report.html") -> str:
     """The run map's title box body: the headline, each line linking to its report section."""
     items = headline_items(layers.headline, layers.tr, layers.clock, max_places=1)
+    href = esc(report_href)
     lines = "".join(
-        f'<li class="evacsim-{i.level}"><a href="{esc(report_href)}#{i.section}">{esc(i.text)}</a></li>'
+        f'<li class="evacsim-{i.level}"><a href="{href}#{i.section}">{esc(i.text)}</a></li>'
         for i in items
     )
     start = layers.tr("alert at {start}", start=layers.clock.start_text())

@@ -136,7 +136,8 @@ class LabelLayer(folium.map.Layer):
     """Permanent labels (text, no marker), shown from a zoom level on by the page's CSS.
 
     ``labels``: dicts with ``lat``, ``lon``, ``text`` and ``kind`` (``facility``, shown from
-    zoom 13, or ``road``, from zoom 15). Text is set as ``textContent``: map data never becomes markup.
+    zoom 13, or ``road``, from zoom 15). Text is set as ``textContent``: map data never becomes
+    markup.
     """
 
     _template = Template(

@@ -1,8 +1,8 @@
 from .compare import (
-    Comparison as Comparison,
+    MIN_CONGESTED_S as MIN_CONGESTED_S,
 )
 from .compare import (
-    MIN_CONGESTED_S as MIN_CONGESTED_S,
+    Comparison as Comparison,
 )
 from .compare import (
     Side as Side,

@@ -35,7 +35,7 @@ def clock_axis(ax: Any, clock: Clock, t_max_min: float, tr: Translator) -> None:
     offset_min = start.minute % step + start.second / 60.0  # first round time after the start
     first = (step - offset_min) % step
     ticks = np.arange(first, max(t_max_min, 1.0) + 1e-9, step)
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_locator(FixedLocator(ticks.tolist()))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: clock.hm(x * 60.0)))
     ax.set_xlabel(tr("clock time (alert at {start})", start=clock.start_text()))
 

@@ -345,9 +345,15 @@ def facility_table(sides: Sequence[Side]) -> pd.DataFrame:
             ids.setdefault(str(fid), f)
     kinds = {"assembly": 0, "shelter": 1}
     rows = []
-    for fid, first in sorted(ids.items(), key=lambda kv: (kinds.get(kv[1].get("kind"), 2), kv[0])):
-        row: dict[str, Any] = {"id": fid, "name": first.get("name", ""),
-                               "kind": first.get("kind", ""), "capacity": first.get("capacity")}  # fmt: skip
+    for fid, first in sorted(
+        ids.items(), key=lambda kv: (kinds.get(str(kv[1].get("kind")), 2), kv[0])
+    ):
+        row: dict[str, Any] = {
+            "id": fid,
+            "name": first.get("name", ""),
+            "kind": first.get("kind", ""),
+            "capacity": first.get("capacity"),
+        }
         for side in sides:
             f = side.summary.get("facilities", {}).get(fid, {})
             for key in ("arrivals", "peak", "refused"):
@@ -394,7 +400,7 @@ def _cell(value: Any, unit: str, *, delta: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if unit in ("persons", "trips"):
-        text = number(int(round(float(value))))
+        text = number(round(float(value)))
         return f"{float(value):+,.0f}" if delta else text
     return f"{float(value):+.1f}" if delta else f"{float(value):.1f}"
 
@@ -411,7 +417,10 @@ def _cells(table: pd.DataFrame, tr: Any) -> list[list[dict[str, str]]]:
                       p=p.removeprefix("p"))  # fmt: skip
         else:
             name = label(STATE_LABELS, metric.replace(" ", "_"), tr)
-        row = [{"text": name, "cls": ""}, {"text": tr.gettext(_UNIT_TEXT.get(unit, unit)), "cls": ""}]
+        row = [
+            {"text": name, "cls": ""},
+            {"text": tr.gettext(_UNIT_TEXT.get(unit, unit)), "cls": ""},
+        ]
         for col in table.columns[3:]:
             v = rec[col]
             is_delta = str(col).startswith("Δ")
@@ -445,14 +454,18 @@ def compare_html(
          "refused": any((r[f"refused {s.label}"] or 0) > 0 for s in sides)}
         for r in facilities.to_dict("records")
     ]  # fmt: skip
-    return environment(tr).get_template("compare.html").render(
-        sides=sides,
-        columns=[tr.gettext("metric"), tr.gettext("unit"), *table.columns[3:]],
-        rows=_cells(table, tr),
-        facilities=fac_rows,
-        chart=shares_svg([(s.label, s.curves, s.exact_curves) for s in sides], tr),
-        changes=bottleneck_changes(sides, min_congested_s=min_congested_s),
-        min_minutes=f"{min_congested_s / 60:g}",
+    return (
+        environment(tr)
+        .get_template("compare.html")
+        .render(
+            sides=sides,
+            columns=[tr.gettext("metric"), tr.gettext("unit"), *table.columns[3:]],
+            rows=_cells(table, tr),
+            facilities=fac_rows,
+            chart=shares_svg([(s.label, s.curves, s.exact_curves) for s in sides], tr),
+            changes=bottleneck_changes(sides, min_congested_s=min_congested_s),
+            min_minutes=f"{min_congested_s / 60:g}",
+        )
     )
 
 

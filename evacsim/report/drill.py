@@ -41,6 +41,7 @@ __all__ = ["write_drill_sheets"]
 
 log = logging.getLogger(__name__)
 
+
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "team"
 
@@ -65,13 +66,15 @@ class _Context:
              "road": roads}, index=grids.index,
         )  # fmt: skip
         nodes = self.tasks["node"].to_numpy(np.int64) if len(self.tasks) else np.zeros(0, int)
-        self.node_place = {
+        self.node_place: dict[int, dict[str, Any]] = {
             int(r["node"]): r for r in records(node_places(prep, np.unique(nodes)))
         }
         self.to_wgs = Transformer.from_crs(self.net.crs, 4326, always_xy=True)
 
     def facility(self, fid: str) -> dict[str, Any] | None:
-        return self.facilities.loc[fid].to_dict() if fid in self.facilities.index else None
+        if fid not in self.facilities.index:
+            return None
+        return {str(k): v for k, v in self.facilities.loc[fid].to_dict().items()}
 
     def target_text(self, task: dict[str, Any]) -> str:
         """The task's target in words: a facility's name, or the place of a road post."""
@@ -88,7 +91,7 @@ class _Context:
         place = self.node_place.get(int(task["node"]))
         return place_text(place) if place is not None else target
 
-    def targets(self, task: dict[str, Any]) -> list[dict[str, str]]:
+    def targets(self, task: dict[str, Any]) -> list[dict[str, Any]]:
         """Rows of the targets table: what, grid, community, group, nearest road."""
         if task["task"] == "door_to_door":
             rows = []
@@ -110,10 +113,9 @@ class _Context:
         here = self.facilities.index[self.facilities["node"] == node]
         if len(here):
             return str(here[0])
-        place = self.node_place.get(node)
-        if place is None:
-            place = node_places(self.run.prepared, [node]).iloc[0].to_dict()
-            self.node_place[node] = place
+        if node not in self.node_place:
+            self.node_place[node] = records(node_places(self.run.prepared, [node]))[0]
+        place = self.node_place[node]
         return str(place.get("road") or place.get("grid_id") or "")
 
     def point_of(self, task: dict[str, Any]) -> tuple[float, float, str]:
@@ -187,8 +189,10 @@ def write_drill_sheets(run: Run, folder: str | Path, *, lang: str | None = None)
     for k, team in enumerate(info.itertuples(index=False)):
         mine = ctx.tasks[ctx.tasks["team"] == team.team]
         colour = TEAM_COLOURS[k % len(TEAM_COLOURS)]
-        pages = [_task_page(ctx, n + 1, row, task, colour)
-                 for n, (row, task) in enumerate(zip(mine.index, records(mine), strict=True))]  # fmt: skip
+        pages = [
+            _task_page(ctx, n + 1, row, task, colour)
+            for n, (row, task) in enumerate(zip(mine.index, records(mine), strict=True))
+        ]
         html = template.render(
             team=team, tasks=pages, scenario=run.prepared.scenario.name,
             start=ctx.clock.start_text(), gpx=f"../gpx/team_{_safe(str(team.team))}.gpx",

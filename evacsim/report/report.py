@@ -39,8 +39,8 @@ from evacsim.display.labels import (
     reason_label,
 )
 from evacsim.display.warnings import warning_text
-from evacsim.report.charts import curves_svg, occupancy_svg
 from evacsim.report._jinja import environment
+from evacsim.report.charts import curves_svg, occupancy_svg
 from evacsim.results.ete import BY, LEVEL_NAMES, ete_table, evacuation_curves
 from evacsim.results.headline import Headline, headline
 from evacsim.results.tables import facility_table, grid_table, occupancy_series
@@ -49,8 +49,12 @@ __all__ = ["describe_scenario", "render_report", "write_report"]
 
 log = logging.getLogger(__name__)
 
-_BY_TITLES = {"all": N_("All evacuees"), "level": N_("Per threat level"),
-              "community": N_("Per community"), "assembly_point": N_("Per assembly point")}  # fmt: skip
+_BY_TITLES = {
+    "all": N_("All evacuees"),
+    "level": N_("Per threat level"),
+    "community": N_("Per community"),
+    "assembly_point": N_("Per assembly point"),
+}
 
 
 def describe_scenario(run: Any, tr: Translator | None = None) -> list[str]:
@@ -67,7 +71,8 @@ def describe_scenario(run: Any, tr: Translator | None = None) -> list[str]:
     dist = zones.distances_m()
     levels = tr.gettext("; ").join(
         tr("{level} {threshold} ({meaning}), reaching {m} m",
-           level=label(LEVEL_LABELS, lv.name, tr), threshold=format(lv.threshold, "g") + " " + str(lv.unit),
+           level=label(LEVEL_LABELS, lv.name, tr),
+           threshold=format(lv.threshold, "g") + " " + str(lv.unit),
            meaning=level_text(lv.label, tr), m=format(dist.get(lv.name, 0), ".0f"))
         for lv in zones.levels
     )  # fmt: skip
@@ -250,8 +255,10 @@ def _context(run: Any, maps: Mapping[str, Path | str] | None, lang: str) -> dict
         "stranded": _stranded_rows(h, tr),
         "warnings": _warning_rows(h, summary.get("facilities", {}), tr),
         "maps": _map_links(maps, tr),
-        "heads": {"a90": tr.gettext("90 % at an assembly point"),
-                  "s90": tr.gettext("90 % sheltered")},
+        "heads": {
+            "a90": tr.gettext("90 % at an assembly point"),
+            "s90": tr.gettext("90 % sheltered"),
+        },
         "fmt": number,
     }
 

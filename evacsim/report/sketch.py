@@ -82,8 +82,10 @@ def route_sketch(
         for poly in getattr(clipped, "geoms", [clipped]):
             if poly.geom_type == "Polygon" and not poly.is_empty:
                 d = path_d(np.asarray(poly.exterior.coords)) + " Z"
-                parts.append(f'<path d="{d}" fill="#fd8d3c" fill-opacity="0.12" '
-                             f'stroke="#d7191c" stroke-width="1.5" stroke-dasharray="6 4"/>')  # fmt: skip
+                parts.append(
+                    f'<path d="{d}" fill="#fd8d3c" fill-opacity="0.12" '
+                    f'stroke="#d7191c" stroke-width="1.5" stroke-dasharray="6 4"/>'
+                )
     geoms = np.asarray(net.edge_geometry)  # type: ignore[attr-defined]
     near = shapely.intersects(geoms, frame)
     order = np.flatnonzero(near)
@@ -98,10 +100,14 @@ def route_sketch(
         parts.append(f'<path d="{d}" fill="none" stroke="{colour_}" '
                      f'stroke-width="{weight * 0.8:.1f}"{dash_attr}/>')  # fmt: skip
     if len(pts) >= 2:
-        parts.append(f'<path class="evacsim-route" d="{path_d(pts)}" fill="none" stroke="#fff" '
-                     'stroke-width="8" stroke-linejoin="round" stroke-linecap="round"/>')  # fmt: skip
-        parts.append(f'<path d="{path_d(pts)}" fill="none" stroke="{esc(colour)}" '
-                     'stroke-width="5" stroke-linejoin="round" stroke-linecap="round"/>')  # fmt: skip
+        parts.append(
+            f'<path class="evacsim-route" d="{path_d(pts)}" fill="none" stroke="#fff" '
+            'stroke-width="8" stroke-linejoin="round" stroke-linecap="round"/>'
+        )
+        parts.append(
+            f'<path d="{path_d(pts)}" fill="none" stroke="{esc(colour)}" '
+            'stroke-width="5" stroke-linejoin="round" stroke-linecap="round"/>'
+        )
     for p in points:
         px, py = (p.x_m - x0) * scale, (y1 - p.y_m) * scale
         if p.kind == "start":

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -129,23 +129,22 @@ def _stranded(run: Any) -> tuple[StrandedPlace, ...]:
 def _facility_flags(facilities: Mapping[str, Mapping[str, Any]]) -> tuple[FacilityFlag, ...]:
     flags: list[FacilityFlag] = []
     for fid, f in facilities.items():
-        base = {
-            "id": fid, "name": str(f.get("name", "")), "kind": str(f.get("kind", "")),
-            "arrivals": int(f.get("arrivals", 0)), "peak": int(f.get("peak", 0)),
-            "capacity": int(f.get("capacity", 0)), "refused": int(f.get("refused", 0)),
-            "final": int(f.get("final", 0)),
-        }  # fmt: skip
-        if base["peak"] > base["capacity"] > 0:
-            flags.append(FacilityFlag("over_capacity", **base))
-        if base["refused"] > 0:
+        base = FacilityFlag(
+            "", fid, str(f.get("name", "")), str(f.get("kind", "")), int(f.get("arrivals", 0)),
+            int(f.get("peak", 0)), int(f.get("capacity", 0)), int(f.get("refused", 0)),
+            int(f.get("final", 0)),
+        )  # fmt: skip
+        if base.peak > base.capacity > 0:
+            flags.append(replace(base, flag="over_capacity"))
+        if base.refused > 0:
             room = sum(
                 max(int(o.get("capacity", 0)) - int(o.get("final", 0)), 0)
                 for oid, o in facilities.items()
                 if oid != fid and o.get("kind") == f.get("kind")
             )
-            flags.append(FacilityFlag("refused", **base, room_elsewhere=room))
-        if base["kind"] == "assembly" and base["final"] > 0:
-            flags.append(FacilityFlag("left", **base))
+            flags.append(replace(base, flag="refused", room_elsewhere=room))
+        if base.kind == "assembly" and base.final > 0:
+            flags.append(replace(base, flag="left"))
     return tuple(flags)
 
 

@@ -147,15 +147,16 @@ def timed_line(
     xy, t_s
         ``(n, 2)`` coordinates and ``(n,)`` times, in travel order (empty for no edges).
     """
-    xy_parts, t_parts = [], []
+    xy_parts: list[np.ndarray] = []
+    t_parts: list[np.ndarray] = []
     for e, t0, t1 in zip(np.asarray(edges, np.int64), t_enter_s, t_exit_s, strict=True):
         coords = shapely.get_coordinates(net.edge_geometry[int(e)])
         seg = np.hypot(*np.diff(coords, axis=0).T)
         share = np.r_[0.0, np.cumsum(seg)] / max(float(seg.sum()), 1e-9)
         times = float(t0) + share * (float(t1) - float(t0))
-        if xy_parts and np.array_equal(xy_parts[-1][-1], coords[0]):
-            if t_parts[-1][-1] == times[0]:
-                coords, times = coords[1:], times[1:]  # the same vertex, passed once
+        joined = xy_parts and np.array_equal(xy_parts[-1][-1], coords[0])
+        if joined and t_parts[-1][-1] == times[0]:
+            coords, times = coords[1:], times[1:]  # the same vertex, passed once
         xy_parts.append(coords)
         t_parts.append(times)
     if not xy_parts:
@@ -180,8 +181,12 @@ def bus_tracks(results: Any, net: Any) -> pd.DataFrame:
     rows = []
     for (ap, shelter), sub in paths.groupby(["from", "to"], sort=True):
         first = sub[sub["trip"] == sub["trip"].min()].sort_values("t_enter_s", kind="stable")
-        xy, t_s = timed_line(net, first["edge"].to_numpy(np.int64),
-                             first["t_enter_s"].to_numpy(float), first["t_exit_s"].to_numpy(float))
+        xy, t_s = timed_line(
+            net,
+            first["edge"].to_numpy(np.int64),
+            first["t_enter_s"].to_numpy(float),
+            first["t_exit_s"].to_numpy(float),
+        )
         leg = trips[(trips["from"] == ap) & (trips["to"] == shelter)]
         rows.append((str(ap), str(shelter), len(leg), int(leg["persons"].sum()), xy, t_s))
     return pd.DataFrame(rows, columns=columns)

@@ -49,7 +49,7 @@ def test_scenario_start_defaults_per_period_and_needs_an_offset() -> None:
     assert night.start_time().isoformat() == "2026-06-02T02:00:00+08:00"
     given = scenario_from_dict(_scenario(start="2026-11-27T09:30:00+01:00"))
     assert given.start_time() == datetime(2026, 11, 27, 8, 30, tzinfo=UTC)
-    with pytest.raises(Exception, match="field 'start'.*timezone"):
+    with pytest.raises(Exception, match=r"field 'start'.*timezone"):
         scenario_from_dict(_scenario(start="2026-11-27T09:30:00"))
-    with pytest.raises(Exception, match="output.lang"):
+    with pytest.raises(Exception, match=r"output\.lang"):
         scenario_from_dict(_scenario(output={"lang": "fr"}))

@@ -42,7 +42,9 @@ def test_html_is_escaped_self_contained_and_has_a_page_per_task(
 ) -> None:
     text = sheets[0].read_text(encoding="utf-8")
     assert "<script" not in text and "&lt;script&gt;" in text
-    assert "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text
+    assert (
+        "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text
+    )
     assert "src=" not in text
     assert "@media print" in text and "break-before: page" in text
     assert '<meta name="viewport"' in text
