@@ -29,7 +29,7 @@ from evacsim.display.i18n import Translator, run_lang, translator
 from evacsim.display.labels import STATUS_LABELS, TASK_LABELS, label
 from evacsim.maps.teams import TEAM_COLOURS
 from evacsim.report._jinja import environment
-from evacsim.report.sketch import SketchPoint, route_sketch
+from evacsim.report.sketch import RoadPaths, SketchPoint, route_sketch
 from evacsim.results.places import facility_points, named_road_near, node_places, place_text
 from evacsim.results.records import records
 from evacsim.results.teams import task_tracks
@@ -70,6 +70,7 @@ class _Context:
             int(r["node"]): r for r in records(node_places(prep, np.unique(nodes)))
         }
         self.to_wgs = Transformer.from_crs(self.net.crs, 4326, always_xy=True)
+        self.roads = RoadPaths(self.net)
 
     def facility(self, fid: str) -> dict[str, Any] | None:
         if fid not in self.facilities.index:
@@ -148,7 +149,7 @@ def _task_page(ctx: _Context, k: int, row: int, task: dict[str, Any], colour: st
         if task["task"] == "door_to_door":  # households picked up, brought to their point
             x, y = float(ctx.net.node_x_m[end]), float(ctx.net.node_y_m[end])
         points.append(SketchPoint(x, y, ctx.short_name(end)))
-        sketch = route_sketch(ctx.net, track["xy"], points, colour=colour, zone=ctx.zone,
+        sketch = route_sketch(ctx.roads, track["xy"], points, colour=colour, zone=ctx.zone,
                               title=target_text)  # fmt: skip
     return {
         "n": k, "vehicle": task["vehicle"], "kind": label(TASK_LABELS, task["task"], tr),

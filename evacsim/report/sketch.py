@@ -5,6 +5,9 @@ the route (thick, in the team's colour), where it starts and the targets it serv
 a scale bar and a north arrow. It is vector art in the page itself: no tiles, no script, no
 network; it prints crisp at any size and reads on a phone (the SVG scales to the screen).
 Coordinates are the network's projected metric CRS (north up, metres).
+
+The roads are drawn from :class:`RoadPaths`, made once per run: each road's SVG path in whole
+metres, placed in a sketch by one transform (so a sheet of many tasks formats each road once).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
@@ -21,7 +25,7 @@ from shapely.geometry.base import BaseGeometry
 from evacsim.display.format import esc
 from evacsim.maps.layers import ROAD_STYLES, road_class
 
-__all__ = ["SketchPoint", "route_sketch"]
+__all__ = ["RoadPaths", "SketchPoint", "route_sketch"]
 
 _W, _H = 640, 420  # viewBox, px
 _MARGIN_M = 150.0  # context around the route
@@ -44,8 +48,33 @@ def _scale_length(width_m: float) -> float:
     return float(next(f * power for f in (5, 2, 1) if f * power <= raw))
 
 
+class RoadPaths:
+    """The network's roads as SVG path data in whole metres (x east, y south of the north-west
+    corner), one per road segment (a two-way road's two edges drawn once), by road class."""
+
+    def __init__(self, net: Any) -> None:
+        tail, head = np.asarray(net.edge_tail), np.asarray(net.edge_head)
+        pairs = np.column_stack([np.minimum(tail, head), np.maximum(tail, head)])
+        _, first = np.unique(pairs, axis=0, return_index=True)
+        self.edges = np.sort(first)
+        geoms = np.asarray(net.edge_geometry)[self.edges]
+        self.geoms = geoms
+        bounds = shapely.total_bounds(geoms)
+        self.x0, self.y1 = float(bounds[0]), float(bounds[3])
+        self.classes = np.array([road_class(h) for h in np.asarray(net.edge_highway)[self.edges]])
+        coords, index = shapely.get_coordinates(geoms, return_index=True)
+        u = np.rint(coords[:, 0] - self.x0).astype(np.int64)
+        v = np.rint(self.y1 - coords[:, 1]).astype(np.int64)
+        starts = np.r_[0, np.flatnonzero(np.diff(index)) + 1]
+        ends = np.r_[starts[1:], len(index)]
+        self.d = [
+            "M" + "L".join(f"{a},{b}" for a, b in zip(u[s:e], v[s:e], strict=True))
+            for s, e in zip(starts, ends, strict=True)
+        ]
+
+
 def route_sketch(
-    net: object,
+    roads: RoadPaths,
     xy: np.ndarray,
     points: Sequence[SketchPoint],
     *,
@@ -86,19 +115,23 @@ def route_sketch(
                     f'<path d="{d}" fill="#fd8d3c" fill-opacity="0.12" '
                     f'stroke="#d7191c" stroke-width="1.5" stroke-dasharray="6 4"/>'
                 )
-    geoms = np.asarray(net.edge_geometry)  # type: ignore[attr-defined]
-    near = shapely.intersects(geoms, frame)
-    order = np.flatnonzero(near)
-    classes = [road_class(h) for h in np.asarray(net.edge_highway)[order]]  # type: ignore[attr-defined]
+    near = np.flatnonzero(shapely.intersects(roads.geoms, frame))
+    # the roads' metre paths placed by one transform; strokes stay in screen pixels
+    parts.append(
+        f'<g transform="translate({(roads.x0 - x0) * scale:.1f},{(y1 - roads.y1) * scale:.1f}) '
+        f'scale({scale:.5f})">'
+    )
     for cls in reversed(ROAD_STYLES):  # one path per road class, main roads on top
-        mine = [geoms[e] for e, c in zip(order, classes, strict=True) if c == cls]
+        mine = [roads.d[k] for k in near if roads.classes[k] == cls]
         if not mine:
             continue
         colour_, weight, dash = ROAD_STYLES[cls]
-        d = "".join(path_d(shapely.get_coordinates(g)) for g in mine)
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        parts.append(f'<path d="{d}" fill="none" stroke="{colour_}" '
-                     f'stroke-width="{weight * 0.8:.1f}"{dash_attr}/>')  # fmt: skip
+        parts.append(
+            f'<path d="{"".join(mine)}" fill="none" stroke="{colour_}" '
+            f'stroke-width="{weight * 0.8:.1f}" vector-effect="non-scaling-stroke"{dash_attr}/>'
+        )
+    parts.append("</g>")
     if len(pts) >= 2:
         parts.append(
             f'<path class="evacsim-route" d="{path_d(pts)}" fill="none" stroke="#fff" '
