@@ -76,8 +76,9 @@ _CONGESTION = (
     (math.inf, "#d73027", N_("queue ≥ 15 min")),
 )
 
-#: Layers of the run map that are drawn but off when the page opens.
-_OFF = frozenset({"congestion", "evacuees", "team_routes", "supply_runs"})
+#: Layers of the run map that are drawn but off when the page opens (besides the base map's
+#: hidden ones and the team and supply layers of :mod:`evacsim.maps.teams`).
+_OFF = frozenset({"congestion", "evacuees"})
 
 _LEGS = MappingProxyType({"assembly": None, "shelter": "6 5"})  # dash pattern per leg
 
