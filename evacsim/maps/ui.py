@@ -79,6 +79,8 @@ _CSS = """
 .evacsim-toggle::after {content: " \\25BE"; font-weight: normal}
 .evacsim-collapsed .evacsim-toggle::after {content: " \\25B8"}
 .evacsim-title {max-width: 420px} .evacsim-title .evacsim-toggle {font-size: 13px}
+@media (max-width: 700px) {.evacsim-box {max-width: calc(100vw - 24px)}
+  .evacsim-box.evacsim-title {max-width: calc(100vw - 130px)}}
 .evacsim-title ul {margin: 0; padding: 0; list-style: none}
 .evacsim-title li {margin: 2px 0; padding-left: 6px; border-left: 4px solid #2b8a3e}
 .evacsim-title li.evacsim-alert {border-color: #b00020}
@@ -231,16 +233,30 @@ class MapUI(folium.MacroElement):
             var el = map.getContainer().querySelector(sel);
             return el ? el.getBoundingClientRect().width : 0;
           }
+          function height(sel) {
+            var el = map.getContainer().querySelector(sel);
+            return el ? el.getBoundingClientRect().height : 0;
+          }
           function fit() {
-            var size = map.getSize();
-            var left = Math.max(width('.leaflet-top.leaflet-left'),
-                                width('.leaflet-bottom.leaflet-left'));
-            var right = Math.max(width('.leaflet-top.leaflet-right'),
-                                 width('.leaflet-bottom.leaflet-right'));
-            // leave the corners' controls free, but never less than half the map
-            left = Math.min(left, size.x / 4); right = Math.min(right, size.x / 4);
-            map.fitBounds(bounds, {paddingTopLeft: [left + 12, 24],
-                                   paddingBottomRight: [right + 12, 36], animate: false});
+            var size = map.getSize(), tl, br;
+            if (size.x <= 700) {
+              // a phone: the collapsed controls sit in rows at the top and the bottom
+              var top = Math.max(height('.leaflet-top.leaflet-left'),
+                                 height('.leaflet-top.leaflet-right'));
+              var bottom = Math.max(height('.leaflet-bottom.leaflet-left'),
+                                    height('.leaflet-bottom.leaflet-right'));
+              tl = [12, Math.min(top, size.y / 3) + 8];
+              br = [12, Math.min(bottom, size.y / 3) + 8];
+            } else {
+              // a wide screen: the controls stand in columns at the left and the right
+              var left = Math.max(width('.leaflet-top.leaflet-left'),
+                                  width('.leaflet-bottom.leaflet-left'));
+              var right = Math.max(width('.leaflet-top.leaflet-right'),
+                                   width('.leaflet-bottom.leaflet-right'));
+              tl = [Math.min(left, size.x / 4) + 12, 24];
+              br = [Math.min(right, size.x / 4) + 12, 36];
+            }
+            map.fitBounds(bounds, {paddingTopLeft: tl, paddingBottomRight: br, animate: false});
             zoomClasses();
           }
           fit();
