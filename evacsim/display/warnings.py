@@ -29,8 +29,8 @@ _KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          N_("shelter {id} is inside the evacuation zone: not used")),
         (r"grid " + _ID.format("grid") + r": planned assembly point " + _ID.format("ap")
          + r" is unusable; sent to (?P<to>.+)",
-         N_("grid {grid}: its planned assembly point {ap} cannot be used (inside the zone or "
-            "closed); sent to {to}")),
+         N_("grid {grid}: its planned assembly point {ap} is inside the evacuation zone; sent to "
+            "{to}")),
         (r"grid " + _ID.format("grid") + r": planned assembly point " + _ID.format("ap")
          + r" is unreachable; sent to (?P<to>.+)",
          N_("grid {grid}: no open road to its planned assembly point {ap}; sent to {to}")),
