@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from evacsim.incident import IncidentReport
+    from evacsim.pipeline import Run
+    from evacsim.scenario.load import Scenario
     from evacsim.sweep import SweepResult
 
 __all__ = ["app", "main"]
@@ -46,6 +48,14 @@ DEFAULT_AREA = Path(__file__).resolve().parent.parent / "maps" / "funiuxi"
 
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+Lang = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="Language of the pages, drill sheets and headline: zh or en "
+        "(default: the scenario's [output] lang, else the area's area.toml lang, else en).",
+    ),
+]
 
 
 def _json_safe(data: Any) -> Any:
@@ -72,14 +82,6 @@ def _stderr_console(quiet: bool) -> Console | None:
     return console if not quiet and console.is_terminal else None
 
 
-def _minutes(value: float | None) -> str:
-    return (
-        "—"
-        if value is None or (isinstance(value, float) and math.isnan(value))
-        else (f"{value / 60:.1f} min")
-    )
-
-
 # --------------------------------------------------------------------------- run, validate
 
 
@@ -90,47 +92,84 @@ def run(
         Path | None, typer.Option(help="Write the run into exactly this folder.")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
+    lang: Lang = None,
     quiet: Quiet = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
 ) -> None:
     """Run a scenario and write its run folder (summary.json, map.html, ...)."""
     from evacsim.export.run_folder import write_run
     from evacsim.pipeline import run as run_scenario
+    from evacsim.scenario.load import load_scenario
 
+    sc = _with_lang(load_scenario(scenario), lang)
     console = _stderr_console(quiet or as_json)
     if console is not None:
         with console.status(f"running {scenario.name} ..."):
-            result = run_scenario(scenario, seed=seed)
+            result = run_scenario(sc, seed=seed)
             folder = write_run(result, out)
     else:
-        result = run_scenario(scenario, seed=seed)
+        result = run_scenario(sc, seed=seed)
         folder = write_run(result, out)
     if as_json:
         _echo_json(result.summary)
     elif not quiet:
-        _print_run(result.summary, folder)
+        _print_run(result, folder)
 
 
-def _print_run(summary: dict[str, Any], folder: Path) -> None:
+def _checked_lang(lang: str | None) -> str | None:
+    from evacsim.display.i18n import LANGS
+
+    if lang is not None and lang not in LANGS:
+        raise EvacsimError(f"--lang {lang!r}: expected one of {', '.join(LANGS)}")
+    return lang
+
+
+def _with_lang(sc: Scenario, lang: str | None) -> Scenario:
+    """The scenario with ``[output] lang`` set to ``--lang`` (unchanged without it)."""
+    if _checked_lang(lang) is None:
+        return sc
+    return sc.model_copy(update={"output": sc.output.model_copy(update={"lang": lang})})
+
+
+def _print_headline(console: Console, result: Run) -> None:
+    """The headline (what went wrong first), in the run's language."""
+    from evacsim.display.clock import run_clock
+    from evacsim.display.headline import headline_items, persons_line
+    from evacsim.display.i18n import run_lang, translator
+    from evacsim.display.labels import STAGE_LABELS, label
+    from evacsim.results.headline import headline
+
+    lang = run_lang(result)
+    tr, clock, h = translator(lang), run_clock(result, lang), headline(result)
+    console.print("  " + persons_line(h, tr), markup=False)
+    marks = {"alert": ("!", "bold red"), "warn": ("•", "yellow"), "ok": ("✓", "green")}
+    for item in headline_items(h, tr, clock):
+        mark, style = marks.get(item.level, ("•", ""))
+        console.print(f"  {mark} {item.text}", style=style, markup=False, highlight=False)
+    for stage, values in (result.summary.get("ete_s") or {}).items():
+        cells = ", ".join(f"{k} {clock.label(v)}" for k, v in values.items())
+        console.print("  " + tr("ETE {stage}: {cells}", stage=label(STAGE_LABELS, stage, tr),
+                                cells=cells),
+                      markup=False, highlight=False)  # fmt: skip
+    start = tr("alert at {start}", start=clock.start_text())
+    console.print(f"  {start}", markup=False, highlight=False)
+
+
+def _print_run(result: Run, folder: Path) -> None:
     from rich.console import Console
 
+    from evacsim.display.i18n import run_lang, translator
+
+    tr = translator(run_lang(result))
+    summary = result.summary
     console = Console()
-    persons = summary["persons"]
-    console.print(f"[bold]{summary['scenario']}[/bold] (seed {summary['seed']})", markup=True)
-    console.print(
-        f"  persons: {summary['persons_total']} in all — "
-        + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in persons.items()),
-        markup=False,
-    )
-    ete = summary.get("ete_s", {})
-    for stage in ("assembly", "shelter"):
-        values = ete.get(stage)
-        if values:
-            cells = ", ".join(f"{k} {_minutes(v)}" for k, v in values.items())
-            console.print(f"  ETE to {stage}: {cells}", markup=False)
-    console.print(f"  run folder: {folder}", markup=False)
-    console.print(f"  map: {(folder / 'map.html').resolve()}", markup=False)
-    console.print(f"  report: {(folder / 'report.html').resolve()}", markup=False)
+    seed = tr("seed {seed}", seed=summary["seed"])
+    console.print(f"{summary['scenario']} ({seed})", style="bold", markup=False, highlight=False)
+    _print_headline(console, result)
+    for key, path in ((tr.gettext("run folder"), folder),
+                      (tr.gettext("map"), (folder / "map.html").resolve()),
+                      (tr.gettext("report"), (folder / "report.html").resolve())):  # fmt: skip
+        console.print(f"  {key}: {path}", markup=False, highlight=False)
 
 
 @app.command()
@@ -186,6 +225,7 @@ def incident(
     save_scenario: Annotated[
         Path | None, typer.Option(help="Also write the scenario as this TOML file.")
     ] = None,
+    lang: Lang = None,
     quiet: Quiet = False,
     as_json: AsJson = False,
     alarm: Annotated[
@@ -209,6 +249,8 @@ def incident(
             wind_speed_m_s=wind_speed, stability=stability, night=night, evacuate=evacuate,
             params=parse_overrides(param), seed=seed,
         )  # fmt: skip
+    if _checked_lang(lang) is not None:
+        data["output"] = {"lang": lang}
     console = _stderr_console(quiet or as_json)
     if console is not None:
         with console.status(f"{model} at {source}: running ..."):
@@ -260,40 +302,80 @@ def _incident_json(report: IncidentReport, folder: Path, saved: Path | None) -> 
 def _print_incident(report: IncidentReport, folder: Path, saved: Path | None) -> None:
     from rich.console import Console
 
+    from evacsim.display.i18n import run_lang, translator
+    from evacsim.display.labels import LEVEL_LABELS, label, level_text
+
+    tr = translator(run_lang(report.run))
     console = Console()
-    title = f"Threat zones — {report.run.prepared.zones.model}"
-    zone_cols = ("level", "threshold", "unit", "distance_m", "label")
-    console.print(_table(report.zones, title=title, columns=zone_cols))
-    grid_cols = ("grid_id", "community", "group", "level", "action", "population",
-                 "persons_evacuating", "needs_assistance", "assembly_point")  # fmt: skip
-    console.print(_table(report.grids, title="Grids to warn", columns=grid_cols))
+    title = tr("Threat zones — {model}", model=report.run.prepared.zones.model)
+    zone_cols = {"level": tr.gettext("level"), "threshold": tr.gettext("threshold"),
+                 "unit": tr.gettext("unit"), "distance_m": tr.gettext("distance, m"),
+                 "label": tr.gettext("meaning")}  # fmt: skip
+    zones = report.zones.assign(
+        level=[label(LEVEL_LABELS, v, tr) for v in report.zones["level"]],
+        label=[level_text(v, tr) for v in report.zones["label"]],
+    )
+    console.print(_table(zones, title=title, columns=zone_cols, none=tr.gettext("none")))
+    grid_cols = {"grid_id": tr.gettext("grid"), "community": tr.gettext("community"),
+                 "group": tr.gettext("group"), "level": tr.gettext("level"),
+                 "action": tr.gettext("action"), "population": tr.gettext("population"),
+                 "persons_evacuating": tr.gettext("evacuating"),
+                 "needs_assistance": tr.gettext("need help"),
+                 "assembly_point": tr.gettext("assembly point")}  # fmt: skip
+    grids = report.grids
+    if len(grids):
+        actions = {"evacuate": tr.gettext("evacuate"), "warn": tr.gettext("warn")}
+        grids = grids.assign(level=[label(LEVEL_LABELS, v, tr) for v in grids["level"]],
+                             action=[actions.get(a, a) for a in grids["action"]])  # fmt: skip
+    console.print(_table(grids, title=tr.gettext("Grids to warn"), columns=grid_cols,
+                         none=tr.gettext("none")))  # fmt: skip
     for rec in report.grids.to_dict("records"):
         if rec["route"]:
             console.print(f"  {rec['grid_id']} → {rec['assembly_point']} "
                           f"({rec['route_length_m'] / 1000:.1f} km): {rec['route']}",
                           markup=False)  # fmt: skip
-    console.print(_table(report.assembly_points, title="Assembly points",
-                         columns=("id", "name", "arrivals", "peak", "capacity")))  # fmt: skip
-    for stage, values in report.ete_s.items():
-        cells = ", ".join(f"{k} {_minutes(v)}" for k, v in values.items())
-        console.print(f"ETE to {stage}: {cells}", markup=False)
-    console.print(f"map: {folder / 'map.html'}", markup=False)
+    ap_cols = {"id": tr.gettext("id"), "name": tr.gettext("name"),
+               "arrivals": tr.gettext("arrivals"), "peak": tr.gettext("peak"),
+               "capacity": tr.gettext("capacity")}  # fmt: skip
+    console.print(_table(report.assembly_points, title=tr.gettext("Assembly points"),
+                         columns=ap_cols, none=tr.gettext("none")))  # fmt: skip
+    console.print(tr.gettext("Headline"), style="bold", markup=False, highlight=False)
+    _print_headline(console, report.run)
+    map_, written = tr.gettext("map"), tr.gettext("scenario written")
+    console.print(f"{map_}: {folder / 'map.html'}", markup=False, highlight=False)
     if saved is not None:
-        console.print(f"scenario written: {saved}", markup=False)
+        console.print(f"{written}: {saved}", markup=False, highlight=False)
 
 
-def _table(df: pd.DataFrame, *, title: str, columns: tuple[str, ...]) -> Any:
+def _table(
+    df: pd.DataFrame,
+    *,
+    title: str,
+    columns: tuple[str, ...] | dict[str, str],
+    none: str = "none",
+) -> Any:
+    """A rich table of ``columns`` (a dict gives each column its heading)."""
     from rich.table import Table
 
     table = Table(title=title)
-    present = [c for c in columns if c in df.columns]
+    headings = columns if isinstance(columns, dict) else {c: c.replace("_", " ") for c in columns}
+    present = [c for c in headings if c in df.columns]
     for column in present:
-        table.add_column(column.replace("_", " "))
+        table.add_column(headings[column])
     for rec in df.to_dict("records"):
         table.add_row(*[_cell(rec[c]) for c in present])
     if df.empty:
-        table.caption = "none"
+        table.caption = none
     return table
+
+
+def _minutes(value: float | None) -> str:
+    """A duration in seconds as minutes for the terminal ("—" when there is none)."""
+    return (
+        "—"
+        if value is None or (isinstance(value, float) and math.isnan(value))
+        else f"{value / 60:.1f} min"
+    )
 
 
 def _cell(value: Any) -> str:
@@ -338,18 +420,20 @@ def compare(
     items: Annotated[list[Path], typer.Argument(help="Run folders and/or scenario files.")],
     out: Annotated[Path, typer.Option(help="The HTML page to write.")] = Path("compare.html"),
     seed: Annotated[int | None, typer.Option(help="Seed for the scenarios run here.")] = None,
+    lang: Lang = None,
     quiet: Quiet = False,
     as_json: AsJson = False,
 ) -> None:
     """Compare runs side by side: ETE table with differences, curves, bottlenecks (HTML)."""
     from evacsim.report.compare import compare as do_compare
 
+    lang = _checked_lang(lang)
     console = _stderr_console(quiet or as_json)
     if console is not None:
         with console.status(f"comparing {len(items)} runs ..."):
-            result = do_compare(items, out=out, seed=seed)
+            result = do_compare(items, out=out, seed=seed, lang=lang)
     else:
-        result = do_compare(items, out=out, seed=seed)
+        result = do_compare(items, out=out, seed=seed, lang=lang)
     if as_json:
         _echo_json({"table": _records(result.table), "bottlenecks": result.changes,
                     "html": str(result.html_path)})  # fmt: skip

@@ -335,7 +335,7 @@ def incident_record(report: IncidentReport) -> dict[str, Any]:
     summary = report.run.summary
     return {
         "scenario": summary["scenario"],
-        "start_time": summary.get("start_time"),
+        "start": summary.get("start"),
         "hazard": summary["hazard"],
         "zones": _records(report.zones),
         "grids": _records(report.grids),

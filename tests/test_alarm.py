@@ -70,7 +70,7 @@ def test_a_fire_alarm_becomes_a_chain_scenario(area: Area, tmp_path: Path) -> No
     data, notes = alarm_scenario_data(alarm, area=area, where="a.json")
     assert data["hazard"] == {"model": "pool_fire", "source": "T-01", "substance": "gasoline",
                               "evacuate": "orange", "domino": True}  # fmt: skip
-    assert data["start_time"] == datetime(2026, 11, 27, 15, 2, tzinfo=CST)
+    assert data["start"] == datetime(2026, 11, 27, 15, 2, tzinfo=CST)
     assert data["population"]["period"] == "day"
     assert data["warning"]["mode"] == "chain"
     assert data["weather"]["stability"] == "D" and notes == []
@@ -164,7 +164,7 @@ def test_incident_from_an_alarm_on_the_command_line(
     printed = json.loads(capsys.readouterr().out)
     assert printed["run_folder"] == str(out)
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["start_time"] == "2026-11-27T15:02:00+08:00"
+    assert summary["start"] == "2026-11-27T15:02:00+08:00"
     assert summary["hazard"]["model"] == "pool_fire"
     assert "warning" in summary and summary["warning"]["households"] == summary["groups"]
     grids = [g for g in printed["grids"] if g["action"] == "evacuate"]

@@ -74,7 +74,7 @@ def test_alarms_dropped_into_a_watched_folder_are_answered(tmp_path: Path) -> No
     for name in ("summary.json", "map.html", "report.html", "incident.json", "alarm.json"):
         assert (folder / name).is_file(), name
     record = json.loads((folder / "incident.json").read_text(encoding="utf-8"))
-    assert record["start_time"] == FIRE["time"]
+    assert record["start"] == FIRE["time"]
     assert record["grids"]
     assert {"town", "community", "group", "workers", "t_order_s"} <= set(record["grids"][0])
     assert json.loads((folder / "alarm.json").read_text(encoding="utf-8")) == FIRE

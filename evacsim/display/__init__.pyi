@@ -1,3 +1,12 @@
+from .clock import (
+    Clock as Clock,
+)
+from .clock import (
+    run_clock as run_clock,
+)
+from .format import (
+    FONT_STACK as FONT_STACK,
+)
 from .format import (
     cell_text as cell_text,
 )
@@ -8,8 +17,65 @@ from .format import (
     hmm as hmm,
 )
 from .format import (
+    minutes as minutes,
+)
+from .format import (
+    number as number,
+)
+from .format import (
     t_plus as t_plus,
+)
+from .headline import (
+    HeadlineItem as HeadlineItem,
+)
+from .headline import (
+    StrandedGroup as StrandedGroup,
+)
+from .headline import (
+    headline_items as headline_items,
+)
+from .headline import (
+    persons_line as persons_line,
+)
+from .headline import (
+    stranded_groups as stranded_groups,
+)
+from .headline import (
+    stranded_where as stranded_where,
+)
+from .i18n import (
+    LANGS as LANGS,
+)
+from .i18n import (
+    N_ as N_,
+)
+from .i18n import (
+    Translator as Translator,
+)
+from .i18n import (
+    resolve_lang as resolve_lang,
+)
+from .i18n import (
+    run_lang as run_lang,
+)
+from .i18n import (
+    translator as translator,
+)
+from .labels import (
+    STATE_LABELS as STATE_LABELS,
 )
 from .labels import (
     TASK_LABELS as TASK_LABELS,
+)
+from .labels import (
+    label as label,
+)
+from .labels import (
+    level_text as level_text,
+)
+from .labels import (
+    reason_label as reason_label,
+)
+from .svg import (
+    svg_text as svg_text,
 )

@@ -1,15 +1,168 @@
-"""Plain-language labels shown to people."""
+"""Plain-language labels of the model's codes (states, tasks, modes, levels, reasons), translated.
+
+Each table maps a code to an English message id (marked with :func:`N_` for extraction); the
+functions translate it. A code the tables do not know yet (a new final state, a new stranding
+reason) is shown as its own words (``new_state`` → ``new state``), so new model states appear on
+every page without more work, and a translation can be added later.
+"""
 
 from __future__ import annotations
 
-__all__ = ["TASK_LABELS"]
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from evacsim.display.i18n import N_, Translator
+
+__all__ = [
+    "CONTEXT_LABELS",
+    "ITEM_LABELS",
+    "KIND_LABELS",
+    "LEVEL_LABELS",
+    "MODE_LABELS",
+    "REASON_LABELS",
+    "ROAD_LABELS",
+    "STAGE_LABELS",
+    "STATE_LABELS",
+    "STATUS_LABELS",
+    "TASK_LABELS",
+    "label",
+    "level_text",
+    "reason_label",
+]
 
 
 #: Plain-language names of the task kinds.
-TASK_LABELS = {
-    "traffic_control": "traffic control",
-    "staff_assembly": "staff assembly point",
-    "cordon": "cordon",
-    "staff_shelter": "staff shelter",
-    "door_to_door": "door-to-door help",
-}
+TASK_LABELS = MappingProxyType(
+    {
+        "traffic_control": N_("traffic control"),
+        "staff_assembly": N_("staff assembly point"),
+        "cordon": N_("cordon"),
+        "staff_shelter": N_("staff shelter"),
+        "door_to_door": N_("door-to-door help"),
+    }
+)
+
+#: Final states of persons (``summary.json`` ``persons``).
+STATE_LABELS = MappingProxyType(
+    {
+        "sheltered": N_("sheltered"),
+        "at_assembly": N_("at an assembly point"),
+        "en_route": N_("en route"),
+        "stranded": N_("stranded"),
+        "incapacitated": N_("incapacitated"),
+        "not_evacuated": N_("not evacuated"),
+    }
+)
+
+MODE_LABELS = MappingProxyType(
+    {"walk": N_("on foot"), "car": N_("by car"), "assisted": N_("assisted"), "bus": N_("by bus")}
+)
+
+LEVEL_LABELS = MappingProxyType(
+    {"red": N_("red"), "orange": N_("orange"), "yellow": N_("yellow"), "outside": N_("outside")}
+)
+
+STAGE_LABELS = MappingProxyType(
+    {"assembly": N_("to an assembly point"), "shelter": N_("to a shelter")}
+)
+
+#: Supply items (:data:`evacsim.scenario.supplies.ITEMS`).
+ITEM_LABELS = MappingProxyType(
+    {
+        "water_l": N_("water (l)"),
+        "food_rations": N_("food rations"),
+        "blankets": N_("blankets"),
+        "medical_kits": N_("medical kits"),
+    }
+)
+
+KIND_LABELS = MappingProxyType({"assembly": N_("assembly point"), "shelter": N_("shelter")})
+
+#: Why people are stranded (the engine's reasons; ``bus`` prefixes a bus passenger's).
+REASON_LABELS = MappingProxyType(
+    {
+        "no_route": N_("no open road"),
+        "gridlock": N_("gridlock"),
+        "bus": N_("on a bus"),
+    }
+)
+
+
+#: Task statuses (:mod:`evacsim.sim.teams`).
+STATUS_LABELS = MappingProxyType(
+    {
+        "staffed": N_("staffed"),
+        "done": N_("done"),
+        "en_route": N_("en route"),
+        "stranded": N_("stranded"),
+    }
+)
+
+
+#: Road classes as drawn (:data:`evacsim.maps.layers.ROAD_STYLES`).
+ROAD_LABELS = MappingProxyType(
+    {
+        "motorway": N_("motorway"),
+        "trunk": N_("trunk road"),
+        "primary": N_("primary road"),
+        "secondary": N_("secondary road"),
+        "tertiary": N_("tertiary road"),
+        "residential": N_("residential street"),
+        "service": N_("service road"),
+        "footway": N_("footway"),
+        "other": N_("other road"),
+    }
+)
+
+#: Kinds of context feature.
+CONTEXT_LABELS = MappingProxyType(
+    {"water": N_("water"), "railway": N_("railway"), "boundary": N_("boundary"),
+     "other": N_("other")}
+)  # fmt: skip
+
+#: What the hazard models' threat levels mean (the phrases of :mod:`evacsim.hazard.build`).
+_LEVEL_PHRASES = (
+    N_("potentially lethal within 60 s"),
+    N_("2nd-degree burns within 60 s"),
+    N_("pain within 60 s"),
+    N_("destruction of buildings"),
+    N_("serious injury likely"),
+    N_("shatters glass"),
+    N_("life-threatening effects or death"),
+    N_("irreversible or serious effects"),
+    N_("notable discomfort"),
+    N_("user threshold"),
+)
+_RADIUS_RE = re.compile(r"within (\S+) m \(fixed plan radius\)")
+
+
+def level_text(text: object, tr: Translator) -> str:
+    """A threat level's meaning (``20 ppm — AEGL-3 (60 min): life-threatening effects or
+    death``) with its known phrases translated; other text is kept as it is."""
+    out = str(text)
+    match = _RADIUS_RE.fullmatch(out)
+    if match:
+        return tr("within {r} m (fixed plan radius)", r=match.group(1))
+    for phrase in _LEVEL_PHRASES:
+        if phrase in out:
+            out = out.replace(phrase, tr.gettext(phrase))
+    return out
+
+
+def label(table: Mapping[str, str], code: object, tr: Translator) -> str:
+    """The translated label of ``code`` in ``table``; unknown codes as words."""
+    text = str(code)
+    return tr.gettext(table[text]) if text in table else text.replace("_", " ")
+
+
+def reason_label(reason: object, tr: Translator) -> str:
+    """A stranding reason in words: ``no_route`` → "no open road"; a bus passenger's
+    ``bus no_route`` → "no open road (on a bus)"."""
+    parts = str(reason).split()
+    if not parts:
+        return "—"
+    text = label(REASON_LABELS, parts[-1], tr)
+    for prefix in reversed(parts[:-1]):
+        text = tr("{reason} ({where})", reason=text, where=label(REASON_LABELS, prefix, tr))
+    return text

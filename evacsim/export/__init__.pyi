@@ -16,6 +16,9 @@ from .folder import (
 from .folder import (
     write_json as write_json,
 )
+from .gpx import (
+    gpx_document as gpx_document,
+)
 from .layers import (
     GPKG_LAYERS as GPKG_LAYERS,
 )

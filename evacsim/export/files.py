@@ -1,15 +1,29 @@
-"""Writers: GeoPackage, GeoJSON, CSV tables and GPX routes."""
+"""Writers: GeoPackage, GeoJSON, CSV tables and GPX routes.
+
+GPX files (:func:`write_gpx`) are made from the GeoPackage's layers, so a saved run converts to
+the same GPX (``evacsim export --format gpx``) as the run folder holds: per assembly point its
+routes (``<AP id>.gpx``), the bus legs (``buses.gpx``) and per team its routes
+(``team_<team id>.gpx``). Points carry the time they were passed in the run (UTC), waypoints the
+facility's name or the nearest road, at the same position as in every other file.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
 
+from evacsim.display.clock import Clock
+from evacsim.display.i18n import Translator, resolve_lang, translator
+from evacsim.display.labels import KIND_LABELS, MODE_LABELS, TASK_LABELS, label
+from evacsim.export.gpx import GpxPoint, GpxTrack, GpxWaypoint, gpx_document
 from evacsim.export.layers import COORD_DECIMALS, GPKG_LAYERS
 from evacsim.results.ete import ete_table, evacuation_curves
 from evacsim.results.records import records
@@ -28,8 +42,12 @@ GPX_SIMPLIFY_DEG = 3e-5
 # ----------------------------------------------------------------------------- writers
 
 
-def _write_layer(gdf: gpd.GeoDataFrame, path: Path, layer: str, driver: str) -> None:
+def _write_layer(gdf: pd.DataFrame, path: Path, layer: str, driver: str) -> None:
     kind = GPKG_LAYERS.get(layer)
+    if not isinstance(gdf, gpd.GeoDataFrame):  # a plain table (the run's facts)
+        if driver == "GPKG":
+            pyogrio.write_dataframe(gdf, path, layer=layer, driver=driver)
+        return
     opts: dict[str, Any] = {}
     if driver == "GeoJSON":
         opts["layer_options"] = {"COORDINATE_PRECISION": COORD_DECIMALS, "RFC7946": "YES"}
@@ -39,7 +57,7 @@ def _write_layer(gdf: gpd.GeoDataFrame, path: Path, layer: str, driver: str) -> 
     )  # fmt: skip
 
 
-def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
+def write_gpkg(layers: Mapping[str, pd.DataFrame], path: Path) -> Path:
     """Write the layers into one GeoPackage (EPSG:4326), replacing ``path``."""
     path.unlink(missing_ok=True)
     for name, gdf in layers.items():
@@ -47,11 +65,13 @@ def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
     return path
 
 
-def write_geojson(layers: dict[str, gpd.GeoDataFrame], folder: Path) -> list[Path]:
-    """One RFC 7946 GeoJSON file per layer (``<layer>.geojson``, 6 decimals)."""
+def write_geojson(layers: Mapping[str, pd.DataFrame], folder: Path) -> list[Path]:
+    """One RFC 7946 GeoJSON file per spatial layer (``<layer>.geojson``, 6 decimals)."""
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for name, gdf in layers.items():
+        if not isinstance(gdf, gpd.GeoDataFrame):
+            continue
         path = folder / f"{name}.geojson"
         path.unlink(missing_ok=True)
         _write_layer(gdf, path, name, "GeoJSON")
@@ -64,14 +84,16 @@ def _write_csv(df: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def _wkt_table(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+def _wkt_table(gdf: pd.DataFrame) -> pd.DataFrame:
     """The layer's attributes with its geometry as WKT (EPSG:4326, 6 decimals)."""
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        return gdf
     wkt = shapely.to_wkt(gdf.geometry.values, rounding_precision=COORD_DECIMALS, trim=True)
     return pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).assign(geometry_wkt=wkt)
 
 
 def write_csv_tables(
-    layers: dict[str, gpd.GeoDataFrame], folder: Path, *, results: Any = None, net: Any = None
+    layers: Mapping[str, pd.DataFrame], folder: Path, *, results: Any = None, net: Any = None
 ) -> list[Path]:
     """CSV files: every layer (geometry as WKT) and, with ``results``, the metric tables.
 
@@ -102,60 +124,127 @@ def write_csv_tables(
     return out
 
 
-def _gpx_route(row: Any, geometry: Any) -> Any:
-    import gpxpy.gpx
-
-    if row["stage"] == "assembly":
-        name = f"{row['grid_id']} → {row['assembly_point']} ({row['mode']})"
-    else:
-        name = f"{row['assembly_point']} → {row['shelter']} ({row['mode']})"
-    route = gpxpy.gpx.GPXRoute(
-        name=name,
-        description=f"{int(row['persons'])} persons, {float(row['length_m']):.0f} m",
+def _gpx_context(layers: Mapping[str, pd.DataFrame]) -> tuple[Translator, Clock]:
+    """The language and clock of the run the layers come from (its ``run`` table)."""
+    run = layers.get("run")
+    start, lang = None, None
+    if run is not None and len(run):
+        start, lang = run["start"].iloc[0], run["lang"].iloc[0]
+    lang = resolve_lang(lang)
+    when = (
+        datetime.fromisoformat(str(start))
+        if start
+        else datetime.fromisoformat("1970-01-01T00:00:00+00:00")
     )
-    line = geometry.simplify(GPX_SIMPLIFY_DEG, preserve_topology=False)
-    for lon, lat in shapely.get_coordinates(line):
-        route.points.append(
-            gpxpy.gpx.GPXRoutePoint(latitude=round(float(lat), 6), longitude=round(float(lon), 6))
-        )
-    return route
+    return translator(lang), Clock(when, lang)
 
 
-def write_gpx(routes: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, folder: Path) -> list[Path]:
-    """One GPX 1.1 file per assembly point: ``gpx/<AP id>.gpx``.
+def _points(geometry: Any, times_text: object, clock: Clock) -> list[GpxPoint]:
+    """The line's vertices with their times (``vertex_times_s``), when they match."""
+    coords = shapely.get_coordinates(geometry)
+    text = str(times_text or "").strip()
+    times = np.array([float(t) for t in text.split(";")]) if text else np.zeros(0)
+    if len(times) != len(coords):
+        return [GpxPoint(float(x), float(y)) for x, y in coords]
+    return [
+        GpxPoint(float(x), float(y), clock.utc(t)) for (x, y), t in zip(coords, times, strict=True)
+    ]
 
-    Each holds a route (``<rte>``) per grid and mode sent to that assembly point (named
-    ``G-010 → AP-4 (walk)``), the legs from it to shelters (``AP-4 → S-3 (bus)``), and waypoints
-    for the assembly point and those shelters. Coordinates are EPSG:4326, routes simplified to
-    ~3 m (handheld GPS units cap the points of a route).
-    """
-    import gpxpy.gpx
 
+def _route_track(row: Mapping[str, Any], geometry: Any, tr: Translator, clock: Clock) -> GpxTrack:
+    mode = label(MODE_LABELS, row["mode"], tr)
+    if row["stage"] == "assembly":
+        name = f"{row['grid_id']} → {row['assembly_point']} ({mode})"
+    else:
+        name = f"{row['assembly_point']} → {row['shelter']} ({mode})"
+    desc = tr("{n} persons, {m} m", n=int(row["persons"]), m=format(float(row["length_m"]), ".0f"))
+    return GpxTrack(name, _points(geometry, row.get("vertex_times_s"), clock), desc,
+                    kind=str(row["mode"]))  # fmt: skip
+
+
+def _waypoint(row: Mapping[str, Any], geometry: Any, tr: Translator, clock: Clock) -> GpxWaypoint:
+    kind = str(row["kind"])
+    if kind in TASK_LABELS:  # a team's post on a road
+        name = tr("{task} — {where}", task=label(TASK_LABELS, kind, tr), where=row["name"])
+        desc = str(row.get("team", ""))
+    else:
+        name = f"{row['id']} {row['name']}".strip()
+        desc = label(KIND_LABELS, kind, tr) if kind in KIND_LABELS else ""
+    return GpxWaypoint(name, float(geometry.x), float(geometry.y), desc, "Flag",
+                       clock.utc(row.get("t_s")))  # fmt: skip
+
+
+def write_gpx(layers: Mapping[str, pd.DataFrame], folder: Path) -> list[Path]:
+    """GPX 1.1 files from the run's layers (see the module docstring): per assembly point
+    ``<AP id>.gpx`` (its routes in, the legs out to shelters, waypoints for it and those
+    shelters), ``buses.gpx`` and ``team_<team id>.gpx``. Coordinates EPSG:4326; evacuee routes
+    simplified to ~3 m (handheld GPS units cap the points of a route) unless timed."""
     folder.mkdir(parents=True, exist_ok=True)
-    points = {
-        str(r["id"]): (r, g) for r, g in zip(records(facilities), facilities.geometry, strict=True)
-    }
+    tr, clock = _gpx_context(layers)
+    routes, points = layers["routes"], layers["waypoints"]
+    wpt = {str(r["id"]): _waypoint(r, g, tr, clock)
+           for r, g in zip(records(points), points.geometry, strict=True)}  # fmt: skip
     out = []
     for ap in sorted(set(routes["assembly_point"].astype(str)) - {""}):
-        gpx = gpxpy.gpx.GPX()
-        gpx.creator = "evacsim"
-        gpx.name = f"evacsim routes to and from {ap}"
         mine = routes[routes["assembly_point"].astype(str) == ap]
-        for row, geom in zip(records(mine), mine.geometry, strict=True):
-            gpx.routes.append(_gpx_route(row, geom))
-        for fid in [ap, *sorted(set(mine["shelter"].astype(str)) - {""})]:
-            if fid in points:
-                rec, geom = points[fid]
-                gpx.waypoints.append(
-                    gpxpy.gpx.GPXWaypoint(
-                        latitude=round(geom.y, 6), longitude=round(geom.x, 6), name=fid,
-                        description=str(rec.get("name", "")), symbol="Flag",
-                    )
-                )  # fmt: skip
-        path = folder / f"{_safe_name(ap)}.gpx"
-        path.write_text(gpx.to_xml(version="1.1"), encoding="utf-8")
-        out.append(path)
+        tracks = [_route_track(r, _simplified(g, r), tr, clock)
+                  for r, g in zip(records(mine), mine.geometry, strict=True)]  # fmt: skip
+        ids = [ap, *sorted(set(mine["shelter"].astype(str)) - {""})]
+        doc = gpx_document(tr("evacsim routes to and from {ap}", ap=ap),
+                           [wpt[i] for i in ids if i in wpt], tracks)  # fmt: skip
+        out.append(_write(folder / f"{_safe_name(ap)}.gpx", doc))
+    buses = layers.get("bus_routes")
+    if buses is not None and len(buses):
+        tracks = [
+            GpxTrack(f"{r['assembly_point']} → {r['shelter']} ({label(MODE_LABELS, 'bus', tr)})",
+                     _points(g, r["vertex_times_s"], clock),
+                     tr("{n} trips, {p} persons", n=int(r["trips"]), p=int(r["persons"])), "bus")
+            for r, g in zip(records(buses), buses.geometry, strict=True)
+        ]  # fmt: skip
+        ids = sorted(set(buses["assembly_point"].astype(str)) | set(buses["shelter"].astype(str)))
+        doc = gpx_document(tr.gettext("evacsim bus routes"), [wpt[i] for i in ids if i in wpt],
+                           tracks)  # fmt: skip
+        out.append(_write(folder / "buses.gpx", doc))
+    out += _team_gpx(layers, wpt, folder, tr, clock)
     return out
+
+
+def _team_gpx(
+    layers: Mapping[str, pd.DataFrame], wpt: Mapping[str, GpxWaypoint], folder: Path,
+    tr: Translator, clock: Clock,
+) -> list[Path]:  # fmt: skip
+    teams, points = layers.get("team_routes"), layers["waypoints"]
+    if teams is None or not len(teams):
+        return []
+    out = []
+    for team, mine in teams.groupby("team", sort=True):
+        tracks = []
+        for r, g in zip(records(mine), mine.geometry, strict=True):
+            on_road = r["task"] in ("cordon", "traffic_control")  # target: a node, not a name
+            target = r["target_name"] if on_road else f"{r['target']} {r['target_name']}".strip()
+            name = f"{r['vehicle']} {label(TASK_LABELS, r['task'], tr)} {target}"
+            desc = tr("leaves {time}", time=clock.label(r["t_depart_s"]))
+            tracks.append(GpxTrack(name, _points(g, r["vertex_times_s"], clock), desc,
+                                   str(r["task"])))  # fmt: skip
+        posts = points[points["team"].astype(str) == str(team)]["id"].astype(str)
+        targets = set(mine.loc[mine["task"] != "door_to_door", "target"].astype(str))
+        ids = [str(team), *sorted(targets), *sorted(posts)]
+        doc = gpx_document(tr("{team} drill routes", team=team),
+                           [wpt[i] for i in dict.fromkeys(ids) if i in wpt], tracks)  # fmt: skip
+        out.append(_write(folder / f"team_{_safe_name(str(team))}.gpx", doc))
+    return out
+
+
+def _simplified(geometry: Any, row: Mapping[str, Any]) -> Any:
+    """Untimed routes simplified to ~3 m; a timed one keeps every vertex (each has its time)."""
+    if str(row.get("vertex_times_s") or ""):
+        return geometry
+    return geometry.simplify(GPX_SIMPLIFY_DEG, preserve_topology=False)
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def _safe_name(text: str) -> str:

@@ -14,16 +14,38 @@ The layers (also :data:`GPKG_LAYERS`):
 ``routes``
     Stage 1: per (grid, assembly point, mode) the path most persons took, with ``persons`` (all
     persons of that grid sent there by that mode) and ``persons_on_path``. Stage 2: per (assembly
-    point, shelter) the legs driven by cars (their most-used path) and by buses (the free-flow
-    fastest drivable path avoiding the evacuation zone: bus paths are not recorded by the engine).
+    point, shelter) the legs driven by cars (their most-used path) and by buses (the route a bus
+    drove, else the free-flow fastest drivable path avoiding the evacuation zone).
+    ``vertex_times_s``: the time each vertex was passed (``;``-separated, s since the incident)
+    by the median group on that path (the first bus trip for a bus leg); ``t_start_s``/``t_end_s``
+    its first and last.
 ``links``
     Every used directed link with its volume, largest queue and congested seconds.
 ``grids``
     Grid polygons with persons evacuating, threat level, ETE p50/p90 per stage, final states.
 ``facilities``
-    Assembly points and shelters with capacity, arrivals, peak, refused, redirected, final.
+    Assembly points and shelters with capacity, arrivals, peak, refused, redirected, final, at
+    their one position on the road network (:func:`evacsim.results.places.facility_points`;
+    ``snap_m`` is the distance from the mapped location).
 ``stranded``
-    Persons stranded per (reason, network node), at the node.
+    Persons stranded per (reason, network node), at the node, with its grid, community, group and
+    nearest named road.
+``team_routes``
+    Per team task that drove: team, vehicle, task kind, target and its name, times, status,
+    distance, and ``vertex_times_s`` along the route driven.
+``bus_routes``
+    Per (assembly point, shelter) leg a bus drove: trips, persons carried, and the first trip's
+    route with ``vertex_times_s``.
+``waypoints``
+    Every place a route serves: assembly points, shelters, supply points and team bases (at the
+    same positions as in ``facilities``) and the teams' road posts (cordon, traffic control),
+    named after the facility or the nearest named road.
+``run``
+    A table (no geometry) of one row: ``scenario``, ``seed``, ``start`` (ISO 8601 with its
+    offset: the clock time at t = 0), ``lang``.
+
+Times are seconds since the incident rounded to 0.1 s; each time of day (not a duration) has a
+``*_clock`` column beside it: the ISO 8601 local time with its offset.
 """
 
 from __future__ import annotations
@@ -37,28 +59,40 @@ import pandas as pd
 import shapely
 from shapely.geometry import LineString
 
+from evacsim.display.clock import Clock, run_clock
+from evacsim.display.i18n import run_lang
 from evacsim.errors import NoRouteError
 from evacsim.results.ete import LEVEL_NAMES
+from evacsim.results.places import facility_points, node_places
 from evacsim.results.records import records
+from evacsim.results.routes import bus_tracks, timed_line
 from evacsim.results.tables import (
     facility_table,
     grid_table,
     stranded_table,
 )
+from evacsim.results.teams import task_tracks
 from evacsim.sim.results import GROUP_STATES
 
 __all__ = ["GPKG_LAYERS", "result_layers"]
 
 
-#: Layers of ``results.gpkg`` and their geometry types.
-GPKG_LAYERS: dict[str, str] = {
+#: Layers of ``results.gpkg`` and their geometry types (``None``: a table without geometry).
+GPKG_LAYERS: dict[str, str | None] = {
     "threat_zones": "MultiPolygon",
     "routes": "LineString",
     "links": "LineString",
     "grids": "MultiPolygon",
     "facilities": "Point",
     "stranded": "Point",
+    "team_routes": "LineString",
+    "bus_routes": "LineString",
+    "waypoints": "Point",
+    "run": None,
 }
+
+#: Float columns in seconds that are durations, not times of day (no ``*_clock`` column).
+DURATIONS = frozenset({"congested_s", "person_s_red", "person_s_orange", "person_s_yellow"})
 
 WGS84 = "EPSG:4326"
 
@@ -138,9 +172,36 @@ def _most_used(legs: pd.DataFrame, keys: list[str]) -> list[dict[str, Any]]:
         best = max(candidates, key=lambda kv: (kv[1], [-e for e in kv[0]]))
         row = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
         row |= {"persons": int(sub["persons"].sum()), "persons_on_path": int(best[1])}
-        row |= {"groups": len(sub), "edges": best[0]}
+        on_path = sub[[tuple(e) == best[0] for e in sub["edge"]]]
+        row |= {"groups": len(sub), "edges": best[0], "median_group": _median_group(on_path)}
         rows.append(row)
     return rows
+
+
+def _median_group(groups: pd.DataFrame) -> str:
+    """The group whose arrival is the (lower) median of those on a path (ties by group id)."""
+    done = groups.sort_values(["t_assembly_s", "group_id"], kind="stable")
+    return str(done["group_id"].iloc[(len(done) - 1) // 2]) if len(done) else ""
+
+
+def _times_text(t_s: np.ndarray) -> str:
+    return ";".join(f"{t:.1f}" for t in t_s)
+
+
+def _vertex_times(run: Any, group_id: str, leg: str) -> np.ndarray:
+    """Times a group passed the vertices of one leg of its path (s since the incident)."""
+    res, net = run.results, run.prepared.network
+    mine = res.paths[res.paths["group_id"] == group_id].sort_values("t_enter_s", kind="stable")
+    t_ass = res.groups.loc[res.groups["group_id"] == group_id, "t_assembly_s"].iloc[0]
+    after = mine["t_enter_s"].to_numpy(float) >= t_ass
+    mine = mine[after] if leg == "shelter" else mine[~after]
+    _, t_s = timed_line(
+        net,
+        mine["edge"].to_numpy(np.int64),
+        mine["t_enter_s"].to_numpy(float),
+        mine["t_exit_s"].to_numpy(float),
+    )
+    return t_s
 
 
 def _bus_legs(run: Any) -> list[dict[str, Any]]:
@@ -191,23 +252,34 @@ def _routes_layer(run: Any) -> gpd.GeoDataFrame:
     rows = []
     stage1 = legs[legs["leg"] == "assembly"]
     for row in _most_used(stage1, ["grid_id", "assembly_point", "mode"]):
-        rows.append(row | {"stage": "assembly", "shelter": "", "source": "recorded"})
+        times = _vertex_times(run, row.pop("median_group"), "assembly")
+        rows.append(row | {"stage": "assembly", "shelter": "", "source": "recorded", "t": times})
     cars = legs[(legs["leg"] == "shelter") & (legs["shelter"] != "")]
     for row in _most_used(cars, ["assembly_point", "shelter", "mode"]):
-        rows.append(row | {"stage": "shelter", "grid_id": "", "source": "recorded"})
+        times = _vertex_times(run, row.pop("median_group"), "shelter")
+        rows.append(row | {"stage": "shelter", "grid_id": "", "source": "recorded", "t": times})
+    buses = bus_tracks(run.results, net).set_index(["assembly_point", "shelter"])
     for row in _bus_legs(run):
-        rows.append(row | {"stage": "shelter", "grid_id": ""})
+        key = (row["assembly_point"], row["shelter"])
+        recorded = row["source"] == "recorded" and key in buses.index
+        times = buses.loc[key, "t_s"] if recorded else np.zeros(0)
+        rows.append(row | {"stage": "shelter", "grid_id": "", "t": times})
     out = []
     for row in rows:
-        edges = row.pop("edges")
+        edges, t_s = row.pop("edges"), row.pop("t")
         line = _path_line(net, edges)
         if line is None:
             continue
         length_m = float(net.length_m[list(edges)].sum())
-        out.append(row | {"length_m": round(length_m, 1), "geometry": line})
+        if len(t_s) != len(line.coords):
+            t_s = np.zeros(0)  # no recorded passage along exactly this line
+        out.append(row | {"length_m": round(length_m, 1), "geometry": line,
+                          "t_start_s": t_s[0] if len(t_s) else np.nan,
+                          "t_end_s": t_s[-1] if len(t_s) else np.nan,
+                          "vertex_times_s": _times_text(t_s)})  # fmt: skip
     cols = ["stage", "grid_id", "assembly_point", "shelter", "mode", "persons"]
-    cols += ["persons_on_path", "groups", "length_m", "source"]
-    return _frame(out, cols, net.crs)
+    cols += ["persons_on_path", "groups", "length_m", "source", "t_start_s", "t_end_s"]
+    return _frame(out, [*cols, "vertex_times_s"], net.crs)
 
 
 def _links_layer(run: Any) -> gpd.GeoDataFrame:
@@ -253,36 +325,143 @@ def _grids_layer(run: Any) -> gpd.GeoDataFrame:
 
 
 def _facilities_layer(run: Any) -> gpd.GeoDataFrame:
-    area = run.prepared.area
-    points = pd.concat(
-        [area.assembly_points[["id", "geometry"]], area.shelters[["id", "geometry"]]],
-        ignore_index=True,
-    )
+    net = run.prepared.network
+    points = facility_points(run.prepared)[["id", "x_m", "y_m", "snap_m"]]
     table = facility_table(run.results)
-    merged = table.merge(points.assign(id=points["id"].astype(str)), on="id", how="left")
-    cols = [c for c in merged.columns if c != "geometry"]
-    return _frame(records(merged), cols, area.crs)
+    merged = table.merge(points, on="id", how="left")
+    xy = zip(merged["x_m"].to_numpy(float), merged["y_m"].to_numpy(float), strict=True)
+    attrs = records(merged.drop(columns=["x_m", "y_m"]))
+    rows = [r | {"geometry": shapely.Point(x, y)} for r, (x, y) in zip(attrs, xy, strict=True)]
+    cols = [c for c in merged.columns if c not in ("x_m", "y_m")]
+    return _frame(rows, cols, net.crs)
 
 
 def _stranded_layer(run: Any) -> gpd.GeoDataFrame:
     net = run.prepared.network
     table = stranded_table(run.results, net)
     ok = table["x_m"].notna()
-    table = table[ok]
+    table = table[ok].reset_index(drop=True)
+    places = node_places(run.prepared, table["node"].to_numpy(np.int64))
+    table = table.assign(
+        **{c: places[c].to_numpy() for c in ("grid_id", "community", "group", "road")}
+    )
     geoms = np.asarray(shapely.points(table["x_m"].to_numpy(float), table["y_m"].to_numpy(float)))
     rows = table.drop(columns=["x_m", "y_m"]).assign(geometry=geoms)
-    cols = ["reason", "node", "persons", "groups", "grids"]
+    cols = ["reason", "node", "persons", "groups", "grids", "grid_id", "community", "group", "road"]
     return _frame(records(rows), cols, net.crs)
 
 
-def result_layers(run: Any) -> dict[str, gpd.GeoDataFrame]:
-    """Every layer of ``results.gpkg`` (module docstring), in EPSG:4326, by name."""
-    builders: dict[str, Callable[[Any], gpd.GeoDataFrame]] = {
+def _team_routes_layer(run: Any) -> gpd.GeoDataFrame:
+    net = run.prepared.network
+    tasks: pd.DataFrame = run.results.extra.get("teams", pd.DataFrame())
+    names = facility_points(run.prepared).set_index("id")["name"]
+    road_posts = tasks[~tasks["target"].astype(str).isin(names.index)] if len(tasks) else tasks
+    places = (
+        node_places(run.prepared, road_posts["node"].to_numpy(np.int64)) if len(tasks) else None
+    )
+    road_at = {} if places is None else dict(zip(road_posts.index, places["road"], strict=True))
+    rows = []
+    for tr_ in records(task_tracks(run.results, net)):
+        task = tasks.loc[tr_["task"]]
+        xy, t_s = tr_["xy"], tr_["t_s"]
+        if len(xy) < 2:
+            continue
+        target = str(task["target"])
+        # a facility's name, else (a post on a road) the nearest named road, never a node number
+        name = names.get(target) if target in names.index else road_at.get(tr_["task"], "")
+        rows.append(
+            {"team": tr_["team"], "vehicle": tr_["vehicle"], "task_row": int(tr_["task"]),
+             "task": str(task["task"]), "target": target,
+             "target_name": "" if task["task"] == "door_to_door" else str(name),
+             "persons": int(task["persons"]),
+             "t_depart_s": float(task["t_depart_s"]), "t_start_s": float(task["t_start_s"]),
+             "t_finish_s": float(task["t_finish_s"]), "status": str(task["status"]),
+             "distance_m": round(float(task["distance_m"]), 1),
+             "roads": " → ".join(s["road"] for s in tr_["steps"]),
+             "vertex_times_s": _times_text(t_s), "geometry": LineString(xy)}
+        )  # fmt: skip
+    cols = ["team", "vehicle", "task_row", "task", "target", "target_name", "persons"]
+    cols += ["t_depart_s", "t_start_s", "t_finish_s", "status", "distance_m", "roads"]
+    return _frame(rows, [*cols, "vertex_times_s"], net.crs)
+
+
+def _bus_routes_layer(run: Any) -> gpd.GeoDataFrame:
+    net = run.prepared.network
+    rows = [
+        {"assembly_point": r["assembly_point"], "shelter": r["shelter"], "trips": r["trips"],
+         "persons": r["persons"], "t_depart_s": r["t_s"][0], "t_arrive_s": r["t_s"][-1],
+         "vertex_times_s": _times_text(r["t_s"]), "geometry": LineString(r["xy"])}
+        for r in records(bus_tracks(run.results, net)) if len(r["xy"]) >= 2
+    ]  # fmt: skip
+    cols = ["assembly_point", "shelter", "trips", "persons", "t_depart_s", "t_arrive_s"]
+    return _frame(rows, [*cols, "vertex_times_s"], net.crs)
+
+
+def _waypoints_layer(run: Any) -> gpd.GeoDataFrame:
+    net = run.prepared.network
+    points = facility_points(run.prepared)
+    rows = [
+        {
+            "id": r["id"],
+            "kind": r["kind"],
+            "name": r["name"],
+            "team": "",
+            "t_s": np.nan,
+            "geometry": shapely.Point(r["x_m"], r["y_m"]),
+        }
+        for r in records(points)
+    ]
+    tasks: pd.DataFrame = run.results.extra.get("teams", pd.DataFrame())
+    posts = tasks[tasks["task"].isin(["cordon", "traffic_control"])] if len(tasks) else tasks
+    if len(posts):
+        places = node_places(run.prepared, posts["node"].to_numpy(np.int64))
+        for task, place in zip(records(posts), records(places), strict=True):
+            node = int(task["node"])
+            rows.append(
+                {"id": f"{task['task']}-{node}", "kind": str(task["task"]),
+                 "name": place["road"] or place["grid_id"], "team": str(task["team"]),
+                 "t_s": float(task["t_start_s"]),
+                 "geometry": shapely.Point(net.node_x_m[node], net.node_y_m[node])}
+            )  # fmt: skip
+    return _frame(rows, ["id", "kind", "name", "team", "t_s"], net.crs)
+
+
+def _run_table(run: Any) -> pd.DataFrame:
+    sc = run.prepared.scenario
+    return pd.DataFrame(
+        {"scenario": [sc.name], "seed": [sc.seed], "start": [sc.start_time().isoformat()],
+         "lang": [run_lang(run)]}
+    )  # fmt: skip
+
+
+def _round_times(gdf: pd.DataFrame, clock: Clock) -> pd.DataFrame:
+    """Seconds to 0.1 s; a ``*_clock`` column (ISO 8601 local time) beside each time of day."""
+    out = gdf.copy()
+    for col in list(gdf.columns):
+        if not col.endswith("_s") or not pd.api.types.is_float_dtype(gdf[col]):
+            continue
+        out[col] = gdf[col].round(1)
+        if col not in DURATIONS:
+            clock_col = col.removesuffix("_s") + "_clock"
+            where = int(list(out.columns).index(col)) + 1
+            out.insert(where, clock_col, [clock.iso(t) for t in gdf[col]])
+    return out
+
+
+def result_layers(run: Any) -> dict[str, pd.DataFrame]:
+    """Every layer of ``results.gpkg`` (module docstring), in EPSG:4326, by name (``run`` is a
+    plain table)."""
+    builders: dict[str, Callable[[Any], pd.DataFrame]] = {
         "threat_zones": _zones_layer,
         "routes": _routes_layer,
         "links": _links_layer,
         "grids": _grids_layer,
         "facilities": _facilities_layer,
         "stranded": _stranded_layer,
+        "team_routes": _team_routes_layer,
+        "bus_routes": _bus_routes_layer,
+        "waypoints": _waypoints_layer,
+        "run": _run_table,
     }
-    return {name: build(run) for name, build in builders.items()}
+    clock = run_clock(run)
+    return {name: _round_times(build(run), clock) for name, build in builders.items()}

@@ -142,7 +142,7 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
     written["gpkg"] = write_gpkg(layers, folder / "results.gpkg")
     net = run.prepared.network
     write_csv_tables(layers, folder / "csv", results=run.results, net=net)
-    write_gpx(layers["routes"], layers["facilities"], folder / "gpx")
+    write_gpx(layers, folder / "gpx")
     written |= {"csv": folder / "csv", "gpx": folder / "gpx"}
     if geojson:
         write_geojson(layers, folder / "geojson")
@@ -202,10 +202,10 @@ def convert_run_folder(folder: str | Path, fmt: str, out: str | Path) -> list[Pa
         return write_geojson(layers, out)
     if fmt == "csv":
         return write_csv_tables(layers, out)
-    missing = [n for n in ("routes", "facilities") if n not in layers]
+    missing = [n for n in ("routes", "waypoints") if n not in layers]
     if missing:
         raise EvacsimError(f"{gpkg}: layer '{missing[0]}' is missing (needed for GPX)")
-    return write_gpx(layers["routes"], layers["facilities"], out)
+    return write_gpx(layers, out)
 
 
 def write_run(run: Run, out: str | Path | None = None, *, geojson: bool = False) -> Path:

@@ -49,6 +49,9 @@ from .run_map import (
 from .run_map import (
     run_map as run_map,
 )
+from .run_map import (
+    used_assembly_points as used_assembly_points,
+)
 from .teams import (
     TEAM_COLOURS as TEAM_COLOURS,
 )

@@ -234,10 +234,6 @@ def evacuee_animation(
 
 # ------------------------------------------------------- run maps: time slider and panels
 _PLAYER_JS = """
-var fmt = function (t) {
-  var s = Math.floor(t), pad = function (v) { return ('0' + v).slice(-2); };
-  return Math.floor(s / 3600) + ':' + pad(Math.floor(s % 3600 / 60)) + ':' + pad(s % 60);
-};
 var agents = data.agents.map(function (a) {
   var n = (a.length - 2) / 2, lat = new Float64Array(n), lon = new Float64Array(n), x = 0, y = 0;
   for (var i = 0; i < n; i++) {
@@ -265,53 +261,45 @@ function show(f) {
       layer.removeLayer(a.marker);
     }
   });
-  label.textContent = 't = ' + fmt(data.t0 + f * data.step) + ' (h:mm:ss) \\u00b7 ' + moving +
-    ' moving';
+  label.textContent = text.frames[f] + ' \\u00b7 ' + text.moving.replace('{n}', moving);
 }
 var counts = new Array(data.n).fill(0);
 agents.forEach(function (a) { for (var i = 0; i < a.n; i++) { counts[a.f0 + i]++; } });
 var start = counts.indexOf(Math.max.apply(null, counts.concat([0])));
-var Bar = L.Control.extend({
-  onAdd: function () {
-    var div = L.DomUtil.create('div', 'evacsim-timebar evacsim-no-print leaflet-bar');
-    var button = L.DomUtil.create('button', 'evacsim-play', div);
-    button.type = 'button'; button.textContent = 'play';
-    slider = L.DomUtil.create('input', 'evacsim-time', div);
-    slider.type = 'range'; slider.min = 0; slider.max = data.n - 1; slider.step = 1;
-    slider.value = Math.max(start, 0);
-    label = L.DomUtil.create('span', 'evacsim-time-label', div);
-    L.DomEvent.disableClickPropagation(div);
-    L.DomEvent.disableScrollPropagation(div);
-    slider.addEventListener('input', function () { show(+slider.value); });
-    button.addEventListener('click', function () {
-      if (timer !== null) {
-        clearInterval(timer); timer = null; button.textContent = 'play'; return;
-      }
-      button.textContent = 'pause';
-      timer = setInterval(function () {
-        var f = (+slider.value + 1) % data.n;
-        slider.value = f; show(f);
-        if (f === data.n - 1) { clearInterval(timer); timer = null; button.textContent = 'play'; }
-      }, 250);
-    });
-    return div;
-  }
+// the bar is built once and shown only while the layer is on the map
+var div = L.DomUtil.create('div', 'evacsim-timebar evacsim-no-print leaflet-bar');
+var button = L.DomUtil.create('button', 'evacsim-play', div);
+button.type = 'button'; button.textContent = text.play;
+slider = L.DomUtil.create('input', 'evacsim-time', div);
+slider.type = 'range'; slider.min = 0; slider.max = data.n - 1; slider.step = 1;
+slider.value = Math.max(start, 0);
+label = L.DomUtil.create('span', 'evacsim-time-label', div);
+L.DomEvent.disableClickPropagation(div);
+L.DomEvent.disableScrollPropagation(div);
+slider.addEventListener('input', function () { show(+slider.value); });
+function stop() { clearInterval(timer); timer = null; button.textContent = text.play; }
+button.addEventListener('click', function () {
+  if (timer !== null) { stop(); return; }
+  button.textContent = text.pause;
+  timer = setInterval(function () {
+    var f = (+slider.value + 1) % data.n;
+    slider.value = f; show(f);
+    if (f === data.n - 1) { stop(); }
+  }, 250);
 });
-new Bar({position: 'bottomleft'}).addTo(map);
+var bar = L.control({position: 'bottomleft'});
+bar.onAdd = function () { return div; };
+bar.onRemove = function () { if (timer !== null) { stop(); } };
+map.on('overlayadd', function (e) { if (e.layer === layer) { bar.addTo(map); } });
+map.on('overlayremove', function (e) { if (e.layer === layer) { bar.remove(); } });
+map.whenReady(function () { if (map.hasLayer(layer)) { bar.addTo(map); } });
 show(+slider.value);
 """
 
 RUN_CSS = """<style>
-.evacsim-timebar {background: rgba(255,255,255,0.95); padding: 6px 8px; font: 12px sans-serif;
-  display: flex; align-items: center; gap: 8px}
-.evacsim-timebar input {width: 320px}
-.evacsim-panel {position: fixed; bottom: 24px; right: 10px; z-index: 1000; max-height: 60%;
-  overflow: auto; background: rgba(255,255,255,0.95); padding: 8px 10px; border-radius: 4px;
-  font: 12px/1.4 sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,0.3)}
-.evacsim-panel table {border-collapse: collapse} .evacsim-panel td, .evacsim-panel th
-  {padding: 1px 6px; text-align: right} .evacsim-panel th:first-child {text-align: left}
-@media print {.evacsim-panel {bottom: 4mm; right: 4mm; box-shadow: none; border: 1px solid #999;
-  max-height: none; font-size: 10px}}
+.evacsim-timebar {background: rgba(255,255,255,0.95); padding: 6px 8px; font-size: 12px;
+  display: flex; align-items: center; gap: 8px; flex-wrap: wrap}
+.evacsim-timebar input {width: 320px; max-width: 60vw}
 </style>"""
 
 
@@ -320,22 +308,26 @@ class TimeSliderLayer(folium.map.Layer):
 
     ``data_json`` is the compact JSON of :class:`evacsim.maps.run_map.EvacueeAnimation` (numbers and
     fixed kind names only, never user text): frames ``t0 + k * step``, dots as delta-coded
-    integer steps of ``scale`` degrees. The slider opens at the frame with the most dots.
+    integer steps of ``scale`` degrees. The slider opens at the frame with the most dots and is
+    shown while the layer is on. ``texts_json`` holds evacsim's own words: ``frames`` (the
+    clock time of each frame), ``moving`` (with ``{n}``), ``play``, ``pause``.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.layerGroup();
-        (function (map, layer, data) {
+        (function (map, layer, data, text) {
         {{ this.player_js }}
-        })({{ this._parent.get_name() }}, {{ this.get_name() }}, {{ this.data_json }});
+        })({{ this._parent.get_name() }}, {{ this.get_name() }}, {{ this.data_json }},
+           {{ this.texts_json }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, data_json: str, *, name: str) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=True)
+    def __init__(self, data_json: str, texts_json: str, *, name: str, show: bool = False) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "TimeSliderLayer"
         self.data_json = data_json
+        self.texts_json = texts_json
         self.player_js = _PLAYER_JS

@@ -1,4 +1,8 @@
-"""One printable map per assembly point: the grids it receives, their routes and its arrivals."""
+"""One printable map per assembly point: the grids it receives, their routes and its arrivals.
+
+Made only for assembly points that receive people (the report names the unused ones); laid out
+to print on A4 or A3 (the page's print option), with the scale bar and a north arrow.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +18,13 @@ import pandas as pd
 import shapely
 from shapely.geometry import box
 
-from evacsim.display.format import esc, hmm
+from evacsim.display.clock import Clock
+from evacsim.display.format import esc, hmm, number
+from evacsim.display.i18n import Translator, translator
 from evacsim.maps.animation import (
     RUN_CSS,
 )
-from evacsim.maps.base import base_map, finish_map
+from evacsim.maps.base import HIDDEN_BY_DEFAULT, base_map, finish_map
 from evacsim.maps.layers import to_wgs84
 from evacsim.maps.run_map import RunLayers, add_routes, evacuating_grids, routes_legend, run_layers
 
@@ -50,7 +56,9 @@ def arrivals_svg(
     occupancy: pd.DataFrame | None = None,
     width_px: int = 320,
     height_px: int = 150,
-    caption: str = "arrived: {total} persons (grey: present)",
+    clock: Clock | None = None,
+    tr: Translator | None = None,
+    caption: str | None = None,
 ) -> str:
     """An inline SVG step chart of cumulative arrivals (and occupancy) over time.
 
@@ -60,14 +68,19 @@ def arrivals_svg(
         Arrival times (s since the incident) and persons arriving then.
     occupancy
         ``t_s``, ``persons`` rows (occupancy after each change), drawn in grey.
+    clock, tr
+        The run's clock (the time axis ends at a clock time; without it, at ``h:mm`` since the
+        incident) and the language of the chart's words.
     caption
-        The chart's caption, a fixed text (not escaped) where ``{total}`` is the final count.
+        Another caption (already in the page's language), where ``{total}`` is the final count;
+        by default "arrived: N persons (grey: present)".
 
     Returns
     -------
     str
-        ``<svg class="evacsim-chart">`` with numbers only (no user text).
+        ``<svg class="evacsim-chart">`` with numbers and evacsim's own words only (no user text).
     """
+    tr = tr or translator()
     t = np.asarray(t_s, dtype=float)
     p = np.asarray(persons, dtype=float)
     ok = np.isfinite(t)
@@ -81,6 +94,12 @@ def arrivals_svg(
     t, cum = _resample(t, cum, t_max, width_px)
     occ_t, occ_p = _resample(occ_t, occ_p, t_max, width_px)
     left, bottom, right, top = 40, height_px - 22, width_px - 8, 16
+    start, end = ("0", f"{hmm(t_max)} h:mm") if clock is None else (clock.hm(0), clock.hm(t_max))
+    title = (
+        tr("arrived: {n} persons (grey: present)", n=number(total))
+        if caption is None
+        else caption.format(total=number(total))
+    )
 
     def pts(x: np.ndarray, y: np.ndarray) -> str:
         # a step function: (0, 0), (x0, 0), (x0, y0), (x1, y0), (x1, y1), ..., (t_max, y_last)
@@ -95,10 +114,10 @@ def arrivals_svg(
         f'height="{height_px}" viewBox="0 0 {width_px} {height_px}" font-size="10">',
         f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#333"/>',
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#333"/>',
-        f'<text x="{left}" y="{height_px - 6}">0</text>',
-        f'<text x="{right}" y="{height_px - 6}" text-anchor="end">{hmm(t_max)} h:mm</text>',
+        f'<text x="{left}" y="{height_px - 6}">{esc(start)}</text>',
+        f'<text x="{right}" y="{height_px - 6}" text-anchor="end">{esc(end)}</text>',
         f'<text x="{left - 4}" y="{top + 4}" text-anchor="end">{round(y_max)}</text>',
-        f'<text x="{left + 6}" y="{top - 4}">{caption.format(total=total)}</text>',
+        f'<text x="{left + 6}" y="{top - 4}">{esc(title)}</text>',
     ]
     if occ_t.size:
         lines.append(f'<polyline fill="none" stroke="#999" points="{pts(occ_t, occ_p)}"/>')
@@ -119,33 +138,37 @@ def _ap_grid_ids(run: Any, ap: str) -> list[str]:
     return sorted(ids)
 
 
-def _ap_panel(run: Any, ap: str, name: str, chart: str) -> str:
-    """The assembly point's panel: title, arrivals chart and a table of its grids."""
+def _ap_panel(run: Any, ap: str, name: str, chart: str, layers: RunLayers) -> str:
+    """The assembly point's panel (collapsible): arrivals chart and a table of its grids."""
+    tr, clock = layers.tr, layers.clock
     g = run.results.groups
     mine = g[g["assembly_point"].astype(str) == ap]
     rows = []
     for grid, df in mine.groupby("grid_id", sort=True):
         t = df["t_assembly_s"].to_numpy(float)
-        first = hmm(float(np.nanmin(t))) if np.isfinite(t).any() else "–"
-        last = hmm(float(np.nanmax(t))) if np.isfinite(t).any() else "–"
+        first = clock.hm(float(np.nanmin(t))) if np.isfinite(t).any() else "–"
+        last = clock.hm(float(np.nanmax(t))) if np.isfinite(t).any() else "–"
         rows.append(
-            f"<tr><th>{esc(grid)}</th><td>{int(df['persons'].sum())}</td>"
+            f"<tr><th>{esc(grid)}</th><td>{number(int(df['persons'].sum()))}</td>"
             f"<td>{esc(first)}</td><td>{esc(last)}</td></tr>"
         )
+    heads = [tr.gettext(h) for h in ("grid", "persons", "first", "last")]
     table = (
-        "<table><tr><th>grid</th><th>persons</th><th>first</th><th>last</th></tr>"
-        + "".join(rows)
-        + "</table>"
-    )
+        "<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in heads) + "</tr>"
+        + "".join(rows) + "</table>"
+    )  # fmt: skip
+    head = tr("{ap} {name}: arrivals", ap=ap, name=name)
     return (
-        f'<div class="evacsim-panel"><b>{esc(ap)} {esc(name)}: arrivals</b><br>{chart}{table}</div>'
+        '<div id="evacsim-panel" class="evacsim-panel evacsim-box">'
+        f'<button type="button" class="evacsim-toggle">{esc(head)}</button>'
+        f'<div class="evacsim-body">{chart}{table}</div></div>'
     )
 
 
 def assembly_point_map(
-    run: Any, assembly_point: str, *, _layers: RunLayers | None = None
+    run: Any, assembly_point: str, *, lang: str | None = None, _layers: RunLayers | None = None
 ) -> folium.Map:
-    """A map for one assembly point's drill coordinator, laid out to print on A4 landscape.
+    """A map for one assembly point's drill coordinator, laid out to print on A4 or A3.
 
     Shows the grids it receives, their routes to it and on to the shelters, the shelters its
     people went to, the threat zones, the roads around, and the timeline of its arrivals (an SVG
@@ -160,7 +183,8 @@ def assembly_point_map(
     area = prep.area
     if assembly_point not in set(area.assembly_points["id"].astype(str)):
         raise KeyError(f"assembly point {assembly_point!r} is not in the area")
-    layers = run_layers(run) if _layers is None else _layers
+    layers = run_layers(run, lang) if _layers is None else _layers
+    tr = layers.tr
     g = res.groups[res.groups["assembly_point"].astype(str) == assembly_point]
     grid_ids = _ap_grid_ids(run, assembly_point)
     shelters = set(g["shelter"].astype(str)) - {""}
@@ -168,7 +192,7 @@ def assembly_point_map(
     mine = [assembly_point in str(a).split(";") for a in routes["assembly_point"]]
     routes = routes[np.asarray(mine, dtype=bool)]
     occ = res.occupancy[res.occupancy["facility_id"].astype(str) == assembly_point]
-    chart = arrivals_svg(g["t_assembly_s"], g["persons"], occupancy=occ)
+    chart = arrivals_svg(g["t_assembly_s"], g["persons"], occupancy=occ, clock=layers.clock, tr=tr)
     sub = _ap_area(area, assembly_point, grid_ids, shelters, routes)
     parts = base_map(
         sub,
@@ -176,21 +200,33 @@ def assembly_point_map(
         evacuating_grid_ids=evacuating_grids(run) & set(grid_ids),
         facility_rows=layers.facility_rows,
         facility_html={assembly_point: chart},
+        lang=layers.lang,
+        hidden=HIDDEN_BY_DEFAULT - {"grids"},  # its grids are what this map is about
     )
-    wgs_routes = add_routes(parts.map, routes, layers.colors, layers.ap_names)
+    wgs_routes = add_routes(parts.map, routes, layers.colors, layers.ap_names, tr, layers.clock)
     name = layers.ap_names.get(assembly_point, "")
     figure = parts.map.get_root()
     assert isinstance(figure, folium.Figure)
     figure.header.add_child(folium.Element(RUN_CSS), name="evacsim_run_css")
     focus = [to_wgs84(f, area.crs, "focus") for f in (sub.assembly_points, sub.grids, sub.shelters)]
     focus.append(wgs_routes)
+    facility = run.summary.get("facilities", {}).get(assembly_point, {})
+    numbers = tr(
+        "{arrivals} persons arrived; peak {peak} of {capacity} places",
+        arrivals=number(facility.get("arrivals")), peak=number(facility.get("peak")),
+        capacity=number(facility.get("capacity")),
+    )  # fmt: skip
+    title = f"{assembly_point} {name}"
     return finish_map(
         parts,
-        title=f"{prep.scenario.name} · {assembly_point} {name}",
+        title=title,
         extra_legend_html=routes_legend(layers, [assembly_point]),
         fit_frames=focus,
-        extra_html=_ap_panel(run, assembly_point, name, chart),
-    )
+        extra_html=_ap_panel(run, assembly_point, name, chart, layers),
+        page_title=tr("{ap} — assembly point map — {scenario}", ap=title,
+                      scenario=prep.scenario.name),
+        title_html=f"<div>{esc(prep.scenario.name)}</div><div>{esc(numbers)}</div>",
+    )  # fmt: skip
 
 
 def _ap_area(

@@ -2,9 +2,11 @@
 
 The map draws the road network itself as its base layer (no web tiles unless asked for), so a saved
 page works with no network once :func:`save_map` has inlined Leaflet and its plugins (see
-:mod:`evacsim.maps._offline`). Every string that comes from map data (names, ids, labels) is
-HTML-escaped before it enters the page; backticks, ``$`` and backslashes are escaped too, because
-folium puts popup and tooltip HTML inside JavaScript template literals.
+:mod:`evacsim.maps._offline`). The page around the map (title box, collapsible legend and layer
+list, labels, north arrow, print options) is :mod:`evacsim.maps.ui`. Every string that comes
+from map data (names, ids, labels) is HTML-escaped before it enters the page; backticks, ``$``
+and backslashes are escaped too, because folium puts popup and tooltip HTML inside JavaScript
+template literals.
 
 Input layers are in the area's projected metric CRS (``area.crs``); geometries are simplified to
 about 1 m there, then converted to EPSG:4326 and rounded to 6 decimals (~0.1 m) for the page.
@@ -24,11 +26,14 @@ import numpy as np
 from shapely.geometry.base import BaseGeometry
 
 from evacsim.display.format import esc
+from evacsim.display.i18n import Translator, resolve_lang, translator
+from evacsim.display.labels import CONTEXT_LABELS, LEVEL_LABELS, ROAD_LABELS, label, level_text
 from evacsim.maps._offline import save_offline
 from evacsim.maps.layers import (
     CONTEXT_STYLES,
     GRID_COLORS,
     GRID_COLUMNS,
+    LAYER_NAMES,
     POINT_LAYERS,
     ROAD_STYLES,
     ZONE_COLORS,
@@ -39,10 +44,19 @@ from evacsim.maps.layers import (
     add_points,
     add_roads,
     add_zones,
+    facility_labels,
     require_columns,
+    road_labels,
     to_wgs84,
     zone_shapes,
 )
+from evacsim.maps.ui import LabelLayer, MapUI, page_css, print_html
+
+#: Layers drawn but off when the page opens (the layer list turns them on).
+HIDDEN_BY_DEFAULT = frozenset({"grids", "supply_points", "team_bases"})
+
+#: Point layers whose features are labelled with id and name (from zoom 13).
+_LABELLED = {"assembly_points": "facility", "shelters": "facility"}
 
 __all__ = ["MapParts", "area_map", "base_map", "finish_map", "save_map"]
 
@@ -70,64 +84,53 @@ def _legend_html(
     title: str,
     roads: Sequence[str],
     zones: Sequence[ZoneShape],
+    tr: Translator,
     extra_html: str = "",
     *,
     context: Sequence[str] = (),
 ) -> str:
-    """The legend: a fixed box below the zoom buttons (all text escaped; ``extra_html`` trusted)."""
+    """The legend: a collapsible box (all text escaped; ``extra_html`` trusted)."""
     item = legend_item
-    parts = [f'<div style="font-weight:bold;margin-bottom:4px">{esc(title)}</div>']
+    parts = []
     for shape in reversed(zones):
-        text = f"{shape.level} zone" + (f" ({shape.label})" if shape.label else "")
+        text = tr("{level} zone", level=label(LEVEL_LABELS, shape.level, tr))
+        text += f" ({level_text(shape.label, tr)})" if shape.label else ""
         parts.append(item(ZONE_COLORS[shape.level], text))
-    parts.append(item(GRID_COLORS[True], "grid: evacuating"))
-    parts.append(item(GRID_COLORS[False], "grid: not evacuating"))
-    parts += [item(color, text, "dot") for text, color, _ in POINT_LAYERS.values()]
-    parts += [item(ROAD_STYLES[cls][0], f"road: {cls}", "line") for cls in roads]
+    parts.append(item(GRID_COLORS[True], tr.gettext("grid: evacuating")))
+    parts.append(item(GRID_COLORS[False], tr.gettext("grid: not evacuating")))
+    parts += [item(color, tr.gettext(text), "dot") for text, color, _ in POINT_LAYERS.values()]
+    parts += [item(ROAD_STYLES[cls][0], label(ROAD_LABELS, cls, tr), "line") for cls in roads]
     for kind in context:
         color, _, dash, fill = CONTEXT_STYLES[kind]
         swatch = "box" if fill else ("dash" if dash else "line")
-        parts.append(item(fill or color, f"context: {kind}", swatch))
-    return '<div class="evacsim-legend">' + "".join(parts) + extra_html + "</div>"
+        parts.append(item(fill or color, label(CONTEXT_LABELS, kind, tr), swatch))
+    legend = tr.gettext("Legend")
+    return (
+        '<div id="evacsim-legend" class="evacsim-legend evacsim-box">'
+        f'<button type="button" class="evacsim-toggle">{esc(legend)}</button>'
+        f'<div class="evacsim-body"><div class="evacsim-legend-title">{esc(title)}</div>'
+        + "".join(parts)
+        + extra_html
+        + "</div></div>"
+    )
 
 
-# Page CSS: the legend below the zoom buttons (the scale bar is bottom left), compact popups; in
-# print, an A4 landscape page with the controls hidden (legend and panels stay).
-_CSS = """<style>
-.evacsim-legend {position: fixed; top: 84px; left: 10px; z-index: 1000; max-height: 70%;
-  overflow: auto; background: rgba(255,255,255,0.92); padding: 8px 10px; border-radius: 4px;
-  font: 12px/1.4 sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,0.3)}
-.evacsim-popup table {border-collapse: collapse; margin-top: 4px; font-size: 12px}
-.evacsim-popup th {text-align: left; font-weight: normal; color: #555; padding: 1px 10px 1px 0}
-.evacsim-popup td {padding: 1px 0}
-@page {size: A4 landscape; margin: 8mm}
-@media print {
-  html, body {width: 281mm; height: 194mm; margin: 0; overflow: hidden}
-  .folium-map {position: absolute !important; inset: 0; width: 281mm !important;
-    height: 194mm !important}
-  .leaflet-control-zoom, .leaflet-control-layers, .evacsim-no-print {display: none !important}
-  .evacsim-legend {top: 4mm; left: 4mm; max-height: none; box-shadow: none;
-    border: 1px solid #999; font-size: 9px; line-height: 1.25; column-count: 2; column-gap: 12px;
-    max-width: 48%}
-}
-</style>"""
-
-
-def _fit(m: folium.Map, frames: Iterable[gpd.GeoDataFrame]) -> None:
-    """Fit the map view to the union of the layers' bounds (EPSG:4326)."""
+def _bounds(frames: Iterable[gpd.GeoDataFrame]) -> list[list[float]]:
+    """``[[south, west], [north, east]]`` of the layers (EPSG:4326); the world if none."""
     bounds = [f.total_bounds for f in frames if len(f)]
-    if bounds:
-        arr = np.asarray(bounds)
-        south_west = [arr[:, 1].min(), arr[:, 0].min()]
-        north_east = [arr[:, 3].max(), arr[:, 2].max()]
-        m.fit_bounds([south_west, north_east], padding=(20, 20))  # px, keeps edge features clear
+    if not bounds:
+        return [[-60.0, -170.0], [75.0, 170.0]]
+    arr = np.asarray(bounds, dtype=float)
+    return [[float(arr[:, 1].min()), float(arr[:, 0].min())],
+            [float(arr[:, 3].max()), float(arr[:, 2].max())]]  # fmt: skip
 
 
 class MapParts(NamedTuple):
     """A map under construction: what :func:`finish_map` needs to add its legend and controls.
 
     ``frames`` are the layers drawn, in EPSG:4326 (for fitting the view; context is not among
-    them); ``context_kinds`` the kinds of context feature drawn.
+    them); ``context_kinds`` the kinds of context feature drawn; ``labels`` the labels to show
+    (:class:`evacsim.maps.ui.LabelLayer`); ``tr`` the page's language.
     """
 
     map: folium.Map
@@ -135,7 +138,9 @@ class MapParts(NamedTuple):
     zones: list[ZoneShape]
     frames: list[gpd.GeoDataFrame]
     name: str
+    tr: Translator
     context_kinds: tuple[str, ...] = ()
+    labels: tuple[dict[str, Any], ...] = ()
 
 
 def base_map(
@@ -147,12 +152,15 @@ def base_map(
     tiles: bool = False,
     facility_rows: Mapping[str, Sequence[tuple[str, object]]] | None = None,
     facility_html: Mapping[str, str] | None = None,
+    lang: str | None = None,
+    hidden: Collection[str] = HIDDEN_BY_DEFAULT,
 ) -> MapParts:
     """Draw an area's layers on a new map, without the layer control and legend.
 
     Add more layers to ``parts.map``, then call :func:`finish_map`. Parameters as in
     :func:`area_map`; ``facility_rows`` adds popup rows per facility id (escaped) and
-    ``facility_html`` appends trusted HTML (charts built by evacsim) to those popups.
+    ``facility_html`` appends trusted HTML (charts built by evacsim) to those popups;
+    ``hidden`` names the layers (``grids``, ``supply_points``...) drawn but off at first.
 
     Raises
     ------
@@ -160,11 +168,12 @@ def base_map(
         When a layer lacks a column the map needs or has no CRS.
     """
     crs = getattr(area, "crs", None)
+    tr = translator(resolve_lang(lang, (getattr(area, "meta", None) or {}).get("lang")))
     require_columns(area.roads, "roads", ["id"])
     require_columns(area.grids, "grids", GRID_COLUMNS)
     m = folium.Map(location=None, tiles=None, control_scale=True)
     if tiles:
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)").add_to(m)
+        folium.TileLayer("OpenStreetMap", name=tr.gettext("OpenStreetMap (online)")).add_to(m)
     roads = to_wgs84(area.roads, crs, "roads")
     grids = to_wgs84(area.grids, crs, "grids")
     frames = [roads, grids]
@@ -172,27 +181,40 @@ def base_map(
     kinds: list[str] = []
     if context is not None and len(context):
         require_columns(context, "context", ["id", "kind"])
-        kinds = add_context(m, to_wgs84(context, crs, "context"))  # first: under the rest
+        kinds = add_context(m, to_wgs84(context, crs, "context"), tr)  # first: under the rest
     unknown = set(evacuating_grid_ids) - set(grids["id"].astype(str))
     if unknown:
         logger.warning("evacuating grid ids not in the area: %s", ", ".join(sorted(unknown)))
     ap_names = {
         str(i): str(n) for i, n in zip(area.assembly_points["id"], _names(area), strict=True)
     }
-    add_grids(m, grids, frozenset(evacuating_grid_ids), ap_names)
+    add_grids(m, grids, frozenset(evacuating_grid_ids), ap_names, tr, show="grids" not in hidden)
     shapes = zone_shapes(zones, zone_labels)
     if shapes:
-        add_zones(m, shapes, getattr(zones, "crs", None) or crs)
-    road_classes = add_roads(m, roads) if len(roads) else []
+        add_zones(m, shapes, getattr(zones, "crs", None) or crs, tr)
+    road_classes = add_roads(m, roads, tr) if len(roads) else []
+    labels = road_labels(area.roads, crs) if len(roads) else []
     for layer in POINT_LAYERS:
         gdf = getattr(area, layer, None)
         if gdf is not None and len(gdf):
             require_columns(gdf, layer, ["id"])
             points = to_wgs84(gdf, crs, layer)
-            add_points(m, points, layer, extra_rows=facility_rows, extra_html=facility_html)
+            add_points(m, points, layer, tr, extra_rows=facility_rows, extra_html=facility_html,
+                       show=layer not in hidden)  # fmt: skip
             frames.append(points)
+            if layer in _LABELLED:
+                labels += facility_labels(points, _LABELLED[layer])
     name = getattr(area, "name", None) or "evacsim"
-    return MapParts(m, road_classes, shapes, frames, str(name), tuple(kinds))
+    return MapParts(m, road_classes, shapes, frames, str(name), tr, tuple(kinds), tuple(labels))
+
+
+def title_box(title: str, body_html: str = "") -> str:
+    """The title box: the page's title (escaped) and, collapsible, trusted ``body_html``."""
+    body = f'<div class="evacsim-body">{body_html}</div>' if body_html else ""
+    return (
+        '<div id="evacsim-title" class="evacsim-title evacsim-box">'
+        f'<button type="button" class="evacsim-toggle">{esc(title)}</button>{body}</div>'
+    )
 
 
 def finish_map(
@@ -202,37 +224,47 @@ def finish_map(
     extra_legend_html: str = "",
     fit_frames: Sequence[gpd.GeoDataFrame] | None = None,
     extra_html: str = "",
+    page_title: str | None = None,
+    title_html: str = "",
 ) -> folium.Map:
-    """Add the layer control (last, so it sees every layer), the CSS, the legend, and fit the view.
+    """Add the labels, the layer control (last, so it sees every layer), the page's CSS, title
+    box, legend and print options, and the script that fits the view and runs them.
 
     Parameters
     ----------
     parts
         From :func:`base_map`, with any layers added since.
     title
-        Legend title; by default the area's name.
-    extra_legend_html, extra_html
-        Trusted HTML (built by evacsim, user text escaped with ``esc``) appended to the legend
-        and to the page body.
+        The title box's title; by default the area's name.
+    extra_legend_html, extra_html, title_html
+        Trusted HTML (built by evacsim, user text escaped with ``esc``) appended to the legend,
+        to the page body and to the title box (which collapses on small screens).
     fit_frames
         Layers (EPSG:4326) to fit the view to; by default every layer :func:`base_map` drew.
+    page_title
+        The page's ``<title>``; by default the title.
     """
-    m = parts.map
-    folium.LayerControl(collapsed=False).add_to(m)
+    m, tr = parts.map, parts.tr
+    title = parts.name if title is None else title
+    if parts.labels:
+        LabelLayer(parts.labels, name=tr.gettext(LAYER_NAMES["labels"])).add_to(m)
+    control = folium.LayerControl(collapsed=False)
+    control.add_to(m)
     figure = m.get_root()
     assert isinstance(figure, folium.Figure)  # folium.Map always sits in a Figure
-    figure.header.add_child(folium.Element(_CSS), name="evacsim_css")
+    figure.title = esc(page_title or title)
+    figure.header.add_child(folium.Element(page_css()), name="evacsim_css")
+    figure.html.add_child(folium.Element(title_box(title, title_html)))
     legend = _legend_html(
-        parts.name if title is None else title,
-        parts.road_classes,
-        parts.zones,
-        extra_legend_html,
+        parts.name, parts.road_classes, parts.zones, tr, extra_legend_html,
         context=parts.context_kinds,
-    )
+    )  # fmt: skip
     figure.html.add_child(folium.Element(legend))
+    figure.html.add_child(folium.Element(print_html(tr)))
     if extra_html:
         figure.html.add_child(folium.Element(extra_html))
-    _fit(m, parts.frames if fit_frames is None else fit_frames)
+    bounds = _bounds(parts.frames if fit_frames is None else fit_frames)
+    MapUI(control, bounds, tr).add_to(m)
     return m
 
 
@@ -244,6 +276,7 @@ def area_map(
     evacuating_grid_ids: Collection[str] = frozenset(),
     title: str | None = None,
     tiles: bool = False,
+    lang: str | None = None,
 ) -> folium.Map:
     """Build a Folium map of an area: roads, grids, threat zones and facilities.
 
@@ -262,10 +295,12 @@ def area_map(
     evacuating_grid_ids
         Ids of the grids that evacuate (drawn blue; the others grey).
     title
-        Legend title; by default ``area.name`` or ``"evacsim"``.
+        The title; by default ``area.name`` or ``"evacsim"``.
     tiles
         Add the OpenStreetMap tile layer (needs the network when viewed). Off by default: the
         roads are the base layer.
+    lang
+        ``"zh"`` or ``"en"``; by default the area's ``area.toml`` ``lang``, else English.
 
     Returns
     -------
@@ -283,6 +318,8 @@ def area_map(
         zone_labels=zone_labels,
         evacuating_grid_ids=evacuating_grid_ids,
         tiles=tiles,
+        lang=lang,
+        hidden=frozenset(),
     )
     return finish_map(parts, title=title)
 

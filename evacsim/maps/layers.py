@@ -1,6 +1,13 @@
-"""Map layers drawn on every page: roads, context, grids, threat zones and facility points.
+"""Map layers drawn on every page: roads, context, grids, threat zones, facility points, labels.
 
-Everything that comes from map data is escaped with :func:`evacsim.display.format._esc`.
+Everything that comes from map data is escaped with :func:`evacsim.display.format.esc`; every
+text evacsim writes is translated (:mod:`evacsim.display.i18n`).
+
+Roads are drawn in greys, darker and wider for main roads: the map's colours are kept for what
+changes with the incident (threat zones red/orange/yellow, congestion blue to red, routes per
+assembly point), and a grey cannot be mistaken for any of them, with normal or colour-deficient
+vision (``tests/maps/test_palette.py`` checks the colour differences under simulated
+protanopia, deuteranopia and tritanopia).
 """
 
 from __future__ import annotations
@@ -18,9 +25,11 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from evacsim.display.format import cell_text, esc
+from evacsim.display.i18n import N_, Translator
+from evacsim.display.labels import LEVEL_LABELS, ROAD_LABELS, label, level_text
 from evacsim.errors import AreaError, HazardError
 
-__all__ = ["LEVELS", "ZoneShape", "zone_shapes"]
+__all__ = ["LEVELS", "ZoneShape", "facility_labels", "road_labels", "zone_shapes"]
 
 
 #: Threat levels, innermost first (see evacsim.hazard).
@@ -28,18 +37,32 @@ LEVELS: tuple[str, ...] = ("red", "orange", "yellow")
 
 ZONE_COLORS = MappingProxyType({"red": "#d7191c", "orange": "#fd8d3c", "yellow": "#fed330"})
 
-# highway class -> (colour, weight in px, dash pattern)
+# highway class -> (colour, weight in px, dash pattern): neutral greys, main roads dark and wide
 ROAD_STYLES = MappingProxyType(
     {
-        "motorway": ("#b5179e", 5.0, None),
-        "trunk": ("#d9480f", 4.5, None),
-        "primary": ("#e8590c", 4.0, None),
-        "secondary": ("#f08c00", 3.5, None),
-        "tertiary": ("#5c5f66", 3.0, None),
-        "residential": ("#868e96", 2.5, None),
-        "service": ("#adb5bd", 2.0, None),
-        "footway": ("#8d6e63", 1.5, "4 3"),
-        "other": ("#868e96", 2.0, None),
+        "motorway": ("#3d3d3d", 5.5, None),
+        "trunk": ("#4a4a4a", 5.0, None),
+        "primary": ("#5a5a5a", 4.5, None),
+        "secondary": ("#6e6e6e", 3.5, None),
+        "tertiary": ("#858585", 3.0, None),
+        "residential": ("#9e9e9e", 2.5, None),
+        "service": ("#b8b8b8", 2.0, None),
+        "footway": ("#9e9e9e", 1.5, "4 3"),
+        "other": ("#9e9e9e", 2.0, None),
+    }
+)
+
+#: Road classes whose names are labelled on the map (from zoom 15).
+MAIN_ROADS = frozenset({"motorway", "trunk", "primary", "secondary", "tertiary"})
+
+#: Names of the layers in the layer control (translated where shown).
+LAYER_NAMES = MappingProxyType(
+    {
+        "context": N_("Context (rivers, railways)"),
+        "roads": N_("Roads"),
+        "grids": N_("Grids"),
+        "zones": N_("Threat zones"),
+        "labels": N_("Labels"),
     }
 )
 
@@ -58,11 +81,11 @@ CONTEXT_STYLES = MappingProxyType(
 # layer -> (label, colour, radius in px)
 POINT_LAYERS = MappingProxyType(
     {
-        "hazard_sources": ("Hazard sources", "#343a40", 4),
-        "assembly_points": ("Assembly points", "#2b8a3e", 8),
-        "shelters": ("Shelters", "#1864ab", 8),
-        "supply_points": ("Supply points", "#862e9c", 7),
-        "team_bases": ("Team bases", "#e67700", 7),
+        "hazard_sources": (N_("Hazard sources"), "#343a40", 4),
+        "assembly_points": (N_("Assembly points"), "#2b8a3e", 8),
+        "shelters": (N_("Shelters"), "#1864ab", 8),
+        "supply_points": (N_("Supply points"), "#862e9c", 7),
+        "team_bases": (N_("Team bases"), "#e67700", 7),
     }
 )
 
@@ -141,7 +164,7 @@ def feature_collection(
     return {"type": "FeatureCollection", "features": features}
 
 
-def _road_class(highway: object) -> str:
+def road_class(highway: object) -> str:
     """Map an OSM/area highway value to one of the styled classes."""
     text = str(highway).removesuffix("_link")
     if text in ROAD_STYLES:
@@ -157,26 +180,26 @@ def _road_style(feature: dict[str, Any]) -> dict[str, Any]:
     return {"color": color, "weight": weight, "opacity": 0.9, "dashArray": dash}
 
 
-def add_roads(m: folium.Map, roads: gpd.GeoDataFrame) -> list[str]:
+def add_roads(m: folium.Map, roads: gpd.GeoDataFrame, tr: Translator) -> list[str]:
     """Draw the roads as one GeoJson layer styled by class; return the classes drawn."""
     props = []
     for row in roads.itertuples(index=False):
-        cls = _road_class(getattr(row, "highway", "other"))
+        cls = road_class(getattr(row, "highway", "other"))
         rows = [
-            ("Id", row.id),
-            ("Class", getattr(row, "highway", None)),
-            ("Lanes", getattr(row, "lanes", None)),
-            ("Speed (km/h)", getattr(row, "speed_kph", None)),
-            ("One way", getattr(row, "oneway", None)),
+            (tr.gettext("Id"), row.id),
+            (tr.gettext("Class"), label(ROAD_LABELS, cls, tr)),
+            (tr.gettext("Lanes"), getattr(row, "lanes", None)),
+            (tr.gettext("Speed (km/h)"), getattr(row, "speed_kph", None)),
+            (tr.gettext("One way"), _yes_no(getattr(row, "oneway", None), tr)),
         ]
         name = getattr(row, "name", None)
-        title = name if isinstance(name, str) and name else f"Road {row.id}"
+        title = name if isinstance(name, str) and name else tr("Road {id}", id=row.id)
         props.append(
             {"road_class": cls, "popup_html": popup_html(title, rows), "tooltip_html": esc(title)}
         )
     layer = folium.GeoJson(
         feature_collection(roads.geometry, props),
-        name="Roads",
+        name=tr.gettext(LAYER_NAMES["roads"]),
         style_function=_road_style,
         on_each_feature=BIND_DETAILS,
     )
@@ -200,7 +223,7 @@ _BIND_CONTEXT = JsCode(
 )
 
 
-def add_context(m: folium.Map, context: gpd.GeoDataFrame) -> list[str]:
+def add_context(m: folium.Map, context: gpd.GeoDataFrame, tr: Translator) -> list[str]:
     """Draw the context layer (rivers, railways, ...) under the rest; return the kinds drawn."""
     props = []
     for row in context.itertuples(index=False):
@@ -210,7 +233,7 @@ def add_context(m: folium.Map, context: gpd.GeoDataFrame) -> list[str]:
         props.append({"kind": kind, "tooltip_html": esc(title)})
     folium.GeoJson(
         feature_collection(context.geometry, props),
-        name="Context",
+        name=tr.gettext(LAYER_NAMES["context"]),
         style_function=_context_style,
         on_each_feature=_BIND_CONTEXT,
     ).add_to(m)
@@ -228,6 +251,9 @@ def add_grids(
     grids: gpd.GeoDataFrame,
     evacuating: Collection[str],
     ap_names: Mapping[str, str],
+    tr: Translator,
+    *,
+    show: bool = True,
 ) -> None:
     """Draw the grids coloured by whether they evacuate, with their details in a popup."""
     props = []
@@ -236,18 +262,18 @@ def add_grids(
         ap = str(row.assembly_point)
         ap_text = f"{ap} ({ap_names[ap]})" if ap in ap_names else ap
         rows = [
-            ("Id", gid),
-            ("Town", getattr(row, "town", None)),
-            ("Community", row.community),
-            ("Group", row.group),
-            ("Population (day)", row.population_day),
-            ("Population (night)", row.population_night),
-            ("Needs assistance", row.needs_assistance),
-            ("Assembly point", ap_text),
-            ("Evacuating", gid in evacuating),
+            (tr.gettext("Id"), gid),
+            (tr.gettext("Town"), getattr(row, "town", None)),
+            (tr.gettext("Community"), row.community),
+            (tr.gettext("Group"), row.group),
+            (tr.gettext("Population (day)"), row.population_day),
+            (tr.gettext("Population (night)"), row.population_night),
+            (tr.gettext("Needs assistance"), row.needs_assistance),
+            (tr.gettext("Assembly point"), ap_text),
+            (tr.gettext("Evacuating"), _yes_no(gid in evacuating, tr)),
         ]
         name = getattr(row, "name", None)
-        title = f"Grid {gid}" + (f" {name}" if isinstance(name, str) and name else "")
+        title = tr("Grid {id}", id=gid) + (f" {name}" if isinstance(name, str) and name else "")
         props.append(
             {
                 "evacuating": gid in evacuating,
@@ -257,9 +283,10 @@ def add_grids(
         )
     folium.GeoJson(
         feature_collection(grids.geometry, props),
-        name="Grids",
+        name=tr.gettext(LAYER_NAMES["grids"]),
         style_function=_grid_style,
         on_each_feature=BIND_DETAILS,
+        show=show,
     ).add_to(m)
 
 
@@ -345,7 +372,7 @@ def _zone_style(feature: dict[str, Any]) -> dict[str, Any]:
     return {"color": color, "weight": 2, "fillColor": color, "fillOpacity": 0.2}
 
 
-def add_zones(m: folium.Map, shapes: Sequence[ZoneShape], crs: Any) -> None:
+def add_zones(m: folium.Map, shapes: Sequence[ZoneShape], crs: Any, tr: Translator) -> None:
     """Draw the threat zones, yellow under orange under red, threshold in the popup."""
     gdf = gpd.GeoDataFrame(
         {"level": [s.level for s in shapes]}, geometry=[s.geometry for s in shapes], crs=crs
@@ -353,44 +380,45 @@ def add_zones(m: folium.Map, shapes: Sequence[ZoneShape], crs: Any) -> None:
     gdf = to_wgs84(gdf, crs, "threat zones")
     props = []
     for shape in shapes:
-        title = f"{shape.level.capitalize()} zone"
-        rows = [("Threshold", shape.label or None)]
+        title = tr("{level} zone", level=label(LEVEL_LABELS, shape.level, tr))
+        rows = [(tr.gettext("Threshold"), level_text(shape.label, tr) if shape.label else None)]
         props.append(
             {"level": shape.level, "popup_html": popup_html(title, rows), "tooltip_html": title}
         )
     folium.GeoJson(
         feature_collection(gdf.geometry, props),
-        name="Threat zones",
+        name=tr.gettext(LAYER_NAMES["zones"]),
         style_function=_zone_style,
         on_each_feature=BIND_DETAILS,
     ).add_to(m)
 
 
-def _point_rows(layer: str, row: Any) -> list[tuple[str, object]]:
+def _point_rows(layer: str, row: Any, tr: Translator) -> list[tuple[str, object]]:
     """Popup rows of one facility, by layer."""
-    rows: list[tuple[str, object]] = [("Id", row.id)]
+    _ = tr.gettext
+    rows: list[tuple[str, object]] = [(_("Id"), row.id)]
     if layer in ("assembly_points", "shelters"):
-        rows.append(("Capacity (persons)", getattr(row, "capacity_persons", None)))
-        rows.append(("Facilities", getattr(row, "facilities", None)))
+        rows.append((_("Capacity (persons)"), getattr(row, "capacity_persons", None)))
+        rows.append((_("Facilities"), getattr(row, "facilities", None)))
     elif layer == "supply_points":
-        for col, label in (
-            ("stock_water_l", "Water (l)"),
-            ("stock_food_rations", "Food rations"),
-            ("stock_blankets", "Blankets"),
-            ("stock_medical_kits", "Medical kits"),
+        for col, text in (
+            ("stock_water_l", _("Water (l)")),
+            ("stock_food_rations", _("Food rations")),
+            ("stock_blankets", _("Blankets")),
+            ("stock_medical_kits", _("Medical kits")),
         ):
-            rows.append((label, getattr(row, col, None)))
+            rows.append((text, getattr(row, col, None)))
     elif layer == "team_bases":
         rows += [
-            ("Members", getattr(row, "members", None)),
-            ("Vehicles", getattr(row, "vehicles", None)),
-            ("Specialty", getattr(row, "specialty", None)),
+            (_("Members"), getattr(row, "members", None)),
+            (_("Vehicles"), getattr(row, "vehicles", None)),
+            (_("Specialty"), getattr(row, "specialty", None)),
         ]
     else:
         rows += [
-            ("Category", getattr(row, "category", None)),
-            ("Substance", getattr(row, "substance", None)),
-            ("Capacity (m³)", getattr(row, "capacity_m3", None)),
+            (_("Category"), getattr(row, "category", None)),
+            (_("Substance"), getattr(row, "substance", None)),
+            (_("Capacity (m³)"), getattr(row, "capacity_m3", None)),
         ]
     return rows
 
@@ -399,22 +427,24 @@ def add_points(
     m: folium.Map,
     gdf: gpd.GeoDataFrame,
     layer: str,
+    tr: Translator,
     *,
     extra_rows: Mapping[str, Sequence[tuple[str, object]]] | None = None,
     extra_html: Mapping[str, str] | None = None,
+    show: bool = True,
 ) -> None:
     """Draw one point layer as CircleMarkers with an escaped popup and tooltip.
 
     ``extra_rows`` adds popup rows per feature id (escaped); ``extra_html`` appends trusted HTML
     (built by evacsim from numbers and escaped text, no backtick, ``$`` or backslash).
     """
-    label, color, radius = POINT_LAYERS[layer]
-    group = folium.FeatureGroup(name=label)
+    layer_name, color, radius = POINT_LAYERS[layer]
+    group = folium.FeatureGroup(name=tr.gettext(layer_name), show=show)
     for row in gdf.itertuples(index=False):
         point = row.geometry.representative_point()
         name = getattr(row, "name", None)
         title = name if isinstance(name, str) and name else str(row.id)
-        rows = _point_rows(layer, row) + list((extra_rows or {}).get(str(row.id), ()))
+        rows = _point_rows(layer, row, tr) + list((extra_rows or {}).get(str(row.id), ()))
         popup = popup_html(title, rows) + (extra_html or {}).get(str(row.id), "")
         folium.CircleMarker(
             location=(point.y, point.x),
@@ -439,3 +469,51 @@ GRID_COLUMNS: tuple[str, ...] = (
     "needs_assistance",
     "assembly_point",
 )
+
+
+def _yes_no(value: object, tr: Translator) -> str | None:
+    if value is None:
+        return None
+    return tr.gettext("yes") if bool(value) else tr.gettext("no")
+
+
+def facility_labels(points: gpd.GeoDataFrame, kind: str = "facility") -> list[dict[str, Any]]:
+    """Labels ``<id> <name>`` at facility points (EPSG:4326), for :class:`LabelLayer`."""
+    out = []
+    for row in points.itertuples(index=False):
+        point = row.geometry.representative_point()
+        name = getattr(row, "name", None)
+        text = f"{row.id} {name}" if isinstance(name, str) and name else str(row.id)
+        out.append({"lat": round(point.y, 6), "lon": round(point.x, 6), "text": text, "kind": kind})
+    return out
+
+
+#: A road's name is placed once on each merged stretch at least this long (m).
+_LABEL_MIN_LENGTH_M = 250.0
+
+
+def road_labels(roads: gpd.GeoDataFrame, crs: Any) -> list[dict[str, Any]]:
+    """Labels of the main roads' names: one at the middle of each long stretch of a name.
+
+    ``roads`` in the area's projected CRS ``crs`` (lengths in metres); positions in EPSG:4326.
+    """
+    if "name" not in roads.columns or "highway" not in roads.columns or not len(roads):
+        return []
+    main = roads[[road_class(h) in MAIN_ROADS for h in roads["highway"]]]
+    main = main[main["name"].fillna("").astype(str).str.strip() != ""]
+    if not len(main):
+        return []
+    main = main.set_crs(crs, allow_override=True) if main.crs is None else main
+    rows = []
+    for name, part in main.groupby(main["name"].astype(str).str.strip(), sort=True):
+        merged = shapely.line_merge(shapely.union_all(part.geometry.to_numpy()))
+        for line in getattr(merged, "geoms", [merged]):
+            if line.length >= _LABEL_MIN_LENGTH_M:
+                rows.append({"text": str(name), "geometry": line.interpolate(0.5, normalized=True)})
+    if not rows:
+        return []
+    pts = gpd.GeoDataFrame(rows, geometry="geometry", crs=main.crs).to_crs(4326)
+    return [
+        {"lat": round(g.y, 6), "lon": round(g.x, 6), "text": t, "kind": "road"}
+        for t, g in zip(pts["text"], pts.geometry, strict=True)
+    ]

@@ -1,11 +1,13 @@
 """Maps of a finished run: the run map, one map per assembly point, and their animation.
 
-The run map (``map.html``) shows the threat zones by level, the roads coloured by congestion, each
-grid's route to its assembly point and on to its shelter, the facilities with capacity and peak
-occupancy, supply points and team bases, a legend, a layer control, and evacuees moving over
-time under a time slider. Each assembly point gets its own map (``ap_<id>.html``): the grids it
-receives, their routes, and the timeline of its arrivals, laid out to print on one A4 landscape
-page (a ``@media print`` stylesheet; no PNG is written).
+The run map (``map.html``) opens on what matters: the threat zones, each grid's route to its
+assembly point and on to its shelter, the facilities with capacity and peak occupancy, the
+stranded people (a number at each place, with where and why in its popup) and labels; its
+title box holds the run's headline, each line linking to the report's section. Grids, roads
+coloured by congestion, evacuees moving over time under a time slider, team routes, supply runs,
+supply points and team bases are in the layer list, off at first. Each assembly point that
+receives people gets its own map (``ap_<id>.html``): the grids it receives, their routes, and
+the timeline of its arrivals, laid out to print on A4 or A3 (no PNG is written).
 
 Moving evacuees are *sampled*: at most ``max_agents`` groups (systematic sampling weighted by
 persons, so each dot stands for about the same number of persons) and ``max_frames`` time steps;
@@ -35,7 +37,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from evacsim.display.format import esc, hmm
+from evacsim.display.clock import Clock, run_clock
+from evacsim.display.format import esc, number
+from evacsim.display.headline import headline_items, stranded_groups
+from evacsim.display.i18n import N_, Translator, run_lang, translator
+from evacsim.display.labels import MODE_LABELS, label
 from evacsim.maps import animation as viz_anim
 from evacsim.maps.animation import (
     KINDS,
@@ -48,7 +54,9 @@ from evacsim.maps.animation import (
 from evacsim.maps.base import base_map, finish_map, legend_item
 from evacsim.maps.layers import BIND_DETAILS, feature_collection, popup_html, to_wgs84
 from evacsim.maps.teams import add_team_layers
+from evacsim.maps.ui import safe_json
 from evacsim.maps.warning_layer import add_warning_layer
+from evacsim.results.headline import Headline, headline
 from evacsim.results.routes import all_bus_routes, grid_routes
 
 __all__ = ["congestion_color", "evacuee_animation", "run_map"]
@@ -59,14 +67,19 @@ _AP_COLORS: tuple[str, ...] = ("#1f78b4", "#6a3d9a", "#e7298a", "#8c510a", "#016
 
 _AP_COLORS += ("#7570b3", "#543005", "#35978f", "#b15928")
 
-#: Congestion classes: (upper bound of seconds with a queue, exclusive; colour; label).
+#: Congestion classes: (upper bound of seconds with a queue, exclusive; colour; label). Blue to
+#: red (ColorBrewer RdYlBu, ordered by lightness: told apart with colour-deficient vision too).
 _CONGESTION = (
-    (1e-9, "#1a9850", "no queue"),
-    (60.0, "#a6d96a", "queue < 1 min"),
-    (300.0, "#fee08b", "queue 1–5 min"),
-    (900.0, "#fc8d59", "queue 5–15 min"),
-    (math.inf, "#d73027", "queue ≥ 15 min"),
+    (1e-9, "#4575b4", N_("no queue")),
+    (60.0, "#91bfdb", N_("queue < 1 min")),
+    (300.0, "#fee090", N_("queue 1–5 min")),
+    (900.0, "#fc8d59", N_("queue 5–15 min")),
+    (math.inf, "#d73027", N_("queue ≥ 15 min")),
 )
+
+#: Layers of the run map that are drawn but off when the page opens (besides the base map's
+#: hidden ones and the team and supply layers of :mod:`evacsim.maps.teams`).
+_OFF = frozenset({"congestion", "evacuees"})
 
 _LEGS = MappingProxyType({"assembly": None, "shelter": "6 5"})  # dash pattern per leg
 
@@ -90,6 +103,8 @@ def add_routes(
     routes: gpd.GeoDataFrame,
     colors: Mapping[str, str],
     names: Mapping[str, str],
+    tr: Translator,
+    clock: Clock,
     *,
     band: bool = False,
 ) -> gpd.GeoDataFrame:
@@ -99,24 +114,25 @@ def add_routes(
     """
     weight, opacity = (9, 0.4) if band else (4, 0.85)
     wgs = to_wgs84(routes, routes.crs, "routes")
-    for leg, label in (
-        ("assembly", "Routes to assembly points"),
-        ("shelter", "Routes to shelters"),
+    for leg, layer_name in (
+        ("assembly", tr.gettext("Routes to assembly points")),
+        ("shelter", tr.gettext("Routes to shelters")),
     ):
         part = wgs[wgs["leg"] == leg]
         props = []
         for row in part.itertuples(index=False):
             ap = str(row.assembly_point).split(";")[0]
             rows = [
-                ("Assembly point", f"{row.assembly_point} ({names.get(ap, '')})"),
-                ("Shelters", row.shelters or None),
-                ("Persons", row.persons),
-                ("Groups", row.groups),
-                ("By mode", row.modes),
-                ("First arrival (h:mm)", hmm(row.t_first_s)),
-                ("Last arrival (h:mm)", hmm(row.t_last_s)),
+                (tr.gettext("Assembly point"), f"{row.assembly_point} ({names.get(ap, '')})"),
+                (tr.gettext("Shelters"), row.shelters or None),
+                (tr.gettext("Persons"), row.persons),
+                (tr.gettext("Groups"), row.groups),
+                (tr.gettext("By mode"), _modes(row.modes, tr)),
+                (tr.gettext("First arrival"), clock.label(row.t_first_s)),
+                (tr.gettext("Last arrival"), clock.label(row.t_last_s)),
             ]
-            title = f"Grid {row.grid_id}: " + ("to " + ap if leg == "assembly" else "to shelter")
+            title = (tr("Grid {grid} to {ap}", grid=row.grid_id, ap=ap) if leg == "assembly"
+                     else tr("Grid {grid} on to a shelter", grid=row.grid_id))  # fmt: skip
             props.append(
                 {
                     "color": colors.get(ap, "#495057"),
@@ -127,7 +143,7 @@ def add_routes(
         dash = _LEGS[leg]
         folium.GeoJson(
             feature_collection(part.geometry, props),
-            name=label,
+            name=layer_name,
             style_function=lambda f, dash=dash: {
                 "color": f["properties"]["color"],
                 "weight": weight,
@@ -161,7 +177,17 @@ def _congestion_frame(run: Any) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry=list(net.edge_geometry[edges]), crs=net.crs)
 
 
-def _add_congestion(m: folium.Map, frame: gpd.GeoDataFrame) -> None:
+def _modes(text: object, tr: Translator) -> str:
+    """``walk: 12, car: 30`` in words (``on foot: 12, by car: 30``)."""
+    parts = []
+    for part in str(text or "").split(", "):
+        mode, _, n = part.partition(": ")
+        if mode:
+            parts.append(f"{label(MODE_LABELS, mode, tr)}: {n}")
+    return ", ".join(parts)
+
+
+def _add_congestion(m: folium.Map, frame: gpd.GeoDataFrame, tr: Translator) -> None:
     """Draw the used links coloured by seconds with a queue, weighted by volume."""
     if not len(frame):
         return
@@ -170,14 +196,16 @@ def _add_congestion(m: folium.Map, frame: gpd.GeoDataFrame) -> None:
     weight = 2.0 + 5.0 * np.sqrt(volume / max(volume.max(), 1.0))
     props = []
     for row, w in zip(wgs.itertuples(index=False), weight, strict=True):
-        name = row.name if isinstance(row.name, str) and row.name else f"Road {row.road_id}"
+        name = (
+            row.name if isinstance(row.name, str) and row.name else tr("Road {id}", id=row.road_id)
+        )
         rows = [
-            ("Road id", row.road_id),
-            ("Cars through", row.volume_car),
-            ("Walkers through", row.volume_walk + row.volume_assisted),
-            ("Max queue (vehicles)", row.max_queue_car),
-            ("Max queue (walkers)", row.max_queue_walk + row.max_queue_assisted),
-            ("Time with a queue (min)", round(row.congested_s / 60.0, 1)),
+            (tr.gettext("Road id"), row.road_id),
+            (tr.gettext("Cars through"), row.volume_car),
+            (tr.gettext("Walkers through"), row.volume_walk + row.volume_assisted),
+            (tr.gettext("Max queue (vehicles)"), row.max_queue_car),
+            (tr.gettext("Max queue (walkers)"), row.max_queue_walk + row.max_queue_assisted),
+            (tr.gettext("Time with a queue (min)"), round(row.congested_s / 60.0, 1)),
         ]
         props.append(
             {
@@ -189,7 +217,8 @@ def _add_congestion(m: folium.Map, frame: gpd.GeoDataFrame) -> None:
         )
     folium.GeoJson(
         feature_collection(wgs.geometry, props),
-        name="Congestion",
+        name=tr.gettext("Congestion"),
+        show="congestion" not in _OFF,
         style_function=lambda f: {
             "color": f["properties"]["color"],
             "weight": f["properties"]["weight"],
@@ -209,7 +238,9 @@ def evacuee_animation(
 
 
 # ----------------------------------------------------------------------------- facilities
-def _facility_rows(results: Any) -> dict[str, list[tuple[str, object]]]:
+def _facility_rows(
+    results: Any, tr: Translator, clock: Clock
+) -> dict[str, list[tuple[str, object]]]:
     """Popup rows per facility id: arrivals, peak (and when), refused, redirected, at the end."""
     occ = results.occupancy
     out: dict[str, list[tuple[str, object]]] = {}
@@ -217,12 +248,12 @@ def _facility_rows(results: Any) -> dict[str, list[tuple[str, object]]]:
         mine = occ[(occ["facility_id"] == row.id) & (occ["persons"] >= row.peak)]
         t_peak = float(mine["t_s"].min()) if len(mine) and row.peak > 0 else math.nan
         out[str(row.id)] = [
-            ("Arrivals (persons)", row.arrivals),
-            ("Peak occupancy (persons)", row.peak),
-            ("Peak at (h:mm)", hmm(t_peak) or None),
-            ("Refused", row.refused),
-            ("Redirected", row.redirected),
-            ("At the end", row.final),
+            (tr.gettext("Arrivals (persons)"), row.arrivals),
+            (tr.gettext("Peak occupancy (persons)"), row.peak),
+            (tr.gettext("Peak at"), clock.label(t_peak) if row.peak > 0 else None),
+            (tr.gettext("Refused"), row.refused),
+            (tr.gettext("Redirected"), row.redirected),
+            (tr.gettext("At the end"), row.final),
         ]
     return out
 
@@ -248,27 +279,97 @@ class RunLayers:
     facility_rows: dict[str, list[tuple[str, object]]]
     colors: dict[str, str]
     ap_names: dict[str, str]
+    lang: str
+    tr: Translator
+    clock: Clock
+    headline: Headline
 
 
-def run_layers(run: Any) -> RunLayers:
+def run_layers(run: Any, lang: str | None = None) -> RunLayers:
+    """Compute what the run's maps share, in ``lang`` (by default the run's language)."""
     area = run.prepared.area
+    lang = run_lang(run, lang)
+    tr, clock = translator(lang), run_clock(run, lang)
     return RunLayers(
         routes=grid_routes(run, bus_routes=all_bus_routes(run)),
         congestion=_congestion_frame(run),
-        facility_rows=_facility_rows(run.results),
+        facility_rows=_facility_rows(run.results, tr, clock),
         colors=_ap_colors(run),
         ap_names=_names_of(area.assembly_points),
+        lang=lang,
+        tr=tr,
+        clock=clock,
+        headline=headline(run),
     )
+
+
+def used_assembly_points(run: Any) -> list[str]:
+    """Assembly points that received anyone (in the layer's order)."""
+    facilities = run.summary.get("facilities", {})
+    ids = run.prepared.area.assembly_points["id"].astype(str)
+    return [ap for ap in ids if int(facilities.get(ap, {}).get("arrivals", 0)) > 0]
+
+
+def _heading(text: str) -> str:
+    return f'<div style="font-weight:bold;margin-top:6px">{esc(text)}</div>'
 
 
 def routes_legend(layers: RunLayers, ap_ids: Sequence[str]) -> str:
     """Legend rows of the routes: one colour per assembly point, dashed beyond it."""
-    item = legend_item
-    parts = ['<div style="font-weight:bold;margin-top:6px">Routes</div>']
+    item, tr = legend_item, layers.tr
+    parts = [_heading(tr.gettext("Routes"))]
     for ap in ap_ids:
-        parts.append(item(layers.colors[ap], f"to {ap} {layers.ap_names.get(ap, '')}", "line"))
-    parts.append(item("#495057", "on to a shelter (bus legs as driven)", "dash"))
+        text = tr("to {ap} {name}", ap=ap, name=layers.ap_names.get(ap, ""))
+        parts.append(item(layers.colors[ap], text, "line"))
+    parts.append(item("#495057", tr.gettext("on to a shelter (bus legs as driven)"), "dash"))
     return "".join(parts)
+
+
+def add_stranded(m: folium.Map, layers: RunLayers) -> None:
+    """The stranded people: a number at each place, where and why in its popup (on at first)."""
+    tr = layers.tr
+    group = folium.FeatureGroup(name=tr.gettext("Stranded people"), show=True)
+    for p in stranded_groups(layers.headline, tr):
+        rows = [
+            (tr.gettext("Persons"), p.persons),
+            (tr.gettext("Where"), p.where),
+            (tr.gettext("Why"), tr.gettext(", ").join(p.why)),
+            (tr.gettext("From grids"), ", ".join(p.from_grids)),
+        ]
+        title = tr("{n} persons stranded", n=number(p.persons))
+        icon = folium.DivIcon(
+            html=f'<div class="evacsim-stranded">{esc(number(p.persons))}</div>',
+            icon_size=(34, 18), icon_anchor=(17, 9), class_name="evacsim-stranded-icon",
+        )  # fmt: skip
+        folium.Marker(
+            (p.lat, p.lon), icon=icon, tooltip=folium.Tooltip(esc(title)),
+            popup=folium.Popup(popup_html(title, rows), max_width=360),
+        ).add_to(group)  # fmt: skip
+    group.add_to(m)
+
+
+def headline_html(layers: RunLayers, report_href: str = "report.html") -> str:
+    """The run map's title box body: the headline, each line linking to its report section."""
+    items = headline_items(layers.headline, layers.tr, layers.clock, max_places=1)
+    href = esc(report_href)
+    lines = "".join(
+        f'<li class="evacsim-{i.level}"><a href="{href}#{i.section}">{esc(i.text)}</a></li>'
+        for i in items
+    )
+    start = layers.tr("alert at {start}", start=layers.clock.start_text())
+    return f'<div class="evacsim-start">{esc(start)}</div><ul>{lines}</ul>'
+
+
+def _slider_texts(anim: EvacueeAnimation, layers: RunLayers) -> str:
+    tr, clock = layers.tr, layers.clock
+    return safe_json(
+        {
+            "frames": [clock.label(anim.t0_s + k * anim.step_s) for k in range(anim.n_frames)],
+            "moving": tr.gettext("{n} moving"),
+            "play": tr.gettext("play"),
+            "pause": tr.gettext("pause"),
+        }
+    )
 
 
 def run_map(
@@ -277,6 +378,7 @@ def run_map(
     tiles: bool = False,
     max_agents: int = MAX_AGENTS,
     max_frames: int = MAX_FRAMES,
+    lang: str | None = None,
     _layers: RunLayers | None = None,
 ) -> folium.Map:
     """The map of a finished run (see the module docstring for what it shows).
@@ -289,6 +391,8 @@ def run_map(
         Add the OpenStreetMap tile layer (needs the network); off by default.
     max_agents, max_frames
         Caps of the moving evacuees (see :func:`evacuee_animation`).
+    lang
+        ``"zh"`` or ``"en"``; by default the run's (:func:`evacsim.display.i18n.run_lang`).
 
     Returns
     -------
@@ -296,47 +400,66 @@ def run_map(
         Save it with :func:`evacsim.maps.base.save_map`.
     """
     prep, res = run.prepared, run.results
-    layers = run_layers(run) if _layers is None else _layers
+    layers = run_layers(run, lang) if _layers is None else _layers
+    tr = layers.tr
     parts = base_map(
         prep.area,
         zones=prep.zones,
         evacuating_grid_ids=evacuating_grids(run),
         tiles=tiles,
         facility_rows=layers.facility_rows,
+        lang=layers.lang,
     )
-    routes = add_routes(parts.map, layers.routes, layers.colors, layers.ap_names, band=True)
-    _add_congestion(parts.map, layers.congestion)
+    routes = add_routes(
+        parts.map, layers.routes, layers.colors, layers.ap_names, tr, layers.clock, band=True
+    )
+    _add_congestion(parts.map, layers.congestion, tr)
+    add_stranded(parts.map, layers)
     anim = evacuee_animation(run, max_agents=max_agents, max_frames=max_frames)
-    TimeSliderLayer(anim.to_json(), name="Evacuees (time slider)").add_to(parts.map)
-    add_team_layers(parts.map, run)
+    TimeSliderLayer(
+        anim.to_json(), _slider_texts(anim, layers), name=tr.gettext("Evacuees (time slider)"),
+        show="evacuees" not in _OFF,
+    ).add_to(parts.map)  # fmt: skip
+    add_team_layers(parts.map, run, tr=tr, clock=layers.clock)
     warning_legend = add_warning_layer(parts.map, run)  # warning-chain runs only
     used = sorted(set(res.groups["assembly_point"].astype(str)) & set(layers.colors))
-    legend = _congestion_legend() + routes_legend(layers, used) + _evacuee_legend(anim)
-    legend += warning_legend
+    legend = (
+        routes_legend(layers, used) + _stranded_legend(tr) + _congestion_legend(tr)
+        + _evacuee_legend(anim, tr) + warning_legend
+    )  # fmt: skip
     figure = parts.map.get_root()
     assert isinstance(figure, folium.Figure)
     figure.header.add_child(folium.Element(RUN_CSS), name="evacsim_run_css")
+    name = str(prep.scenario.name)
     return finish_map(
         parts,
-        title=str(prep.scenario.name),
+        title=name,
         extra_legend_html=legend,
         fit_frames=[*parts.frames, routes],
+        page_title=tr("{scenario} — run map", scenario=name),
+        title_html=headline_html(layers),
     )
 
 
-def _congestion_legend() -> str:
-    rows = [legend_item(color, label, "line") for _, color, label in _CONGESTION]
-    return '<div style="font-weight:bold;margin-top:6px">Congestion</div>' + "".join(rows)
+def _stranded_legend(tr: Translator) -> str:
+    box = '<span class="evacsim-stranded" style="display:inline-block;margin-right:6px">12</span>'
+    text = tr.gettext("stranded persons at a place")
+    return f"<div>{box}{esc(text)}</div>"
 
 
-def _evacuee_legend(anim: EvacueeAnimation) -> str:
-    parts = ['<div style="font-weight:bold;margin-top:6px">Evacuees (time slider)</div>']
-    parts += [legend_item(color, name, "dot") for name, color, _ in KINDS]
-    per = "1 dot = 1 household"
+def _congestion_legend(tr: Translator) -> str:
+    rows = [legend_item(color, tr.gettext(text), "line") for _, color, text in _CONGESTION]
+    return _heading(tr.gettext("Congestion")) + "".join(rows)
+
+
+def _evacuee_legend(anim: EvacueeAnimation, tr: Translator) -> str:
+    parts = [_heading(tr.gettext("Evacuees (time slider)"))]
+    parts += [legend_item(color, label(MODE_LABELS, name, tr), "dot") for name, color, _ in KINDS]
+    per = tr.gettext("1 dot = 1 household")
     if anim.groups_drawn < anim.groups_total:
-        per = (
-            f"1 dot ≈ {anim.persons_per_dot:.1f} persons ({anim.groups_drawn} of "
-            f"{anim.groups_total} households)"
-        )
-    parts.append(f"<div>{esc(per)}; every {anim.step_s / 60:g} min</div>")
+        per = tr("1 dot ≈ {n} persons ({k} of {total} households)",
+                 n=format(anim.persons_per_dot, ".1f"), k=anim.groups_drawn,
+                 total=anim.groups_total)  # fmt: skip
+    every = tr("every {m} min", m=format(anim.step_s / 60, "g"))
+    parts.append(f"<div>{esc(per)}; {esc(every)}</div>")
     return "".join(parts)

@@ -1,9 +1,10 @@
 """Map layers of emergency teams and supply runs, for the run map (:mod:`evacsim.maps.run_map`).
 
-``add_team_layers(m, run)`` adds two toggleable layers to a folium map: **Team routes** (every
-team vehicle's route per task, one colour per team, a marker at each post with its staffing
-time) and **Supply runs** (every truck run from a supply point to a shelter). Geometries are
-EPSG:4326; popups are escaped. Only core folium classes are used, so the map stays offline.
+``add_team_layers(m, run)`` adds two toggleable layers to a folium map, off at first: **Team
+routes** (every team vehicle's route per task, one colour per team, a marker at each post with
+its staffing time) and **Supply runs** (every truck run from a supply point to a shelter).
+Geometries are EPSG:4326; popups are escaped; times are clock times with T+ beside them. Only
+core folium classes are used, so the map stays offline.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from evacsim.display.format import esc, t_plus
-from evacsim.display.labels import TASK_LABELS
+from evacsim.display.clock import Clock, run_clock
+from evacsim.display.format import esc
+from evacsim.display.i18n import Translator, run_lang, translator
+from evacsim.display.labels import ITEM_LABELS, TASK_LABELS, label
 from evacsim.results.records import records
 from evacsim.results.teams import task_routes
 from evacsim.scenario.supplies import ITEMS
@@ -37,40 +40,42 @@ def _popup(title: str, rows: list[tuple[str, object]]) -> folium.Popup:
     return folium.Popup(f"<b>{esc(title)}</b><table>{body}</table>", max_width=320)
 
 
-def _add_team_routes(m: folium.Map, run: Run) -> None:
+def _add_team_routes(m: folium.Map, run: Run, tr: Translator, clock: Clock) -> None:
     tasks: pd.DataFrame = run.results.extra.get("teams", pd.DataFrame())
     info: pd.DataFrame = run.results.extra.get("team_info", pd.DataFrame())
-    group = folium.FeatureGroup(name="Team routes", show=True)
+    group = folium.FeatureGroup(name=tr.gettext("Team routes"), show=False)
     colour = {t: TEAM_COLOURS[i % len(TEAM_COLOURS)] for i, t in enumerate(info.get("team", []))}
     for r in records(task_routes(run.results, run.prepared.network)):
         task = tasks.loc[r["task"]]
-        label = f"{r['vehicle']}: {TASK_LABELS.get(task['task'], task['task'])} {task['target']}"
+        text = f"{r['vehicle']}: {label(TASK_LABELS, task['task'], tr)} {task['target']}"
         folium.PolyLine(
             [(lat, lon) for lon, lat in r["geometry"].coords], color=colour.get(r["team"], "#333"),
-            weight=3, opacity=0.8, tooltip=esc(label),
-            popup=_popup(label, [("leaves", t_plus(task["t_depart_s"])),
-                                 ("on site", t_plus(task["t_start_s"])),
-                                 ("finished", t_plus(task["t_finish_s"])), ("roads", r["roads"])]),
+            weight=3, opacity=0.8, tooltip=esc(text),
+            popup=_popup(text, [(tr.gettext("leaves"), clock.label(task["t_depart_s"])),
+                                (tr.gettext("on site"), clock.label(task["t_start_s"])),
+                                (tr.gettext("finished"), clock.label(task["t_finish_s"])),
+                                (tr.gettext("roads"), r["roads"])]),
         ).add_to(group)  # fmt: skip
     net = run.prepared.network
     to_wgs = Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
     posts = tasks[tasks["task"] != "door_to_door"] if len(tasks) else tasks
     for p in records(posts):
         lon, lat = to_wgs.transform(net.node_x_m[int(p["node"])], net.node_y_m[int(p["node"])])
-        label = f"{TASK_LABELS.get(p['task'], p['task'])} {p['target']} ({p['team']})"
+        text = f"{label(TASK_LABELS, p['task'], tr)} {p['target']} ({p['team']})"
         folium.CircleMarker(
             (lat, lon), radius=6, color=colour.get(p["team"], "#333"), fill=True,
-            fill_opacity=0.9, tooltip=esc(label),
-            popup=_popup(label, [("vehicle", p["vehicle"]), ("staffed", t_plus(p["t_start_s"])),
-                                 ("status", p["status"])]),
+            fill_opacity=0.9, tooltip=esc(text),
+            popup=_popup(text, [(tr.gettext("vehicle"), p["vehicle"]),
+                                (tr.gettext("staffed"), clock.label(p["t_start_s"])),
+                                (tr.gettext("status"), p["status"])]),
         ).add_to(group)  # fmt: skip
     group.add_to(m)
 
 
-def _add_supply_runs(m: folium.Map, run: Run) -> None:
+def _add_supply_runs(m: folium.Map, run: Run, tr: Translator, clock: Clock) -> None:
     runs: pd.DataFrame = run.results.extra.get("supplies", pd.DataFrame())
     paths: pd.DataFrame = run.results.extra.get("supply_paths", pd.DataFrame())
-    group = folium.FeatureGroup(name="Supply runs", show=False)
+    group = folium.FeatureGroup(name=tr.gettext("Supply runs"), show=False)
     net = run.prepared.network
     to_wgs = Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
     for row, legs in paths.groupby("run", sort=True) if len(paths) else []:
@@ -78,18 +83,20 @@ def _add_supply_runs(m: folium.Map, run: Run) -> None:
         edges = legs.sort_values("t_enter_s", kind="stable")["edge"].to_numpy(np.int64)
         coords = np.vstack([shapely.get_coordinates(g) for g in net.edge_geometry[edges]])
         lon, lat = to_wgs.transform(coords[:, 0], coords[:, 1])
-        label = f"{r['truck']} → {r['shelter']}"
-        load: list[tuple[str, object]] = [(item, r[item]) for item in ITEMS]
+        text = f"{r['truck']} → {r['shelter']}"
+        load: list[tuple[str, object]] = [(label(ITEM_LABELS, i, tr), r[i]) for i in ITEMS]
         folium.PolyLine(
             np.column_stack([lat, lon]).tolist(), color=_SUPPLY_COLOUR, weight=2, opacity=0.7,
-            dash_array="6 4", tooltip=esc(label),
-            popup=_popup(label, [("leaves", t_plus(r["t_depart_s"])),
-                                 ("arrives", t_plus(r["t_arrive_s"])), *load]),
+            dash_array="6 4", tooltip=esc(text),
+            popup=_popup(text, [(tr.gettext("leaves"), clock.label(r["t_depart_s"])),
+                                (tr.gettext("arrives"), clock.label(r["t_arrive_s"])), *load]),
         ).add_to(group)  # fmt: skip
     group.add_to(m)
 
 
-def add_team_layers(m: folium.Map, run: Run) -> None:
+def add_team_layers(
+    m: folium.Map, run: Run, *, tr: Translator | None = None, clock: Clock | None = None
+) -> None:
     """Add the "Team routes" and "Supply runs" layers of a finished run to ``m``.
 
     Parameters
@@ -99,6 +106,11 @@ def add_team_layers(m: folium.Map, run: Run) -> None:
     run
         A finished :class:`evacsim.pipeline.Run`; a run without teams or supplies adds empty
         layers.
+    tr, clock
+        The page's language and the run's clock (by default the run's).
     """
-    _add_team_routes(m, run)
-    _add_supply_runs(m, run)
+    lang = run_lang(run) if tr is None else tr.lang
+    tr = tr or translator(lang)
+    clock = clock or run_clock(run, lang)
+    _add_team_routes(m, run, tr, clock)
+    _add_supply_runs(m, run, tr, clock)

@@ -17,10 +17,10 @@ from .compare import (
     compare_html as compare_html,
 )
 from .compare import (
-    curves_png as curves_png,
+    ete_table as ete_table,
 )
 from .compare import (
-    ete_table as ete_table,
+    facility_table as facility_table,
 )
 from .compare import (
     load_side as load_side,

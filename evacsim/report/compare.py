@@ -1,5 +1,10 @@
-"""Side-by-side comparison of runs: the ETE table with differences, evacuation curves overlaid,
-bottlenecks that appear or vanish — as one self-contained HTML page.
+"""Side-by-side comparison of runs: the ETE table with differences, persons and harm, the loads
+of assembly points and shelters, evacuation curves overlaid, bottlenecks that appear or vanish —
+as one self-contained HTML page in Chinese or English.
+
+Differences are coloured only where more is plainly worse or better (later ETEs, more stranded
+or harmed people; a larger share sheltered); a difference in who must leave (persons to
+evacuate, and the counts that follow from it) is shown in a neutral colour.
 
 Each item compared is a run folder (holding ``summary.json``) or a scenario file (run here). The
 first item is the baseline: differences and bottleneck changes are relative to it.
@@ -22,8 +27,6 @@ of that run are unknown). A road's congested time is summed over its directions 
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import logging
 import math
@@ -36,6 +39,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evacsim.display.format import number
+from evacsim.display.i18n import N_, resolve_lang, run_lang, translator
+from evacsim.display.labels import KIND_LABELS, STAGE_LABELS, STATE_LABELS, label
 from evacsim.errors import EvacsimError
 
 __all__ = [
@@ -45,8 +51,8 @@ __all__ = [
     "bottleneck_changes",
     "compare",
     "compare_html",
-    "curves_png",
     "ete_table",
+    "facility_table",
     "load_side",
     "side_from_run",
 ]
@@ -78,6 +84,8 @@ class Side:
     roads
         Per road: ``road_id``, ``name``, ``congested_s`` (longest over its links),
         ``max_queue``; ``None`` when the run's links table is not available.
+    lang
+        The run's language (its scenario's or area's), when known.
     """
 
     label: str
@@ -86,6 +94,7 @@ class Side:
     curves: dict[str, tuple[np.ndarray, np.ndarray]]
     exact_curves: bool
     roads: pd.DataFrame | None = None
+    lang: str | None = None
 
 
 def _step_curve(
@@ -155,6 +164,7 @@ def side_from_run(run: Any, *, label: str, source: Path) -> Side:
         curves=_curves_from_groups(run.results.groups),
         exact_curves=True,
         roads=_roads(run.results.links),
+        lang=run_lang(run),
     )
 
 
@@ -188,7 +198,23 @@ def _side_from_folder(folder: Path) -> Side:
         else _curves_from_summary(summary)
     )
     roads = _roads(_read_csv(roads_csv, "the links table")) if roads_csv is not None else None
-    return Side(folder.name, folder, summary, curves, groups_csv is not None, roads)
+    side = Side(folder.name, folder, summary, curves, groups_csv is not None, roads)
+    side.lang = _folder_lang(folder)
+    return side
+
+
+def _folder_lang(folder: Path) -> str | None:
+    """A saved run's language: its area's ``area.toml`` ``lang`` (via ``manifest.json``)."""
+    import tomllib
+
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        source = Path(manifest["area"]["source"])
+        toml = (source.parent if source.is_file() else source) / "area.toml"
+        lang = tomllib.loads(toml.read_text(encoding="utf-8")).get("lang")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return str(lang) if lang else None
 
 
 def load_side(item: str | Path, *, seed: int | None = None) -> Side:
@@ -223,20 +249,54 @@ def _unique_labels(sides: Sequence[Side]) -> None:
 # --------------------------------------------------------------------------- tables
 
 
-def _metric_rows() -> list[tuple[str, tuple[str, ...], str]]:
-    rows: list[tuple[str, tuple[str, ...], str]] = [
-        (f"ETE {stage} p{p}", ("ete_s", stage, f"p{p}"), "min") for stage in STAGES for p in _PCTS
+#: How a difference is judged: ``lower`` (less is better), ``higher``, or ``neutral`` (a change
+#: in who must leave, or a count that follows from it: neither better nor worse by itself).
+_JUDGES = ("lower", "higher", "neutral")
+
+
+def _metric_rows(sides: Sequence[Side] = ()) -> list[tuple[str, tuple[str, ...], str, str]]:
+    """(metric, path in the summary, unit, judge) of every compared figure.
+
+    The persons per final state are every state any of the runs has (a state a newer model adds,
+    such as ``incapacitated``, appears without more work).
+    """
+    rows: list[tuple[str, tuple[str, ...], str, str]] = [
+        (f"ETE {stage} p{p}", ("ete_s", stage, f"p{p}"), "min", "lower")
+        for stage in STAGES
+        for p in _PCTS
     ]
+    rows.append(("persons to evacuate", ("persons_total",), "persons", "neutral"))
+    states: dict[str, None] = {}
+    for side in sides:
+        states |= dict.fromkeys(side.summary.get("persons", {}))
+    order = list(STATE_LABELS)
+    known = sorted(states, key=lambda k: (order.index(k) if k in order else len(order), k))
+    for state in known or ("sheltered", "at_assembly", "stranded"):
+        judge = {"stranded": "lower", "incapacitated": "lower"}.get(state, "neutral")
+        rows.append((state.replace("_", " "), ("persons", state), "persons", judge))
     rows += [
-        ("persons to evacuate", ("persons_total",), "persons"),
-        ("sheltered", ("persons", "sheltered"), "persons"),
-        ("at assembly point", ("persons", "at_assembly"), "persons"),
-        ("stranded", ("persons", "stranded"), "persons"),
-        ("red-zone exposure", ("exposure", "person_s_red"), "person·min"),
-        ("bus trips", ("bus_trips",), "trips"),
-        ("end of run", ("end_s",), "min"),
+        ("sheltered, share", ("persons", "sheltered"), "%", "higher"),
+        ("persons over toxic FED 0.3", ("exposure", "persons_fed_over_0_3"), "persons", "lower"),
+        ("persons over toxic FED 1", ("exposure", "persons_fed_over_1"), "persons", "lower"),
+        ("red-zone exposure", ("exposure", "person_s_red"), "person·min", "lower"),
+        ("bus trips", ("bus_trips",), "trips", "neutral"),
+        ("end of run", ("end_s",), "min", "neutral"),
     ]
     return rows
+
+
+#: Metric names as shown on the page (translated there).
+_METRIC_TEXT = {
+    "persons to evacuate": N_("persons to evacuate"),
+    "sheltered, share": N_("sheltered, share of persons to evacuate"),
+    "persons over toxic FED 0.3": N_("persons over toxic FED 0.3"),
+    "persons over toxic FED 1": N_("persons with toxic FED ≥ 1"),
+    "red-zone exposure": N_("red-zone exposure"),
+    "bus trips": N_("bus trips"),
+    "end of run": N_("end of run"),
+}
+_UNIT_TEXT = {"min": N_("min"), "persons": N_("persons"), "person·min": N_("person·min"),
+              "trips": N_("trips"), "%": "%"}  # fmt: skip
 
 
 def _get(summary: dict[str, Any], path: tuple[str, ...]) -> float | None:
@@ -254,22 +314,52 @@ def ete_table(sides: Sequence[Side]) -> pd.DataFrame:
     Times are in minutes, exposures in person-minutes; a missing value (a percentile never
     reached) is NaN, and so is any difference involving it.
     """
-    data: dict[str, list[Any]] = {"metric": [], "unit": []}
+    data: dict[str, list[Any]] = {"metric": [], "unit": [], "judge": []}
     labels = [s.label for s in sides]
-    for label in labels:
-        data[label] = []
-    for name, path, unit in _metric_rows():
+    for name in labels:
+        data[name] = []
+    for name, path, unit, judge in _metric_rows(sides):
         data["metric"].append(name)
         data["unit"].append(unit)
+        data["judge"].append(judge)
         for side in sides:
             value = _get(side.summary, path)
             if value is not None and unit in ("min", "person·min"):
                 value /= 60.0
+            if value is not None and unit == "%":
+                total = _get(side.summary, ("persons_total",))
+                value = 100.0 * value / total if total else None
             data[side.label].append(math.nan if value is None else value)
     table = pd.DataFrame(data)
-    for label in labels[1:]:
-        table[f"Δ {label}"] = table[label] - table[labels[0]]
+    for name in labels[1:]:
+        table[f"Δ {name}"] = table[name] - table[labels[0]]
     return table
+
+
+def facility_table(sides: Sequence[Side]) -> pd.DataFrame:
+    """Assembly points and shelters side by side: per facility and run, arrivals, peak, refused
+    (and the capacity), from each run's ``summary["facilities"]``."""
+    ids: dict[str, dict[str, Any]] = {}
+    for side in sides:
+        for fid, f in side.summary.get("facilities", {}).items():
+            ids.setdefault(str(fid), f)
+    kinds = {"assembly": 0, "shelter": 1}
+    rows = []
+    for fid, first in sorted(
+        ids.items(), key=lambda kv: (kinds.get(str(kv[1].get("kind")), 2), kv[0])
+    ):
+        row: dict[str, Any] = {
+            "id": fid,
+            "name": first.get("name", ""),
+            "kind": first.get("kind", ""),
+            "capacity": first.get("capacity"),
+        }
+        for side in sides:
+            f = side.summary.get("facilities", {}).get(fid, {})
+            for key in ("arrivals", "peak", "refused"):
+                row[f"{key} {side.label}"] = f.get(key)
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def bottleneck_changes(
@@ -305,96 +395,77 @@ def bottleneck_changes(
 # --------------------------------------------------------------------------- page
 
 
-def curves_png(sides: Sequence[Side]) -> bytes:
-    """The evacuation curves of every run overlaid, one panel per stage, as PNG bytes."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(10, 4), dpi=100)
-    axes = fig.subplots(1, 2, sharey=True)
-    for ax, stage in zip(axes, STAGES, strict=True):
-        for side in sides:
-            t, share = side.curves[stage]
-            if side.exact_curves:
-                ax.step(t / 60.0, share * 100, where="post", label=side.label)
-            else:
-                ax.plot(t / 60.0, share * 100, "--o", label=f"{side.label} (ETE points)")
-        ax.set_title(f"reached {'an assembly point' if stage == 'assembly' else 'a shelter'}")
-        ax.set_xlabel("minutes since the alert")
-        ax.grid(alpha=0.3)
-    axes[0].set_ylabel("% of persons to evacuate")
-    axes[0].set_ylim(0, 101)
-    axes[1].legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+def _cell(value: Any, unit: str, *, delta: bool = False) -> str:
+    """A value as people read it: persons and trips as integers, times with one decimal."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if unit in ("persons", "trips"):
+        text = number(round(float(value)))
+        return f"{float(value):+,.0f}" if delta else text
+    return f"{float(value):+.1f}" if delta else f"{float(value):.1f}"
 
 
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>evacsim — comparison</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}
-table{border-collapse:collapse;margin:1em 0}
-td,th{border:1px solid #bbb;padding:.25em .6em;text-align:right}
-td:first-child,th:first-child{text-align:left}
-.worse{color:#b00020}.better{color:#00703c}
-img{max-width:100%}
-</style></head><body>
-<h1>Comparison of {{ sides|length }} runs</h1>
-<ol>{% for s in sides %}<li><b>{{ s.label }}</b> — {{ s.summary.get("scenario", "") }}
-(seed {{ s.summary.get("seed", "?") }}; {{ s.source }})</li>{% endfor %}</ol>
-<p>Differences (Δ) are against the first run. Times in minutes since the alert.</p>
-<h2>Evacuation time estimates</h2>
-<table><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}</tr>
-{% for row in rows %}<tr>{% for cell in row %}
-<td{% if cell.cls %} class="{{ cell.cls }}"{% endif %}>{{ cell.text }}</td>{% endfor %}</tr>
-{% endfor %}</table>
-<h2>Evacuation curves</h2>
-<img alt="evacuation curves" src="data:image/png;base64,{{ png }}">
-<h2>Bottlenecks</h2>
-<p>A road queued for at least {{ min_minutes }} min is a bottleneck.</p>
-{% for label, change in changes.items() %}<h3>{{ label }}</h3>
-{% if change is none %}<p>Not known: a run folder without its links table.</p>{% else %}
-<ul><li>appear: {{ change.appear|join(", ") or "none" }}</li>
-<li>vanish: {{ change.vanish|join(", ") or "none" }}</li>
-<li>stay: {{ change.stay|join(", ") or "none" }}</li></ul>{% endif %}
-{% endfor %}
-</body></html>
-"""
-
-
-def _cells(table: pd.DataFrame) -> list[list[dict[str, str]]]:
+def _cells(table: pd.DataFrame, tr: Any) -> list[list[dict[str, str]]]:
     rows = []
     for rec in table.to_dict("records"):
-        row = [{"text": str(rec["metric"]), "cls": ""}, {"text": str(rec["unit"]), "cls": ""}]
-        for col in table.columns[2:]:
+        metric, unit, judge = str(rec["metric"]), str(rec["unit"]), str(rec["judge"])
+        if metric in _METRIC_TEXT:
+            name = tr.gettext(_METRIC_TEXT[metric])
+        elif metric.startswith("ETE "):
+            _, stage, p = metric.split()
+            name = tr("ETE {stage}, {p} %", stage=label(STAGE_LABELS, stage, tr),
+                      p=p.removeprefix("p"))  # fmt: skip
+        else:
+            name = label(STATE_LABELS, metric.replace(" ", "_"), tr)
+        row = [
+            {"text": name, "cls": ""},
+            {"text": tr.gettext(_UNIT_TEXT.get(unit, unit)), "cls": ""},
+        ]
+        for col in table.columns[3:]:
             v = rec[col]
-            text = "—" if pd.isna(v) else f"{v:+.1f}" if col.startswith("Δ") else f"{v:.1f}"
+            is_delta = str(col).startswith("Δ")
             cls = ""
-            if col.startswith("Δ") and not pd.isna(v) and v != 0:
-                worse = v > 0 if rec["metric"] not in ("sheltered",) else v < 0
-                cls = "worse" if worse else "better"
-            row.append({"text": text, "cls": cls})
+            if is_delta and not pd.isna(v) and v != 0:
+                worse = v > 0 if judge == "lower" else v < 0
+                cls = "neutral" if judge == "neutral" else ("worse" if worse else "better")
+            row.append({"text": _cell(v, unit, delta=is_delta), "cls": cls})
         rows.append(row)
     return rows
 
 
-def compare_html(sides: Sequence[Side], *, min_congested_s: float = MIN_CONGESTED_S) -> str:
-    """The comparison page: self-contained HTML (the figure is an inline PNG), all text escaped."""
-    from jinja2 import Environment
+def compare_html(
+    sides: Sequence[Side], *, min_congested_s: float = MIN_CONGESTED_S, lang: str | None = None
+) -> str:
+    """The comparison page: self-contained HTML (the chart is inline SVG), all text escaped.
 
+    ``lang``: ``"zh"`` or ``"en"``; by default the first run's language that is known.
+    """
+    from evacsim.report._jinja import environment
+    from evacsim.report.charts import shares_svg
+
+    tr = translator(resolve_lang(lang, *(s.lang for s in sides)))
     table = ete_table(sides)
-    env = Environment(autoescape=True)
-    return env.from_string(_TEMPLATE).render(
-        sides=sides,
-        columns=list(table.columns),
-        rows=_cells(table),
-        png=base64.b64encode(curves_png(sides)).decode("ascii"),
-        changes=bottleneck_changes(sides, min_congested_s=min_congested_s),
-        min_minutes=f"{min_congested_s / 60:g}",
+    facilities = facility_table(sides)
+    fac_rows = [
+        {"id": r["id"], "name": r["name"], "kind": label(KIND_LABELS, r["kind"], tr),
+         "capacity": number(r["capacity"]),
+         "cells": [" / ".join(number(r[f"{k} {s.label}"]) for k in ("arrivals", "peak", "refused"))
+                   for s in sides],
+         "refused": any((r[f"refused {s.label}"] or 0) > 0 for s in sides)}
+        for r in facilities.to_dict("records")
+    ]  # fmt: skip
+    return (
+        environment(tr)
+        .get_template("compare.html")
+        .render(
+            sides=sides,
+            columns=[tr.gettext("metric"), tr.gettext("unit"), *table.columns[3:]],
+            rows=_cells(table, tr),
+            facilities=fac_rows,
+            chart=shares_svg([(s.label, s.curves, s.exact_curves) for s in sides], tr),
+            changes=bottleneck_changes(sides, min_congested_s=min_congested_s),
+            min_minutes=f"{min_congested_s / 60:g}",
+        )
     )
 
 
@@ -415,6 +486,7 @@ def compare(
     out: str | Path | None = None,
     seed: int | None = None,
     min_congested_s: float = MIN_CONGESTED_S,
+    lang: str | None = None,
 ) -> Comparison:
     """Compare runs and scenarios; write the page to ``out`` (atomically) when given.
 
@@ -428,6 +500,8 @@ def compare(
         Seed override for the scenarios run here (run folders keep theirs).
     min_congested_s
         Queue duration (s) that makes a road a bottleneck.
+    lang
+        The page's language (``"zh"`` or ``"en"``); by default the first run's that is known.
 
     Raises
     ------
@@ -447,7 +521,8 @@ def compare(
         path = Path(out)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
-        tmp.write_text(compare_html(sides, min_congested_s=min_congested_s), encoding="utf-8")
+        page = compare_html(sides, min_congested_s=min_congested_s, lang=lang)
+        tmp.write_text(page, encoding="utf-8")
         tmp.replace(path)
         result.html_path = path
     return result

@@ -1,10 +1,15 @@
-"""Drill sheets: one printable HTML page and one GPX file per emergency team.
+"""Drill sheets a team can carry: one page per task, with a small map, clock times and places.
 
-``write_drill_sheets(run, folder)`` writes ``<folder>/drill/<team id>.html`` (self-contained,
-jinja2 with autoescape, print CSS: the team's posts and trips, each with its times and the roads
-it drives) and ``<folder>/drill/<team id>.gpx`` (GPX 1.1: one track per task, a waypoint at the
-base and at every post; coordinates EPSG:4326, 6 decimals). Times are seconds since the incident,
-shown as ``T+h:mm``.
+``write_drill_sheets(run, folder)`` writes, per emergency team, ``drill/<team id>.html``
+(self-contained; ``templates/drill.html``). It opens with the team's tasks in one table, then
+gives each task its own printed page: a small offline map of the route
+(:func:`evacsim.report.sketch.route_sketch`), the clock time of each step (the time the vehicle
+enters each road), and the targets with their grid, community, group and nearest named road. It
+reads on a phone (one column, the map scales to the screen). The sheet links to the team's GPX,
+``gpx/team_<team id>.gpx`` (written with the run's other GPX files by
+:func:`evacsim.export.files.write_gpx`: a timed track per task, waypoints at the base and posts).
+
+Times are clock times (the scenario's ``start``) with ``T+h:mm`` beside them.
 """
 
 from __future__ import annotations
@@ -14,13 +19,20 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from evacsim.display.format import t_plus
-from evacsim.display.labels import TASK_LABELS
+from evacsim.display.clock import Clock, run_clock
+from evacsim.display.format import number
+from evacsim.display.i18n import Translator, run_lang, translator
+from evacsim.display.labels import STATUS_LABELS, TASK_LABELS, label
+from evacsim.maps.teams import TEAM_COLOURS
+from evacsim.report._jinja import environment
+from evacsim.report.sketch import RoadPaths, SketchPoint, route_sketch
+from evacsim.results.places import facility_points, named_road_near, node_places, place_text
 from evacsim.results.records import records
-from evacsim.results.teams import task_routes
+from evacsim.results.teams import task_tracks
 
 if TYPE_CHECKING:
     from evacsim.pipeline import Run
@@ -30,87 +42,128 @@ __all__ = ["write_drill_sheets"]
 log = logging.getLogger(__name__)
 
 
-_TEMPLATE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Drill sheet {{ team.team }}</title>
-<style>
-body { font: 11pt/1.4 system-ui, sans-serif; margin: 1.5cm; color: #111; }
-h1 { font-size: 16pt; margin: 0 0 .2em; } h2 { font-size: 12pt; margin: 1.2em 0 .3em; }
-table { border-collapse: collapse; width: 100%; margin: .3em 0; }
-th, td { border: 1px solid #888; padding: 2px 6px; text-align: left; vertical-align: top; }
-th { background: #eee; } .route { font-size: 9pt; color: #333; }
-.meta { color: #444; } .task { page-break-inside: avoid; }
-@media print { body { margin: 1cm; } a { color: inherit; text-decoration: none; } }
-</style></head><body>
-<h1>{{ team.team }} — {{ team.name }}</h1>
-<p class="meta">Scenario: {{ scenario }} · {{ team.members }} members · {{ team.vehicles }}
-vehicles · distance driven {{ "%.1f"|format(distance_km) }} km · times since the alarm</p>
-<h2>Tasks</h2>
-<table><thead><tr><th>#</th><th>vehicle</th><th>task</th><th>target</th><th>persons</th>
-<th>leaves</th><th>on site / first pick-up</th><th>finished</th><th>km</th><th>status</th>
-</tr></thead><tbody>
-{% for t in tasks %}<tr><td>{{ loop.index }}</td><td>{{ t.vehicle }}</td><td>{{ t.label }}</td>
-<td>{{ t.target }}</td><td>{{ t.persons }}</td><td>{{ t.depart }}</td><td>{{ t.start }}</td>
-<td>{{ t.finish }}</td><td>{{ "%.1f"|format(t.km) }}</td><td>{{ t.status }}</td></tr>
-{% endfor %}</tbody></table>
-<h2>Routes</h2>
-{% for t in tasks %}<div class="task"><b>{{ loop.index }}. {{ t.vehicle }} — {{ t.label }}
-{{ t.target }}</b><div class="route">{{ t.roads or "no driving (already there)" }}</div></div>
-{% endfor %}
-{% if not tasks %}<p>No task in this run.</p>{% endif %}
-</body></html>
-"""
-
-
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "team"
 
 
-def _sheet_rows(tasks: pd.DataFrame, routes: pd.DataFrame) -> list[dict[str, Any]]:
-    roads = routes.set_index("task")["roads"] if len(routes) else pd.Series(dtype=object)
-    return [
-        {"vehicle": r["vehicle"], "label": TASK_LABELS.get(r["task"], r["task"]),
-         "target": r["target"], "persons": int(r["persons"]), "depart": t_plus(r["t_depart_s"]),
-         "start": t_plus(r["t_start_s"]), "finish": t_plus(r["t_finish_s"]),
-         "km": float(r["distance_m"]) / 1000.0, "status": r["status"], "roads": roads.get(i, "")}
-        for i, r in zip(tasks.index, records(tasks), strict=True)
-    ]  # fmt: skip
+class _Context:
+    """What every sheet of a run shares: places, positions, zone, clock and language."""
+
+    def __init__(self, run: Run, lang: str) -> None:
+        prep = run.prepared
+        self.run, self.net = run, prep.network
+        self.tr: Translator = translator(lang)
+        self.clock: Clock = run_clock(run, lang)
+        self.tasks: pd.DataFrame = run.results.extra.get("teams", pd.DataFrame())
+        self.tracks = task_tracks(run.results, self.net).set_index(["vehicle", "task"])
+        self.facilities = facility_points(prep).set_index("id")
+        self.zone = prep.zones.evacuation_zone()
+        grids = prep.area.grids.set_index(prep.area.grids["id"].astype(str))
+        rep = grids.geometry.representative_point()
+        roads = named_road_near(self.net, rep.x.to_numpy(), rep.y.to_numpy())
+        self.grids = pd.DataFrame(
+            {"community": grids["community"].astype(str), "group": grids["group"].astype(str),
+             "road": roads}, index=grids.index,
+        )  # fmt: skip
+        nodes = self.tasks["node"].to_numpy(np.int64) if len(self.tasks) else np.zeros(0, int)
+        self.node_place: dict[int, dict[str, Any]] = {
+            int(r["node"]): r for r in records(node_places(prep, np.unique(nodes)))
+        }
+        self.to_wgs = Transformer.from_crs(self.net.crs, 4326, always_xy=True)
+        self.roads = RoadPaths(self.net)
+
+    def facility(self, fid: str) -> dict[str, Any] | None:
+        if fid not in self.facilities.index:
+            return None
+        return {str(k): v for k, v in self.facilities.loc[fid].to_dict().items()}
+
+    def target_text(self, task: dict[str, Any]) -> str:
+        """The task's target in words: a facility's name, or the place of a road post."""
+        tr, target = self.tr, str(task["target"])
+        fac = self.facility(target)
+        if fac is not None:
+            return f"{target} {fac['name']}".strip()
+        if task["task"] == "door_to_door":
+            groups = target.split(";")
+            grids = ", ".join(sorted({g.split("/")[0] for g in groups}))
+            text = tr.ngettext("{n} household in {grids}", "{n} households in {grids}",
+                               len(groups))  # fmt: skip
+            return text.format(n=len(groups), grids=grids)
+        place = self.node_place.get(int(task["node"]))
+        return place_text(place) if place is not None else target
+
+    def targets(self, task: dict[str, Any]) -> list[dict[str, Any]]:
+        """Rows of the targets table: what, grid, community, group, nearest road."""
+        if task["task"] == "door_to_door":
+            rows = []
+            for gid in str(task["target"]).split(";"):
+                grid = gid.split("/")[0]
+                info = self.grids.loc[grid] if grid in self.grids.index else None
+                rows.append({"what": gid, "grid": grid,
+                             "community": "" if info is None else info["community"],
+                             "group": "" if info is None else info["group"],
+                             "road": "" if info is None else info["road"]})  # fmt: skip
+            return rows
+        place = self.node_place.get(int(task["node"]), {})
+        return [{"what": self.target_text(task), "grid": place.get("grid_id", ""),
+                 "community": place.get("community", ""), "group": place.get("group", ""),
+                 "road": place.get("road", "")}]  # fmt: skip
+
+    def short_name(self, node: int) -> str:
+        """A node in one or two words: the facility there, else the nearest named road."""
+        here = self.facilities.index[self.facilities["node"] == node]
+        if len(here):
+            return str(here[0])
+        if node not in self.node_place:
+            self.node_place[node] = records(node_places(self.run.prepared, [node]))[0]
+        place = self.node_place[node]
+        return str(place.get("road") or place.get("grid_id") or "")
+
+    def point_of(self, task: dict[str, Any]) -> tuple[float, float, str]:
+        """Projected x, y and the waypoint name of a post."""
+        fac = self.facility(str(task["target"]))
+        if fac is not None:
+            return float(fac["x_m"]), float(fac["y_m"]), f"{task['target']} {fac['name']}".strip()
+        node = int(task["node"])
+        place = self.node_place.get(node, {})
+        where = place.get("road") or place.get("grid_id") or str(task["target"])
+        name = self.tr("{task} — {where}", task=label(TASK_LABELS, task["task"], self.tr),
+                       where=where)  # fmt: skip
+        return float(self.net.node_x_m[node]), float(self.net.node_y_m[node]), name
 
 
-def _gpx(team: Any, tasks: pd.DataFrame, routes: pd.DataFrame, run: Run) -> str:
-    import gpxpy.gpx
-
-    net = run.prepared.network
-    to_wgs = Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
-    gpx = gpxpy.gpx.GPX()
-    gpx.creator = "evacsim"
-    gpx.name = f"{team.team} drill routes"
-    base = run.prepared.area.team_bases.set_index("id").geometry.get(team.team)
-    points = [(f"{team.team} base", base.x, base.y)] if base is not None else []
-    for r in records(tasks[tasks["task"] != "door_to_door"]):
-        node = int(r["node"])
-        points.append((f"{r['task']} {r['target']}", net.node_x_m[node], net.node_y_m[node]))
-    for name, x, y in points:
-        lon, lat = to_wgs.transform(x, y)
-        gpx.waypoints.append(
-            gpxpy.gpx.GPXWaypoint(latitude=round(lat, 6), longitude=round(lon, 6), name=name)
-        )
-    for r in records(routes):
-        task = tasks.loc[r["task"]]
-        track = gpxpy.gpx.GPXTrack(name=f"{r['vehicle']} {task['task']} {task['target']}")
-        track.description = f"leaves {t_plus(task['t_depart_s'])}; {r['roads']}"
-        seg = gpxpy.gpx.GPXTrackSegment()
-        for lon, lat in r["geometry"].coords:
-            seg.points.append(
-                gpxpy.gpx.GPXTrackPoint(latitude=round(lat, 6), longitude=round(lon, 6))
-            )
-        track.segments.append(seg)
-        gpx.tracks.append(track)
-    return str(gpx.to_xml(version="1.1"))
+def _task_page(ctx: _Context, k: int, row: int, task: dict[str, Any], colour: str) -> dict:
+    tr, clock = ctx.tr, ctx.clock
+    key = (task["vehicle"], row)
+    track = ctx.tracks.loc[key] if key in ctx.tracks.index else None
+    steps, sketch = [], ""
+    target_text = ctx.target_text(task)
+    if track is not None:
+        steps = [{"time": clock.label(s["t_s"]), "road": s["road"],
+                  "km": f"{s['length_m'] / 1000:.1f}"} for s in track["steps"]]  # fmt: skip
+        start = int(track["start_node"])
+        points = [SketchPoint(float(ctx.net.node_x_m[start]), float(ctx.net.node_y_m[start]),
+                              tr.gettext("start"), "start")]  # fmt: skip
+        x, y, _name = ctx.point_of(task)
+        end = int(track["end_node"]) if task["task"] == "door_to_door" else int(task["node"])
+        if task["task"] == "door_to_door":  # households picked up, brought to their point
+            x, y = float(ctx.net.node_x_m[end]), float(ctx.net.node_y_m[end])
+        points.append(SketchPoint(x, y, ctx.short_name(end)))
+        sketch = route_sketch(ctx.roads, track["xy"], points, colour=colour, zone=ctx.zone,
+                              title=target_text)  # fmt: skip
+    return {
+        "n": k, "vehicle": task["vehicle"], "kind": label(TASK_LABELS, task["task"], tr),
+        "target": target_text, "persons": number(task["persons"]),
+        "depart": clock.label(task["t_depart_s"]), "start": clock.label(task["t_start_s"]),
+        "finish": clock.label(task["t_finish_s"]),
+        "km": f"{float(task['distance_m']) / 1000:.1f}",
+        "status": label(STATUS_LABELS, task["status"], tr),
+        "steps": steps, "sketch": sketch, "targets": ctx.targets(task),
+    }  # fmt: skip
 
 
-def write_drill_sheets(run: Run, folder: str | Path) -> list[Path]:
-    """Write ``drill/<team>.html`` and ``drill/<team>.gpx`` for every team into ``folder``.
+def write_drill_sheets(run: Run, folder: str | Path, *, lang: str | None = None) -> list[Path]:
+    """Write ``drill/<team>.html`` for every team into ``folder``.
 
     Parameters
     ----------
@@ -118,33 +171,36 @@ def write_drill_sheets(run: Run, folder: str | Path) -> list[Path]:
         A finished run (its ``results.extra`` holds ``teams``, ``team_paths``, ``team_info``).
     folder
         The run folder; ``drill/`` is created in it. Nothing is written without teams.
+    lang
+        ``"zh"`` or ``"en"``; by default the run's (:func:`evacsim.display.i18n.run_lang`).
 
     Returns
     -------
     list of Path
-        The files written, HTML and GPX per team in team order.
+        The sheets written, in team order.
     """
-    import jinja2
-
     info: pd.DataFrame = run.results.extra.get("team_info", pd.DataFrame())
     if info.empty:
         return []
-    tasks: pd.DataFrame = run.results.extra["teams"]
-    routes = task_routes(run.results, run.prepared.network)
+    ctx = _Context(run, run_lang(run, lang))
     out = Path(folder) / "drill"
     out.mkdir(parents=True, exist_ok=True)
-    template = jinja2.Environment(autoescape=True).from_string(_TEMPLATE)
+    template = environment(ctx.tr).get_template("drill.html")
     written: list[Path] = []
-    for team in info.itertuples(index=False):
-        mine = tasks[tasks["team"] == team.team]
-        my_routes = routes[routes["team"] == team.team]
+    for k, team in enumerate(info.itertuples(index=False)):
+        mine = ctx.tasks[ctx.tasks["team"] == team.team]
+        colour = TEAM_COLOURS[k % len(TEAM_COLOURS)]
+        pages = [
+            _task_page(ctx, n + 1, row, task, colour)
+            for n, (row, task) in enumerate(zip(mine.index, records(mine), strict=True))
+        ]
         html = template.render(
-            team=team, tasks=_sheet_rows(mine, my_routes), scenario=run.prepared.scenario.name,
-            distance_km=float(mine["distance_m"].sum()) / 1000.0,
+            team=team, tasks=pages, scenario=run.prepared.scenario.name,
+            start=ctx.clock.start_text(), gpx=f"../gpx/team_{_safe(str(team.team))}.gpx",
+            distance_km=f"{float(mine['distance_m'].sum()) / 1000.0:.1f}",
         )  # fmt: skip
-        for suffix, text in ((".html", html), (".gpx", _gpx(team, mine, my_routes, run))):
-            path = out / f"{_safe(str(team.team))}{suffix}"
-            path.write_text(text, encoding="utf-8")
-            written.append(path)
+        path = out / f"{_safe(str(team.team))}.html"
+        path.write_text(html, encoding="utf-8")
+        written.append(path)
     log.info("drill sheets: %d files in %s", len(written), out)
     return written

@@ -98,7 +98,7 @@ def warning_section(run: Run) -> str:
     html = _env().from_string(_SECTION).render(
         last=last_warned_grid(results), curves=curves, grids=records(warning_grid_table(results)),
         channels=f"Channels beside the chain: {channels}." if channels else "No mass alert.",
-        when=lambda s: _when(s, sc.start_time), t=t_plus,
+        when=lambda s: _when(s, sc.start_time()), t=t_plus,
     )  # fmt: skip
     return Markup(html)
 
@@ -203,7 +203,7 @@ def write_warning_sheets(run: Run, folder: str | Path) -> list[Path]:
     env = _env()
 
     def when(t: Any) -> str:
-        return _when(t, sc.start_time)
+        return _when(t, sc.start_time())
 
     sheet, index_rows, written = env.from_string(_SHEET), [], []
     method = f"households by {sc.warning.method}"

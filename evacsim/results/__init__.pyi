@@ -19,6 +19,24 @@ from .ete import (
 from .ete import (
     evacuation_curves as evacuation_curves,
 )
+from .headline import (
+    Headline as Headline,
+)
+from .headline import (
+    headline as headline,
+)
+from .places import (
+    facility_points as facility_points,
+)
+from .places import (
+    named_road_near as named_road_near,
+)
+from .places import (
+    node_places as node_places,
+)
+from .places import (
+    place_text as place_text,
+)
 from .records import (
     records as records,
 )
@@ -26,10 +44,16 @@ from .routes import (
     bus_route_edges as bus_route_edges,
 )
 from .routes import (
+    bus_tracks as bus_tracks,
+)
+from .routes import (
     grid_routes as grid_routes,
 )
 from .routes import (
     recorded_bus_leg as recorded_bus_leg,
+)
+from .routes import (
+    timed_line as timed_line,
 )
 from .summary import (
     summarise as summarise,
@@ -57,6 +81,9 @@ from .tables import (
 )
 from .teams import (
     task_routes as task_routes,
+)
+from .teams import (
+    task_tracks as task_tracks,
 )
 from .teams import (
     teams_summary as teams_summary,

@@ -16,7 +16,7 @@ import shapely
 from evacsim.errors import NoRouteError
 from evacsim.network.routing import path_edges, route_tree
 
-__all__ = ["bus_route_edges", "grid_routes", "recorded_bus_leg"]
+__all__ = ["bus_route_edges", "bus_tracks", "grid_routes", "recorded_bus_leg", "timed_line"]
 
 logger = logging.getLogger(__name__)
 
@@ -131,3 +131,62 @@ def grid_routes(
     columns = ["grid_id", "leg", "assembly_point", "shelters", "persons", "groups", "modes"]
     columns += ["t_first_s", "t_last_s", "geometry"]
     return gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs=net.crs)
+
+
+def timed_line(
+    net: Any, edges: np.ndarray, t_enter_s: np.ndarray, t_exit_s: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The path through ``edges`` as vertices (network CRS, m) with the time each was passed.
+
+    Within an edge, the time runs linearly with the distance along its geometry, from
+    ``t_enter_s`` to ``t_exit_s`` (s since the incident); a wait between two edges shows as two
+    vertices at the same place. Repeated vertices at an edge's join are dropped.
+
+    Returns
+    -------
+    xy, t_s
+        ``(n, 2)`` coordinates and ``(n,)`` times, in travel order (empty for no edges).
+    """
+    xy_parts: list[np.ndarray] = []
+    t_parts: list[np.ndarray] = []
+    for e, t0, t1 in zip(np.asarray(edges, np.int64), t_enter_s, t_exit_s, strict=True):
+        coords = shapely.get_coordinates(net.edge_geometry[int(e)])
+        seg = np.hypot(*np.diff(coords, axis=0).T)
+        share = np.r_[0.0, np.cumsum(seg)] / max(float(seg.sum()), 1e-9)
+        times = float(t0) + share * (float(t1) - float(t0))
+        joined = xy_parts and np.array_equal(xy_parts[-1][-1], coords[0])
+        if joined and t_parts[-1][-1] == times[0]:
+            coords, times = coords[1:], times[1:]  # the same vertex, passed once
+        xy_parts.append(coords)
+        t_parts.append(times)
+    if not xy_parts:
+        return np.zeros((0, 2)), np.zeros(0)
+    return np.vstack(xy_parts), np.concatenate(t_parts)
+
+
+def bus_tracks(results: Any, net: Any) -> pd.DataFrame:
+    """Per (assembly point, shelter) leg a bus drove: its first trip, as timed vertices.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``assembly_point``, ``shelter``, ``trips`` (bus trips on that leg), ``persons`` (carried
+        on them), ``xy`` (network CRS, m), ``t_s`` (s since the incident, the first trip's).
+    """
+    columns = ["assembly_point", "shelter", "trips", "persons", "xy", "t_s"]
+    paths = results.extra.get("bus_paths")
+    trips = results.vehicles
+    if paths is None or paths.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for (ap, shelter), sub in paths.groupby(["from", "to"], sort=True):
+        first = sub[sub["trip"] == sub["trip"].min()].sort_values("t_enter_s", kind="stable")
+        xy, t_s = timed_line(
+            net,
+            first["edge"].to_numpy(np.int64),
+            first["t_enter_s"].to_numpy(float),
+            first["t_exit_s"].to_numpy(float),
+        )
+        leg = trips[(trips["from"] == ap) & (trips["to"] == shelter)]
+        rows.append((str(ap), str(shelter), len(leg), int(leg["persons"].sum()), xy, t_s))
+    return pd.DataFrame(rows, columns=columns)

@@ -106,18 +106,20 @@ def summarise(prepared: Prepared, results: Results) -> dict[str, Any]:
     if total == 0:
         summary["note"] = "nobody is inside the evacuation zone"
     summary.update(_teams_and_supplies(results))
-    summary.update(_chain(prepared, results))
+    summary.update(_start_and_warning(prepared, results))
     return summary
 
 
-def _chain(prepared: Prepared, results: Results) -> dict[str, Any]:
-    """``start_time`` and ``warning`` (:mod:`evacsim.results.warning`), only when the scenario
-    has a start time or uses the warning chain, so other summaries stay as they were."""
+def _start_and_warning(prepared: Prepared, results: Results) -> dict[str, Any]:
+    """``start`` (the clock time of t = 0: the scenario's, else its period's default) and, for
+    runs warned through the chain, ``warning`` (:mod:`evacsim.results.warning`)."""
     from evacsim.results.warning import warning_summary
 
-    start, warning = prepared.scenario.start_time, warning_summary(results)
-    return {k: v for k, v in (("start_time", start and start.isoformat()),
-                              ("warning", warning)) if v is not None}  # fmt: skip
+    out: dict[str, Any] = {"start": prepared.scenario.start_time().isoformat()}
+    warning = warning_summary(results)
+    if warning is not None:
+        out["warning"] = warning
+    return out
 
 
 def _teams_and_supplies(results: Results) -> dict[str, Any]:

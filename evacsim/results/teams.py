@@ -11,12 +11,13 @@ from pyproj import Transformer
 from shapely.geometry import LineString
 
 from evacsim.results.records import records
+from evacsim.results.routes import timed_line
 
 if TYPE_CHECKING:
     from evacsim.network.graph import RoadNetwork
     from evacsim.sim.results import Results
 
-__all__ = ["task_routes", "teams_summary"]
+__all__ = ["task_routes", "task_tracks", "teams_summary"]
 
 
 # ------------------------------------------------------------------------- summary
@@ -97,3 +98,40 @@ def task_routes(results: Results, net: RoadNetwork) -> pd.DataFrame:
         rows.append((team, vehicle, task, LineString(np.column_stack([lon, lat])),
                      " → ".join(roads)))  # fmt: skip
     return pd.DataFrame(rows, columns=["team", "vehicle", "task", "geometry", "roads"])
+
+
+def _road_name(net: RoadNetwork, edge: int) -> str:
+    name = str(net.edge_name[edge] or "").strip()
+    return name if name not in ("", "None", "nan") else str(net.edge_road_id[edge])
+
+
+def task_tracks(results: Results, net: RoadNetwork) -> pd.DataFrame:
+    """Per team task: the route driven, as timed vertices and as steps by road.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (team, vehicle, task) that drove: ``team``, ``vehicle``, ``task`` (row in
+        ``results.extra["teams"]``), ``start_node``, ``end_node``, ``xy`` (``(n, 2)`` vertices,
+        network CRS, m), ``t_s`` (time each vertex was passed, s since the incident) and
+        ``steps`` (dicts ``road``, ``t_s`` (entering it), ``length_m``: consecutive edges of
+        one road name merged).
+    """
+    paths: pd.DataFrame = results.extra.get("team_paths", pd.DataFrame())
+    columns = ["team", "vehicle", "task", "start_node", "end_node", "xy", "t_s", "steps"]
+    rows = []
+    for key, legs in paths.groupby(["team", "vehicle", "task"], sort=True) if len(paths) else []:
+        legs = legs.sort_values("t_enter_s", kind="stable")
+        edges = legs["edge"].to_numpy(np.int64)
+        t_in, t_out = legs["t_enter_s"].to_numpy(float), legs["t_exit_s"].to_numpy(float)
+        xy, t_s = timed_line(net, edges, t_in, t_out)
+        steps: list[dict[str, Any]] = []
+        for e, t0 in zip(edges.tolist(), t_in.tolist(), strict=True):
+            road = _road_name(net, e)
+            if steps and steps[-1]["road"] == road:
+                steps[-1]["length_m"] += float(net.length_m[e])
+            else:
+                steps.append({"road": road, "t_s": t0, "length_m": float(net.length_m[e])})
+        rows.append((str(key[0]), str(key[1]), int(str(key[2])), int(net.edge_tail[edges[0]]),
+                     int(net.edge_head[edges[-1]]), xy, t_s, steps))  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)

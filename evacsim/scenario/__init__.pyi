@@ -56,10 +56,16 @@ from .prepare import (
     prepare as prepare,
 )
 from .sections import (
+    DEFAULT_START as DEFAULT_START,
+)
+from .sections import (
     DepartureSpec as DepartureSpec,
 )
 from .sections import (
     EvacuationSpec as EvacuationSpec,
+)
+from .sections import (
+    OutputSpec as OutputSpec,
 )
 from .sections import (
     PopulationSpec as PopulationSpec,

@@ -326,7 +326,7 @@ def alarm_scenario_data(
         "description": "; ".join([f"Made by evacsim from alarm {label} ({where})", *notes]),
         "seed": seed,
         "area": str(Path(area.source).resolve()),
-        "start_time": alarm.time,
+        "start": alarm.time,
         "hazard": hazard,
         "weather": weather,
         "population": {"period": period_of(alarm)},

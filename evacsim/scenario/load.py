@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,10 @@ from pydantic import AwareDatetime, Field, ValidationError
 from evacsim.errors import ScenarioError
 from evacsim.hazard.spec import HazardSpec, WeatherSpec
 from evacsim.scenario.sections import (
+    DEFAULT_START,
     DepartureSpec,
     EvacuationSpec,
+    OutputSpec,
     PopulationSpec,
     Section,
     SimulationSpec,
@@ -49,6 +52,7 @@ class Scenario(Section):
     description: str = ""
     seed: int = Field(default=0, ge=0, lt=2**63)
     area: str = Field(min_length=1)
+    start: AwareDatetime | None = None
     hazard: HazardSpec
     weather: WeatherSpec = Field(default_factory=WeatherSpec)
     population: PopulationSpec = Field(default_factory=PopulationSpec)
@@ -59,7 +63,7 @@ class Scenario(Section):
     teams: TeamsSpec = Field(default_factory=TeamsSpec)
     supplies: SuppliesSpec = Field(default_factory=SuppliesSpec)
     warning: WarningSpec = Field(default_factory=WarningSpec)
-    start_time: AwareDatetime | None = None
+    output: OutputSpec = Field(default_factory=OutputSpec)
 
     path: Path | None = Field(default=None, exclude=True)
     area_path: Path | None = Field(default=None, exclude=True)
@@ -75,6 +79,10 @@ class Scenario(Section):
         raw = Path(value)
         base = self.path.parent if self.path is not None else Path.cwd()
         return raw if raw.is_absolute() else (base / raw).resolve()
+
+    def start_time(self) -> datetime:
+        """When the incident starts (t = 0): ``start``, else the period's :data:`DEFAULT_START`."""
+        return self.start if self.start is not None else DEFAULT_START[self.population.period]
 
     def with_seed(self, seed: int) -> Scenario:
         """The same scenario with another seed."""

@@ -6,6 +6,8 @@ and supplies in :mod:`evacsim.scenario.teams` and :mod:`evacsim.scenario.supplie
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
@@ -14,8 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from evacsim.scenario.distributions import DelayDistribution, LogNormal, Weibull
 
 __all__ = [
+    "DEFAULT_START",
     "DepartureSpec",
     "EvacuationSpec",
+    "OutputSpec",
     "PopulationSpec",
     "SimulationSpec",
     "StageDelays",
@@ -136,3 +140,26 @@ class SimulationSpec(Section):
     gridlock_timeout_s: float = Field(default=1800.0, gt=0.0)
     closed_roads: tuple[str, ...] = ()
     bound: bool = False
+
+
+_CST = timezone(timedelta(hours=8), "UTC+08:00")
+
+#: The incident's date and time when a scenario gives no ``start``, per population period: a
+#: fixed weekday afternoon and the night after it, in UTC+08:00 (China Standard Time, the first
+#: area's). Fixed, so that the same scenario always gives the same clock times.
+DEFAULT_START = MappingProxyType(
+    {
+        "day": datetime(2026, 6, 1, 15, 0, tzinfo=_CST),
+        "night": datetime(2026, 6, 2, 2, 0, tzinfo=_CST),
+    }
+)
+
+
+class OutputSpec(Section):
+    """How the run's pages, sheets and headline are written.
+
+    ``lang`` is ``"zh"`` (Simplified Chinese) or ``"en"``; unset, the area's ``area.toml``
+    ``lang`` decides, else English.
+    """
+
+    lang: Literal["zh", "en"] | None = None

@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, Route
+    from collections.abc import Callable
+
+    from playwright.sync_api import Browser, BrowserContext, Page, Route
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = (
@@ -97,6 +99,29 @@ def chromium() -> Iterator[Browser]:
 def logged_page(chromium: Browser) -> Iterator[LoggedPage]:
     """A fresh page (own context) that logs errors and blocks every non-local request."""
     context = chromium.new_context(service_workers="block", viewport={"width": 1280, "height": 800})
+    yield _logged(context)
+    context.close()
+
+
+@pytest.fixture
+def page_at(chromium: Browser) -> Iterator[Callable[[int, int], LoggedPage]]:
+    """``page_at(width, height)``: a fresh logged page with that viewport (CSS px)."""
+    contexts: list[BrowserContext] = []
+
+    def make(width: int, height: int) -> LoggedPage:
+        context = chromium.new_context(
+            service_workers="block", viewport={"width": width, "height": height}
+        )
+        contexts.append(context)
+        return _logged(context)
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def _logged(context: BrowserContext) -> LoggedPage:
+    """A page of ``context`` that logs errors and blocks every non-local request."""
     log = PageLog()
 
     def block_remote(route: Route) -> None:
@@ -125,5 +150,4 @@ def logged_page(chromium: Browser) -> Iterator[LoggedPage]:
         dialog.dismiss()  # type: ignore[attr-defined]
 
     page.on("dialog", on_dialog)
-    yield LoggedPage(page, log)
-    context.close()
+    return LoggedPage(page, log)

@@ -36,15 +36,18 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return save(run(path), root / "run")
 
 
-def test_report_opens_offline_with_images(run_folder: Path, logged_page: LoggedPage) -> None:
+def test_report_opens_offline_with_its_charts(run_folder: Path, logged_page: LoggedPage) -> None:
     page = logged_page.page
     page.goto((run_folder / "report.html").as_uri())
     page.wait_for_load_state("load")
     sizes = page.eval_on_selector_all(
-        "img", "imgs => imgs.map(i => [i.complete, i.naturalWidth, i.naturalHeight])"
+        "svg.evacsim-chart", "svgs => svgs.map(s => [s.getBBox().width, s.getBBox().height])"
     )
     assert len(sizes) == 2
-    assert all(done and w > 0 and h > 0 for done, w, h in sizes), sizes
+    assert all(w > 100 and h > 100 for w, h in sizes), sizes
+    # the axis labels are text the browser draws in the page's fonts
+    assert page.locator("svg.evacsim-chart text").count() > 10
+    assert page.title() == "browser report — evacsim report"
     assert page.locator("#ete-table tbody tr").count() >= 2
     assert logged_page.log.problems() == {}
 
@@ -53,6 +56,7 @@ def test_report_links_open_the_maps(run_folder: Path, logged_page: LoggedPage) -
     page = logged_page.page
     page.goto((run_folder / "report.html").as_uri())
     hrefs = page.eval_on_selector_all("nav a", "as => as.map(a => a.href)")
+    assert hrefs
     assert any(h.endswith("/map.html") for h in hrefs)
     for href in hrefs:
         assert href.startswith("file:"), href

@@ -45,6 +45,9 @@ def test_run_map_opens_offline_with_evacuees_at_the_busiest_frame(
     frames = decode(evacuee_animation(run_))
     busiest = max(range(evacuee_animation(run_).n_frames), key=lambda f: _visible_at(frames, f))
     page = logged_page.page
+    assert page.locator("input.evacsim-time").count() == 0  # evacuees off: no slider
+    assert page.locator(EVACUEES).count() == 0
+    logged_page.toggle_layer("Evacuees (time slider)")
     assert page.locator("input.evacsim-time").input_value() == str(busiest)
     assert page.locator(EVACUEES).count() == _visible_at(frames, busiest) > 0
     assert page.locator(".evacsim-legend").is_visible()
@@ -62,9 +65,10 @@ def test_layer_control_hides_and_shows_routes(
     logged_page.toggle_layer("Routes to assembly points")
     assert logged_page.overlay_paths() == before - n_routes
     logged_page.toggle_layer("Evacuees (time slider)")
-    assert logged_page.page.locator(EVACUEES).count() == 0
+    assert logged_page.page.locator(EVACUEES).count() > 0
     logged_page.toggle_layer("Routes to assembly points")
     logged_page.toggle_layer("Evacuees (time slider)")
+    assert logged_page.page.locator(EVACUEES).count() == 0
     assert logged_page.overlay_paths() == before
     assert logged_page.log.problems() == {}
 
@@ -77,7 +81,6 @@ def test_shelter_popup_shows_capacity_peak_and_name_as_text(
     sheltered = int(groups.loc[groups["shelter"] == "S-2", "persons_sheltered"].sum())
     logged_page.open_map(maps["map"])
     page = logged_page.page
-    logged_page.toggle_layer("Evacuees (time slider)")  # dots are not clickable, but keep it clear
     texts = []
     markers = page.locator("path.evacsim-shelters")
     for k in range(markers.count()):
@@ -110,6 +113,7 @@ def test_time_slider_moves_the_evacuees(
     )
     logged_page.open_map(maps["map"])
     page = logged_page.page
+    logged_page.toggle_layer("Evacuees (time slider)")
     slider = page.locator("input.evacsim-time")
 
     def dots_at(f: int) -> list[str]:
@@ -123,8 +127,8 @@ def test_time_slider_moves_the_evacuees(
     assert first and second and first != second
     assert dots_at(frame) == first  # back again: the same positions
     label = page.locator(".evacsim-time-label").inner_text()
-    t_s = int(anim.t0_s + frame * anim.step_s)
-    assert label.startswith(f"t = {t_s // 3600}:{t_s % 3600 // 60:02d}:{t_s % 60:02d}")
+    minutes = round((anim.t0_s + frame * anim.step_s) / 60)  # a day run: the alert at 15:00
+    assert label.startswith(f"15:{minutes:02d} (T+0:{minutes:02d})"), label
     assert logged_page.log.problems() == {}
 
 
@@ -134,9 +138,8 @@ def test_malicious_road_name_is_shown_as_text(
     _, maps = tiny
     logged_page.open_map(maps["map"])
     page = logged_page.page
-    for layer in ("Congestion", "Routes to assembly points", "Routes to shelters"):
+    for layer in ("Routes to assembly points", "Routes to shelters", "Labels"):
         logged_page.toggle_layer(layer)
-    logged_page.toggle_layer("Evacuees (time slider)")
     lon, lat = node_lonlat(0.3, 0.15)  # on the bridge R-0014, away from every marker and zone
     x, y = page.evaluate(
         """([lat, lon]) => {
@@ -169,6 +172,7 @@ def test_assembly_point_map_has_its_chart_and_prints_on_one_a4_page(
     assert f"arrived: {arrived} persons" in panel.inner_text()
     assert "School `${alert(2)}` yard" in panel.inner_text()  # shown literally
     assert page.locator(".leaflet-control-layers").is_visible()
+    assert page.title() == "AP-1 School `${alert(2)}` yard — assembly point map — tiny fire"
     page.emulate_media(media="print")
     assert not page.locator(".leaflet-control-layers").is_visible()
     assert page.locator(".evacsim-legend").is_visible() and panel.is_visible()

@@ -51,8 +51,9 @@ def test_gpkg_has_every_layer_in_wgs84(folder: Path) -> None:
     for layer, kind in GPKG_LAYERS.items():
         info = pyogrio.read_info(gpkg, layer=layer)
         assert info["geometry_type"] == kind, layer
-        assert info["crs"] == "EPSG:4326", layer
-    for layer in ("threat_zones", "routes", "links", "grids", "facilities"):
+        assert info["crs"] == ("EPSG:4326" if kind else None), layer
+    for layer in ("threat_zones", "routes", "links", "grids", "facilities", "team_routes",
+                  "bus_routes", "waypoints", "run"):  # fmt: skip
         assert pyogrio.read_info(gpkg, layer=layer)["features"] > 0, layer
 
 
@@ -94,15 +95,18 @@ def _area_bounds(tiny: Run) -> np.ndarray:
 def test_gpx_parses_and_lies_inside_the_area(folder: Path, tiny: Run) -> None:
     files = sorted((folder / "gpx").glob("*.gpx"))
     used = set(tiny.results.groups["assembly_point"]) - {""}
-    assert {f.stem for f in files} == used
+    teams = {f"team_{t}" for t in tiny.results.extra["team_info"]["team"]}
+    assert {f.stem for f in files} == used | teams | {"buses"}
     west, south, east, north = _area_bounds(tiny)
     for path in files:
         gpx = gpxpy.parse(path.read_text(encoding="utf-8"))
-        assert gpx.routes, path
-        assert any(w.name == path.stem for w in gpx.waypoints)
-        for route in gpx.routes:
-            assert route.name and len(route.points) >= 2
-            for p in route.points:
+        assert gpx.tracks, path
+        if path.stem in used:
+            assert any(w.name.startswith(f"{path.stem} ") for w in gpx.waypoints)
+        for track in gpx.tracks:
+            points = track.segments[0].points
+            assert track.name and len(points) >= 2
+            for p in points:
                 assert west - 1e-4 <= p.longitude <= east + 1e-4
                 assert south - 1e-4 <= p.latitude <= north + 1e-4
 
@@ -157,15 +161,17 @@ def test_convert_run_folder(folder: Path, tmp_path: Path, fmt: str, tiny: Run) -
     if fmt == "gpkg":
         assert written[0].read_bytes() == (folder / "results.gpkg").read_bytes()
     elif fmt == "geojson":
-        assert {p.stem for p in written} == set(GPKG_LAYERS)
+        assert {p.stem for p in written} == {k for k, kind in GPKG_LAYERS.items() if kind}
         routes = json.loads((tmp_path / fmt / "routes.geojson").read_text(encoding="utf-8"))
         west, south, east, north = _area_bounds(tiny)
         lon, lat = routes["features"][0]["geometry"]["coordinates"][0]
         assert west - 1e-4 <= lon <= east + 1e-4 and south - 1e-4 <= lat <= north + 1e-4
     elif fmt == "csv":
         assert (tmp_path / fmt / "links.csv").read_text(encoding="utf-8").startswith("edge,")
-    else:
+    else:  # the same files as the run wrote, from the GeoPackage alone
         assert {p.name for p in written} == {p.name for p in (folder / "gpx").glob("*.gpx")}
+        for path in written:
+            assert path.read_bytes() == (folder / "gpx" / path.name).read_bytes(), path.name
 
 
 def test_convert_rejects_bad_input(folder: Path, tmp_path: Path) -> None:

@@ -23,10 +23,12 @@ from evacsim.errors import AreaError, HazardError
 from evacsim.maps._offline import external_references
 from evacsim.maps.base import area_map, save_map
 from evacsim.maps.layers import zone_shapes
+from evacsim.maps.ui import MapUI
 
 UTM = CRS.from_epsg(32648)
 LON0, LAT0 = 106.46, 29.43
 XSS = "<script>alert(1)</script>"
+CONTEXT = "Context (rivers, railways)"
 TEMPLATE_XSS = "Depot `${alert(2)}` \\"
 
 
@@ -285,8 +287,8 @@ def test_no_tiles_by_default_and_layer_control(area: SyntheticArea) -> None:
 
 def test_fit_bounds_encloses_every_layer(area: SyntheticArea) -> None:
     m = area_map(area)
-    (fit,) = [c for c in m._children.values() if isinstance(c, folium.FitBounds)]
-    (south, west), (north, east) = fit.bounds
+    (ui,) = [c for c in m._children.values() if isinstance(c, MapUI)]
+    (south, west), (north, east) = ui.bounds
     inv = Transformer.from_crs(UTM, 4326, always_xy=True)
     for dx, dy in ((-200, 0), (1200, 250), (0, -600), (250, 700)):  # extreme features
         lon, lat = inv.transform(_origin()[0] + dx, _origin()[1] + dy)
@@ -341,8 +343,8 @@ def context_area(area: SyntheticArea) -> SyntheticArea:
 def test_context_is_drawn_first_with_styles_by_kind(context_area: SyntheticArea) -> None:
     m = area_map(context_area)
     names = [c.layer_name for c in m._children.values() if hasattr(c, "layer_name")]
-    assert names.index("Context") < names.index("Grids") < names.index("Roads")
-    layer = _layer(m, "Context")
+    assert names.index(CONTEXT) < names.index("Grids") < names.index("Roads")
+    layer = _layer(m, CONTEXT)
     water, rail, boundary = layer.data["features"]
     assert [f["properties"]["kind"] for f in (water, rail, boundary)] == [
         "water",
@@ -363,20 +365,20 @@ def test_context_is_drawn_first_with_styles_by_kind(context_area: SyntheticArea)
 
 
 def test_context_names_escaped_in_page_and_legend(context_area: SyntheticArea) -> None:
-    layer = _layer(area_map(context_area), "Context")
+    layer = _layer(area_map(context_area), CONTEXT)
     tips = [f["properties"]["tooltip_html"] for f in layer.data["features"]]
     assert tips[:2] == [YANGTZE, "&lt;script&gt;alert(1)&lt;/script&gt;"]
     page = area_map(context_area).get_root().render()
     assert XSS not in page
     assert json.dumps(YANGTZE)[1:-1] in page  # folium writes JSON with \uXXXX escapes
-    assert '"Context"' in page  # in the layer control
-    assert "context: water" in page and "context: railway" in page
+    assert json.dumps(CONTEXT) in page  # in the layer control
+    assert ">water</div>" in page and ">railway</div>" in page  # legend rows
 
 
 def test_context_does_not_widen_the_view(area: SyntheticArea, context_area: SyntheticArea) -> None:
     def bounds(a: SyntheticArea) -> Any:
-        (fit,) = [c for c in area_map(a)._children.values() if isinstance(c, folium.FitBounds)]
-        return fit.bounds
+        (ui,) = [c for c in area_map(a)._children.values() if isinstance(c, MapUI)]
+        return ui.bounds
 
     assert bounds(context_area) == bounds(area)
 
@@ -390,4 +392,4 @@ def test_context_without_kind_names_layer_and_field(context_area: SyntheticArea)
 
 def test_no_context_layer_without_context(area: SyntheticArea) -> None:
     page = area_map(area).get_root().render()
-    assert '"Context"' not in page and "context:" not in page
+    assert json.dumps(CONTEXT) not in page and ">water</div>" not in page

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 from pathlib import Path
@@ -102,9 +101,32 @@ def test_page_is_self_contained_and_escaped() -> None:
     evil = _summary(600.0, 1200.0, 10) | {"scenario": "<script>alert(1)</script>"}
     html = compare_html([_side("a<b>", evil), _side("b", _summary(660.0, 1300.0, 10))])
     assert "<script>" not in html and "&lt;script&gt;" in html and "a&lt;b&gt;" in html
-    png = html.split("data:image/png;base64,", 1)[1].split('"', 1)[0]
-    assert base64.b64decode(png).startswith(b"\x89PNG")
-    assert "http://" not in html and "https://" not in html
+    assert html.count('<svg class="evacsim-chart"') == 1 and "<img" not in html
+    assert "a&lt;b&gt;" in html.split('<svg class="evacsim-chart"', 1)[1]  # legend, as text
+    assert "http://" not in html.replace("http://www.w3.org/", "") and "https://" not in html
+
+
+def _facilities(**loads: tuple[int, int, int]) -> dict[str, Any]:
+    return {fid: {"name": fid, "kind": "shelter", "arrivals": a, "peak": p, "capacity": 100,
+                  "refused": r} for fid, (a, p, r) in loads.items()}  # fmt: skip
+
+
+def test_counts_are_integers_and_who_must_leave_is_neutral() -> None:
+    base = _summary(600.0, 1800.0, 10) | {"persons_total": 3500, "facilities": _facilities(
+        **{"S-1": (3500, 90, 0), "S-2": (0, 0, 0)})}  # fmt: skip
+    base["persons"] = {"sheltered": 3500, "stranded": 0}
+    fewer = _summary(600.0, 1800.0, 10) | {"persons_total": 2873, "facilities": _facilities(
+        **{"S-1": (2800, 100, 73), "S-2": (73, 73, 0)})}  # fmt: skip
+    fewer["persons"] = {"sheltered": 2873, "stranded": 0}
+    html = compare_html([_side("a", base), _side("b", fewer)], lang="en")
+    assert "3,500" in html and "3500.0" not in html and "2,873" in html
+    rows = {r.split("</td>", 1)[0]: r for r in html.split("<tr>")[1:]}
+    # 627 fewer sheltered only because 627 fewer had to leave: neutral, not red
+    assert '<td class="neutral">-627</td>' in rows["<td>sheltered"]
+    assert '<td class="neutral">-627</td>' in rows["<td>persons to evacuate"]
+    assert "worse" not in rows["<td>sheltered, share of persons to evacuate"]
+    # the facilities side by side: arrivals / peak / refused per run
+    assert "3,500 / 90 / 0" in html and "2,800 / 100 / 73" in html
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Drill sheets (HTML + GPX per team) and the team/supply map layers."""
+"""Drill sheets (HTML per team) and the team/supply map layers (the teams' GPX: tests/export)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import folium
-import gpxpy
 import pytest
 
 from evacsim.maps.teams import add_team_layers
 from evacsim.pipeline import Run, run
 from evacsim.report.drill import write_drill_sheets
-from tests.support.tiny_area import DLAT, DLON, LAT0, LON0, write_scenario, write_tiny_area
+from tests.support.tiny_area import LAT0, LON0, write_scenario, write_tiny_area
 
-BASE_LONLAT = (106.4622, 29.4302)  # TM-1 in tests/support/tiny_area.py
 EVIL = "<script>alert(1)</script> & Co"
 
 
@@ -34,33 +32,40 @@ def sheets(drill_run: Run, tmp_path_factory: pytest.TempPathFactory) -> list[Pat
     return write_drill_sheets(drill_run, tmp_path_factory.mktemp("out"))
 
 
-def test_one_html_and_one_gpx_per_team(sheets: list[Path]) -> None:
-    assert [p.name for p in sheets] == ["TM-1.html", "TM-1.gpx"]
+def test_one_sheet_per_team(sheets: list[Path]) -> None:
+    assert [p.name for p in sheets] == ["TM-1.html"]
     assert all(p.parent.name == "drill" and p.stat().st_size > 0 for p in sheets)
 
 
-def test_html_is_escaped_self_contained_and_lists_every_task(
+def test_html_is_escaped_self_contained_and_has_a_page_per_task(
     sheets: list[Path], drill_run: Run
 ) -> None:
     text = sheets[0].read_text(encoding="utf-8")
-    assert "<script>" not in text and "&lt;script&gt;" in text
-    assert "http://" not in text and "https://" not in text and "src=" not in text
-    assert "@media print" in text
+    assert "<script" not in text and "&lt;script&gt;" in text
+    assert (
+        "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text
+    )
+    assert "src=" not in text
+    assert "@media print" in text and "break-before: page" in text
+    assert '<meta name="viewport"' in text
     tasks = drill_run.results.extra["teams"]
-    for target in tasks["target"]:
-        assert target in text
+    driven = drill_run.results.extra["team_paths"].groupby(["vehicle", "task"]).ngroups
+    assert text.count('<section class="task"') == len(tasks)
+    assert text.count('<svg class="evacsim-sketch"') == driven > 0  # a map per route driven
+    for target in tasks.loc[tasks["task"] == "door_to_door", "target"]:
+        for group_id in target.split(";"):
+            assert group_id in text  # each household picked up is named...
+    assert "node " not in text  # ...and no place is a node number
 
 
-def test_gpx_is_valid_and_in_wgs84(sheets: list[Path], drill_run: Run) -> None:
-    gpx = gpxpy.parse(sheets[1].read_text(encoding="utf-8"))
-    base = next(w for w in gpx.waypoints if w.name == "TM-1 base")
-    assert (base.longitude, base.latitude) == pytest.approx(BASE_LONLAT, abs=1e-6)
-    routes = drill_run.results.extra["team_paths"].groupby(["vehicle", "task"]).ngroups
-    assert len(gpx.tracks) == routes > 0
-    for track in gpx.tracks:
-        for p in track.segments[0].points:  # every point on the tiny street grid (lon/lat)
-            assert LON0 - 1e-4 <= p.longitude <= LON0 + 2 * DLON + 1e-4
-            assert LAT0 - 1e-4 <= p.latitude <= LAT0 + 2 * DLAT + 1e-4
+def test_steps_carry_the_clock_time_of_each_road(drill_run: Run, sheets: list[Path]) -> None:
+    text = sheets[0].read_text(encoding="utf-8")
+    paths = drill_run.results.extra["team_paths"]
+    first = paths.sort_values("t_enter_s", kind="stable").iloc[0]
+    minutes = round(float(first["t_enter_s"]) / 60)
+    # the tiny scenario runs at night: the documented default start is 02:00 (UTC+08:00)
+    clock = f"02:{minutes:02d} (T+0:{minutes:02d})"
+    assert minutes < 60 and clock in text
 
 
 def test_no_teams_no_sheets(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ CHAIN = (
 def _scenario(folder: Path, extra: str, *, start: bool = True) -> Path:
     write_tiny_area(folder / "area")
     path = folder / "s.toml"
-    head = "start_time = 2026-11-27T15:02:00+08:00\n" if start else ""
+    head = "start = 2026-11-27T15:02:00+08:00\n" if start else ""
     path.write_text(head + tiny_scenario(seed=11, extra=extra), encoding="utf-8")
     return path
 
@@ -82,13 +82,13 @@ def test_summary_counts_the_channels(chain_run: Run) -> None:
     assert summary["warning"]["households"] == n
     assert summary["warning"]["warned_by"]["cell broadcast"] <= int(0.4 * n)
     assert sum(summary["warning"]["warned_by"].values()) == n
-    assert summary["start_time"] == "2026-11-27T15:02:00+08:00"
+    assert summary["start"] == "2026-11-27T15:02:00+08:00"
     assert summary["warning"] == warning_summary(chain_run.results)
 
 
 def test_readme_documents_the_chain_summary_fields(chain_run: Run) -> None:
     table = (REPO / "README.md").read_text(encoding="utf-8").split("`summary.json` fields", 1)[1]
-    for key in ("warning", "start_time"):
+    for key in ("warning", "start"):
         assert f"`{key}`" in table
     for key in chain_run.summary["warning"]:
         assert f"`{key}`" in table, key
@@ -125,7 +125,7 @@ def test_report_map_and_sheets(chain_run: Run, folder: Path) -> None:
 def test_distribution_runs_show_nothing_of_the_chain(tmp_path: Path) -> None:
     plain = run(_scenario(tmp_path, "", start=False))
     assert "t_warned_s" not in plain.results.groups
-    assert "warning" not in plain.summary and "start_time" not in plain.summary
+    assert "warning" not in plain.summary
     assert warning_grid_table(plain.results).empty and last_warned_grid(plain.results) is None
     out = write_run(plain, tmp_path / "run")
     assert not (out / "drill" / "warning").exists()

@@ -1,0 +1,191 @@
+"""Every page, sheet and headline in Simplified Chinese: the catalog is complete, keeps every
+placeholder, and a page rendered in Chinese holds no English the catalog should have translated.
+
+The strict test renders the tiny area with Chinese names (so every word of English left on the
+page is evacsim's own) and fails on any run of three or more Latin letters that is not an id, a
+unit or a proper name (ALLOWED).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evacsim.display._catalogs import extract_messages, read_catalog
+from evacsim.display.i18n import LANGS, translator
+
+PLACEHOLDER = re.compile(r"\{(\w*)\}")
+
+
+def _ids(message: Any) -> tuple[str, ...]:
+    return tuple(message.id) if isinstance(message.id, list | tuple) else (message.id,)
+
+
+@pytest.fixture(scope="module")
+def extracted() -> dict[Any, Any]:
+    return {m.id if isinstance(m.id, str) else tuple(m.id): m for m in extract_messages() if m.id}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_catalog_holds_every_message_of_the_code(lang: str, extracted: dict[Any, Any]) -> None:
+    catalog = {m.id if isinstance(m.id, str) else tuple(m.id): m for m in read_catalog(lang)
+               if m.id}  # fmt: skip
+    missing = sorted(str(k) for k in set(extracted) - set(catalog))
+    stale = sorted(str(k) for k in set(catalog) - set(extracted))
+    assert not missing, f"run tools/i18n.py: not in the {lang} catalog: {missing[:5]}"
+    assert not stale, f"run tools/i18n.py: no longer in the code: {stale[:5]}"
+
+
+def test_every_message_has_a_chinese_translation_with_its_placeholders(
+    extracted: dict[Any, Any],
+) -> None:
+    catalog = {m.id if isinstance(m.id, str) else tuple(m.id): m for m in read_catalog("zh")}
+    untranslated, broken = [], []
+    for key in extracted:
+        message = catalog[key]
+        strings = message.string if isinstance(message.string, list | tuple) else (message.string,)
+        if message.fuzzy or not all(strings):
+            untranslated.append(key)
+            continue
+        wanted = {name for text in _ids(message) for name in PLACEHOLDER.findall(text)}
+        for text in strings:
+            if set(PLACEHOLDER.findall(text)) != wanted:
+                broken.append((key, text))
+    assert not untranslated, f"no Chinese translation: {untranslated[:5]}"
+    assert not broken, f"a translation drops or adds a placeholder: {broken[:5]}"
+
+
+def test_translator_fills_placeholders_and_falls_back_to_english() -> None:
+    zh, en = translator("zh"), translator("en")
+    assert zh("{n} persons to evacuate", n="3,500") == "需疏散 3,500 人"
+    assert en("{n} persons to evacuate", n="3,500") == "3,500 persons to evacuate"
+    assert zh.gettext("a message nobody wrote") == "a message nobody wrote"
+    with pytest.raises(ValueError, match="'fr'"):
+        translator("fr")
+
+
+# ------------------------------------------------------------------ strict rendering in Chinese
+
+#: Latin words that may stay on a Chinese page: ids, units, model and proper names, file names.
+ALLOWED = {
+    "AEGL", "ETE", "FED", "GPX", "NUREG", "UTC", "evacsim", "ppm", "min", "psi", "kW", "km",
+    "Leaflet", "OpenStreetMap", "Noto", "Sans", "CJK", "Source", "Han", "Microsoft", "YaHei",
+    "PingFang", "sans", "serif", "lat", "lon", "html", "radius", "pool_fire", "toxic_plume",
+    "plume", "toxic", "pool", "fire", "nearest", "plan", "capacity",
+}  # fmt: skip
+LATIN = re.compile(r"[A-Za-z][A-Za-z_]{2,}")
+
+
+class _Text(HTMLParser):
+    """The text a reader sees: no script, no style, plus title/aria attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        self.parts += [v for k, v in attrs if k in ("title", "aria-label", "alt") and v]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def english_words(html: str) -> set[str]:
+    """Latin words of a page's visible text that are not ids, units or allowed names."""
+    parser = _Text()
+    parser.feed(html)
+    text = " ".join(parser.parts)
+    text = re.sub(r"\S+\.(html|gpx)\b", " ", text)  # file names
+    text = re.sub(r"\b[A-Z]{1,3}-\d+\b", " ", text)  # ids: AP-1, G-001, TM-1, R-0014
+    text = re.sub(r"\b[A-Z]{1,3}-\d+/\d+\b", " ", text)
+    return {w for w in LATIN.findall(text) if w not in ALLOWED}
+
+
+def chinese_area(folder: Path) -> Path:
+    """The tiny area with every name in Chinese and ``lang = "zh"`` in its area.toml."""
+    from tests.support.tiny_area import tiny_features, write_tiny_area
+
+    def named(layer: str, names: dict[str, str], **fields: str) -> list[dict[str, Any]]:
+        feats = tiny_features(layer)
+        for f in feats:
+            props = f["properties"]
+            if "name" in props:
+                props["name"] = names.get(props["id"], "某处")
+            props.update(fields)
+        return feats
+
+    roads = {f"R-{k:04d}": n for k, n in enumerate(
+        ["江滨路", "江滨路", "中街", "中街", "北巷", "北巷", "横巷一", "横巷一", "横巷二", "横巷二",
+         "横巷三", "横巷三", "", "伏牛高架"], start=1)}  # fmt: skip
+    return write_tiny_area(
+        folder,
+        area_toml='name = "小区域"\nlang = "zh"\n',
+        roads=named("roads", roads),
+        grids=[{**f, "properties": {**f["properties"], "name": f"网格{k}", "town": "跳磴镇",
+                                    "community": "伏牛溪社区", "group": f"第{k}组"}}
+               for k, f in enumerate(named("grids", {}), start=1)],
+        assembly_points=named("assembly_points", {"AP-1": "学校操场", "AP-2": "市场广场"}),
+        shelters=named("shelters", {"S-1": "体育馆", "S-2": "礼堂"}),
+        hazard_sources=named("hazard_sources", {"T-01": "一号油罐", "CL-1": "氯气库"}),
+        supply_points=named("supply_points", {"SP-1": "物资点"}),
+        team_bases=named("team_bases", {"TM-1": "消防队"}, specialty="消防"),
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def chinese_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
+    from evacsim import save
+    from evacsim.pipeline import run
+    from tests.support.tiny_area import tiny_scenario
+
+    root = tmp_path_factory.mktemp("zh")
+    area = chinese_area(root / "area")
+    path = root / "s.toml"
+    path.write_text(tiny_scenario(name="油罐火灾演练", area=area.name, buses=2), encoding="utf-8")
+    result = run(path)
+    return result, save(result, root / "run")
+
+
+def test_report_and_drill_sheet_have_no_untranslated_text(chinese_run: tuple[Any, Path]) -> None:
+    _, folder = chinese_run
+    for page in ("report.html", "drill/TM-1.html"):
+        html = (folder / page).read_text(encoding="utf-8")
+        assert 'lang="zh-Hans"' in html, page
+        assert english_words(html) == set(), page
+
+
+def test_map_page_shell_has_no_untranslated_text(chinese_run: tuple[Any, Path]) -> None:
+    _, folder = chinese_run
+    html = (folder / "map.html").read_text(encoding="utf-8")
+    body = html.split("<body>", 1)[1]
+    assert english_words(body) == set()  # title box, legend, print options, north arrow
+    # the layer names (in the page's script) are Chinese too
+    names = re.findall(r'("[^"]+")\s*:\s*(?:geo_json|feature_group|label_layer|time_slider)', html)
+    names = [json.loads(n) for n in names]
+    assert len(names) > 10 and not [n for n in names if LATIN.search(n)], names
+
+
+def test_terminal_headline_is_in_chinese(
+    chinese_run: tuple[Any, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from evacsim.cli import _print_run
+
+    result, folder = chinese_run
+    _print_run(result, folder)
+    out = capsys.readouterr().out
+    out = re.sub(r"/\S+", " ", out)  # file paths
+    assert "需疏散" in out
+    assert {w for w in LATIN.findall(re.sub(r"\b[A-Z]{1,3}-\d+\b", " ", out))} - ALLOWED == set()
