@@ -25,6 +25,24 @@ from .make import (
 from .make import (
     outside_zone as outside_zone,
 )
+from .make import (
+    reach_of as reach_of,
+)
+from .reach import (
+    MODES as MODES,
+)
+from .reach import (
+    HazardRule as HazardRule,
+)
+from .reach import (
+    Reach as Reach,
+)
+from .reach import (
+    hazard_rule as hazard_rule,
+)
+from .reach import (
+    mode_networks as mode_networks,
+)
 from .shelters import (
     initial_shelter_plan as initial_shelter_plan,
 )

@@ -49,9 +49,6 @@ from .router import (
 from .router import (
     build_link_sets as build_link_sets,
 )
-from .router import (
-    edge_level_times as edge_level_times,
-)
 from .simulation import (
     simulate as simulate,
 )
