@@ -52,3 +52,9 @@ from .snap import (
 from .snap import (
     snap_points as snap_points,
 )
+from .pieces import (
+    RoadPieces as RoadPieces,
+)
+from .pieces import (
+    road_pieces as road_pieces,
+)

@@ -220,6 +220,29 @@ def _own_nearest(
     return text + (f"; {stuck} persons reach none and are stranded at home" if stuck else "")
 
 
+def _unreached_points(
+    reach: Reach,
+    groups: pd.DataFrame,
+    rows: _Rows,
+    group_tt: np.ndarray,
+    ap_ids: list[str],
+    ap_usable: np.ndarray,
+    ap_nodes: dict[str, np.ndarray],
+) -> list[str]:
+    """A warning for each usable point that no evacuating household can reach, and why."""
+    if len(groups) == 0:
+        return []
+    lines = []
+    g = 0  # the first group says why (every one is cut off from it)
+    mode = str(rows.mode[rows.of_group[g]])
+    origin = int(groups["origin_node"].to_numpy()[g])
+    for j in np.flatnonzero(ap_usable & ~np.isfinite(group_tt).any(axis=0)).tolist():
+        node = int(ap_nodes["car" if mode == "car" else "walk"][j])
+        why = reach.why_not(mode, float(rows.t_s[rows.of_group[g]]), origin, node)
+        lines.append(f"assembly point '{ap_ids[j]}': no evacuating household can reach it ({why})")
+    return lines
+
+
 def _stage2(
     prepared: Prepared,
     reach: Reach,
@@ -296,6 +319,7 @@ def make_plan(prepared: Prepared, rng: np.random.Generator) -> Plan:
     group_ap = _groups_to_aps(assignment, rows, persons, group_tt, ap_usable, planned_col, notes)
     warnings = [*ap_warnings, *shelter_warnings, *assignment.warnings]
     warnings += merge_rows(notes, rows.grid, rows.mode)
+    warnings += _unreached_points(reach, groups, rows, group_tt, ap_ids, ap_usable, ap_nodes)
     sent = group_ap >= 0
     loads = np.bincount(group_ap[sent], weights=persons[sent], minlength=len(ap_ids))
     ap_loads = dict(zip(ap_ids, loads.astype(np.int64).tolist(), strict=True))
