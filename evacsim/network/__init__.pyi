@@ -16,6 +16,12 @@ from .graph import (
 from .graph import (
     build_network as build_network,
 )
+from .pieces import (
+    RoadPieces as RoadPieces,
+)
+from .pieces import (
+    road_pieces as road_pieces,
+)
 from .routing import (
     RouteTree as RouteTree,
 )
@@ -51,10 +57,4 @@ from .snap import (
 )
 from .snap import (
     snap_points as snap_points,
-)
-from .pieces import (
-    RoadPieces as RoadPieces,
-)
-from .pieces import (
-    road_pieces as road_pieces,
 )

@@ -13,6 +13,7 @@ A piece is a weakly connected component of the mode's edges (one-way streets do 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -78,7 +79,7 @@ def _grid_shares(net: RoadNetwork, area: Area, nodes: np.ndarray, piece: np.ndar
     geoms = np.asarray(area.grids.geometry.values, dtype=object)
     out = np.zeros((len(geoms), max(n_pieces, 1)))
     cand = np.flatnonzero(piece >= 0)
-    tree = shapely.STRtree(shapely.points(net.node_x_m[cand], net.node_y_m[cand]))
+    tree = shapely.STRtree(np.asarray(shapely.points(net.node_x_m[cand], net.node_y_m[cand])))
     grid_idx, hit = tree.query(geoms, predicate="contains")
     np.add.at(out, (grid_idx, piece[cand[hit]]), 1.0)
     empty = out.sum(axis=1) == 0  # no node inside: the grid's nearest node stands for it
@@ -90,7 +91,7 @@ def _grid_shares(net: RoadNetwork, area: Area, nodes: np.ndarray, piece: np.ndar
 def road_pieces(area: Area, net: RoadNetwork, snapped: SnappedArea, *, period: str) -> RoadPieces:
     """The pieces of the driving and walking networks apart from the main one that hold people
     (the ``population_<period>`` of grids with homes there) or facilities."""
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     node_sets: list[frozenset[int]] = []
     counts: dict[str, int] = {}
     population = area.grids[f"population_{period}"].to_numpy(float)
@@ -119,7 +120,7 @@ def road_pieces(area: Area, net: RoadNetwork, snapped: SnappedArea, *, period: s
             held = (shares[:, p] > 0) & (population > 0)
             if not held.any() and p not in facilities:
                 continue
-            persons = int(round(float((shares[held, p] * population[held]).sum())))
+            persons = round(float((shares[held, p] * population[held]).sum()))
             row = {
                 "network": name, "piece": p + 1, "nodes": int((piece == p).sum()),
                 "road_m": round(float(road_m.get(p, 0.0)), 1),
@@ -136,7 +137,7 @@ def road_pieces(area: Area, net: RoadNetwork, snapped: SnappedArea, *, period: s
     return RoadPieces(table=table, counts=counts, warnings=tuple(_line(r) for r in rows))
 
 
-def _line(row: dict[str, object]) -> str:
+def _line(row: dict[str, Any]) -> str:
     holds = []
     if row["facilities"]:
         holds.append(f"facilities {str(row['facilities']).replace(';', ', ')}")

@@ -35,7 +35,7 @@ def _pieces_area(folder: Path, *, footway: bool = False) -> SmallArea:
             Facility("AP-1", (2, 0)),
             Facility("AP-2", (2, 2)),
             Facility("AP-3", (1, -2)),
-        ],  # fmt: skip
+        ],
         shelters=[Facility("S-1", (3, 0))],
     )
 
@@ -176,7 +176,7 @@ def test_households_leaving_after_the_road_closes_go_where_they_still_can(tmp_pa
 def _pieces_one_point(folder: Path, ap_capacity: int, buses: int) -> Run:
     """Piece A alone, two assembly points (AP-1 small) and one shelter."""
     area = SmallArea(
-        roads=PIECE_A + [Road((3, 0), (4, 0))],
+        roads=[*PIECE_A, Road((3, 0), (4, 0))],
         grids=[Grid("G-1", (-0.2, -0.2), (1.2, 0.6), "AP-1", population=120, car_share=0.0)],
         assembly_points=[Facility("AP-1", (2, 0), ap_capacity), Facility("AP-2", (4, 0), 30)],
         shelters=[Facility("S-1", (3, 0))],
