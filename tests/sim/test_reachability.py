@@ -7,9 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from evacsim.pipeline import Run, run
 from evacsim.scenario.prepare import prepare
+from tests.support.rules import entries_into_worse_zones
 from tests.support.small_area import Facility, Grid, Road, SmallArea, lonlat
 
 # Three road pieces: A (the main one: AP-1, S-1), B (AP-2, nothing else) and C (AP-3 alone).
@@ -232,3 +234,35 @@ def test_bus_legs_carry_the_persons_on_board(tmp_path: Path) -> None:
         assert len(before) == 1 and before["to"].iloc[0] == row["from"]
         assert row["persons"] < int(before["persons"].iloc[0])
     assert result.summary["bus_trips"] == len(trips)
+
+
+@pytest.mark.parametrize("closure", ["red", "orange"])
+def test_closure_level_changes_which_links_close(tmp_path: Path, closure: str) -> None:
+    """The straight road from G-1's homes to AP-1 passes through the orange ring (not the red
+    disc); a detour goes round it. With closure_level "red" people take the straight road, with
+    "orange" they never enter the ring from outside and take the detour."""
+    area = SmallArea(
+        roads=[Road((0, 0), (1, 0)), Road((1, 0), (2, 0)), Road((0, 0), (0, -1)),
+               Road((0, -1), (2, -1)), Road((2, -1), (2, 0)), Road((2, 0), (3, 0))],
+        grids=[Grid("G-1", (-0.2, -0.2), (0.5, 0.3), "AP-1", population=60, car_share=0.5)],
+        assembly_points=[Facility("AP-1", (2, 0))],
+        shelters=[Facility("S-1", (3, 0))],
+    )  # fmt: skip
+    area.write(tmp_path / "area")
+    lon, lat = lonlat((1.0, 0.5))
+    path = tmp_path / f"{closure}.toml"
+    path.write_text(
+        f'name = "ring"\nseed = 3\narea = "area"\n[hazard]\nmodel = "radius"\n'
+        f"at = [{lon}, {lat}]\nradii_m = {{ red = 30, orange = 120, yellow = 150 }}\n"
+        f'evacuate = "yellow"\nclosure_level = "{closure}"\n',
+        encoding="utf-8",
+    )
+    result = run(path)
+    net = result.prepared.network
+    straight = set(np.flatnonzero(np.isin(net.edge_road_id, ["R-0001"])).tolist())
+    used = set(result.results.paths["edge"].tolist())
+    assert bool(used & straight) == (closure == "red")
+    assert entries_into_worse_zones(result)[0] == 0
+    into_orange, _ = entries_into_worse_zones(result, closure="orange")
+    assert (into_orange > 0) == (closure == "red")
+    assert result.summary["persons"]["sheltered"] == result.summary["persons_total"] > 0

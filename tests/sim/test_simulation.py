@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-import shapely
 
 from evacsim.pipeline import Run, run
 from evacsim.plan.make import outside_zone
 from evacsim.scenario.load import load_scenario
 from evacsim.scenario.prepare import prepare
+from tests.support.rules import entries_into_worse_zones
 from tests.support.tiny_area import tiny_scenario, write_tiny_area
 
 
@@ -80,34 +80,10 @@ def test_groups_arrive_only_at_their_assigned_assembly_point(tiny_run: Run) -> N
         assert net.edge_head[last_edge] == expected[row.assembly_point]
 
 
-def _entries_into_worse_zones(result: Run) -> tuple[int, int]:
-    """(entries that broke the rule, entries into a link inside a closing zone).
-
-    The rule (DESIGN.md): at every link entry, the worst level that has touched the link by
-    then is no worse than the level of the point the agent stands on at that instant; levels
-    safer than ``closure_level`` count as outside. Levels come from the hazard's own arrival
-    times of the link and of the point, not from the router.
-    """
-    zones, net = result.prepared.zones, result.prepared.network
-    closure = ("red", "orange", "yellow").index(zones.closure_level)
-    paths = result.results.paths
-    t = paths["t_enter_s"].to_numpy()
-    edges = paths["edge"].to_numpy()
-    tails = shapely.points(net.node_x_m[net.edge_tail], net.node_y_m[net.edge_tail])
-    broken = np.zeros(len(paths), dtype=bool)
-    in_zone = np.zeros(len(paths), dtype=bool)
-    for level in ("red", "orange", "yellow")[: closure + 1]:
-        link_reached = zones.arrival_time_s(net.edge_geometry, level)[edges] <= t
-        standing_in = zones.arrival_time_s(tails, level)[edges] <= t
-        broken |= link_reached & ~standing_in
-        in_zone |= link_reached
-    return int(broken.sum()), int(in_zone.sum())
-
-
 def test_nobody_enters_a_more_dangerous_zone(tiny_run: Run) -> None:
     """DESIGN rule on the whole model, at every link entry of every group."""
     assert len(tiny_run.results.paths) > 0
-    broken, _ = _entries_into_worse_zones(tiny_run)
+    broken, _ = entries_into_worse_zones(tiny_run)
     assert broken == 0
 
 
@@ -222,7 +198,7 @@ preparation = {{ dist = "uniform", low_s = 0, high_s = 600 }}
     net = prepared.network
     yellow_t = prepared.zones.arrival_time_s(net.edge_geometry, "yellow")
     assert np.isfinite(yellow_t).any() and yellow_t[np.isfinite(yellow_t)].max() > 0
-    broken, _ = _entries_into_worse_zones(result)
+    broken, _ = entries_into_worse_zones(result)
     assert broken == 0
     used = res.paths.merge(res.paths["edge"].map(lambda e: yellow_t[e]).rename("t_yellow"),
                            left_index=True, right_index=True)  # fmt: skip
