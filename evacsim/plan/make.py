@@ -23,10 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from evacsim.demand.groups import Demand, build_demand, grid_threat_levels, origin_candidates
+from evacsim.network.snap import snap_points
 from evacsim.plan.assembly import Assignment, assign_assembly, merge_rows
 from evacsim.plan.reach import MODES, Reach, hazard_rule, mode_networks
 from evacsim.plan.shelters import initial_shelter_plan
@@ -34,7 +37,7 @@ from evacsim.plan.shelters import initial_shelter_plan
 if TYPE_CHECKING:
     from evacsim.scenario.prepare import Prepared
 
-__all__ = ["Plan", "make_plan", "outside_zone", "reach_of"]
+__all__ = ["Plan", "door_to_door", "make_plan", "outside_zone", "reach_of"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,6 +90,15 @@ def outside_zone(prepared: Prepared, layer: str) -> tuple[np.ndarray, list[str]]
     return ~inside, warnings
 
 
+def door_to_door(prepared: Prepared) -> bool:
+    """Whether team vehicles fetch the persons who need assistance (``teams.door_to_door`` and
+    some team has a vehicle): they then reach their assembly point by car from the road node
+    nearest their home."""
+    bases = prepared.area.team_bases
+    has_vehicle = len(bases) > 0 and int(bases["vehicles"].sum()) > 0
+    return bool(has_vehicle and prepared.scenario.teams.door_to_door)
+
+
 def reach_of(prepared: Prepared) -> Reach:
     """The run's :class:`~evacsim.plan.reach.Reach`: modes, closed roads and hazard rule."""
     sc, net = prepared.scenario, prepared.network
@@ -128,13 +140,24 @@ def _rows(groups: pd.DataFrame, grid_order: list[str]) -> _Rows:
 
 def _group_times(prepared: Prepared, reach: Reach, groups: pd.DataFrame, rows: _Rows) -> np.ndarray:
     """Groups × assembly points: free-flow time from each group's origin by its mode, under the
-    roads open at its row's time (inf: unreachable)."""
+    roads open at its row's time (inf: unreachable). Persons fetched door to door go by car from
+    the drivable node nearest their home."""
     snap = prepared.snapped.assembly_points
     out = np.full((len(groups), len(snap.ids)), np.inf)
     origin = groups["origin_node"].to_numpy(np.int64)
     row_state = reach.rule.state_index(rows.t_s)
     group_state = row_state[rows.of_group]
-    group_mode = np.asarray(rows.mode, dtype=object)[rows.of_group]
+    group_mode = np.asarray(rows.mode, dtype=object)[rows.of_group].copy()
+    fetched = np.flatnonzero((group_mode == "assisted") & door_to_door(prepared))
+    if len(fetched):
+        net = prepared.network
+        homes = gpd.GeoSeries(
+            shapely.points(net.node_x_m[origin[fetched]], net.node_y_m[origin[fetched]]),
+            crs=net.crs,
+        )
+        origin = origin.copy()
+        origin[fetched] = snap_points(net, homes, mode="car")[0]
+        group_mode[fetched] = "car"
     for mode in MODES:
         dests = snap.car_node if mode == "car" else snap.walk_node
         for state in np.unique(group_state[group_mode == mode]).tolist():

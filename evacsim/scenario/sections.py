@@ -86,8 +86,14 @@ class DepartureSpec(Section):
 
 
 class EvacuationSpec(Section):
-    """Stage 1 (grid → assembly point): assignment policy, modes and speeds."""
+    """Stage 1 (grid → assembly point): who leaves, assignment policy, modes and speeds.
 
+    ``unit``: ``"grid"`` (default) — a grid that touches the evacuation zone leaves whole, as the
+    district's chain of responsibility warns whole grids; ``"area_share"`` — a grid sends the
+    share of its population that its area inside the zone stands for (people spread evenly).
+    """
+
+    unit: Literal["grid", "area_share"] = "grid"
     assignment: Literal["plan", "nearest", "capacity"] = "plan"
     use_cars: bool = True
     walk_speed_m_s: float = Field(default=1.2, gt=0.0, le=3.0)

@@ -56,6 +56,7 @@ from evacsim.errors import ScenarioError
 from evacsim.network.graph import RoadNetwork
 from evacsim.network.routing import route_tree
 from evacsim.network.snap import snap_points
+from evacsim.plan.make import door_to_door
 from evacsim.scenario.teams import TeamTask
 from evacsim.sim.state import TEAM, SimState
 
@@ -177,7 +178,7 @@ class Teams:
         self.base = sim.prepared.snapped.team_bases.car_node.astype(np.int64)
         self.warnings: list[str] = []
         self.active = len(self.ids) > 0 and int(self.vehicles.sum()) > 0
-        self.door_to_door = self.active and self.spec.door_to_door
+        self.door_to_door = door_to_door(sim.prepared)
         self.tasks: list[dict[str, Any]] = []
         self.legs: list[tuple[int, int, int]] = []  # (vehicle, task row, engine agent)
         self.requests: deque[int] = deque()
@@ -400,11 +401,21 @@ class Teams:
 
     # ------------------------------------------------------------ door to door
     def request_pickup(self, g: int) -> None:
-        """Group ``g`` (assisted, ready now) waits at home for a team vehicle."""
+        """Group ``g`` (assisted, ready now) waits at home for a team vehicle, which takes it to
+        its assembly point if the roads open now lead there from its home, else to the nearest
+        one they lead to (none: it is stranded at home)."""
+        sim, fac = self.sim, self.fac
         self.to_call -= 1
         if self.alive.sum() == 0:
             self._strand_call(g)
             return
+        stop, ap = self.pickup[g], int(sim.g_ap[g])
+        if not sim.router.reachable("car", fac.ap_node(ap, "car"), stop):
+            new = fac.nearest_ap("car", stop, exclude={ap})
+            fac.move_expected(g, ap, new)
+            if new < 0:
+                sim.strand(g, int(sim.g_origin[g]), "no assembly point reachable")
+                return
         self.requests.append(g)
         self.called.add(g)
         self.sim.log_event("called_team", str(self.sim.g_id[g]), str(self.pickup[g]))
@@ -442,18 +453,25 @@ class Teams:
         dest = int(self.fac.ap_car[ap])
         row = self._task(v, "door_to_door", ids, dest, int(sim.g_persons[batch].sum()))
         aboard: list[int] = []
-        for g in batch:
+        later: list[int] = []  # calls the vehicle may not drive to with people aboard
+        for k, g in enumerate(batch):
             stop = self.pickup[g]
+            if aboard and not sim.router.reachable("car", stop, node):
+                later.append(g)
+                continue
             table = sim.router.table("car", (stop,)) if aboard else self.routes.table(stop)
             out = yield from self._drive(v, row, node, stop, table, aboard)
             if out is not None and not out.arrived:
-                return self._trip_failed(v, row, out, aboard, batch[len(aboard) :])
+                return self._trip_failed(v, row, out, aboard, later + batch[k:])
             node = stop
             aboard.append(g)
             self.called.discard(g)
             sim.state[g] = "en_route"
             if np.isnan(self.tasks[row]["t_start_s"]):
                 self.tasks[row]["t_start_s"] = float(self.env.now)
+        if later:  # an empty vehicle fetches them next
+            self.requests.extendleft(reversed(later))
+            self._notify()
         out = yield from self._drive(v, row, node, dest, sim.router.table("car", (dest,)), aboard)
         if out is not None and not out.arrived:
             return self._trip_failed(v, row, out, aboard, [])
