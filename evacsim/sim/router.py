@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from evacsim.network.graph import RoadNetwork
-from evacsim.network.routing import route_tree
+from evacsim.network.routing import RouteTree, route_tree
 from evacsim.plan.reach import MODES, HazardRule, mode_networks
 from evacsim.scenario.sections import EvacuationSpec
 from evacsim.sim._engine_stats import LinkSpec
@@ -126,7 +126,7 @@ class Router:
         self._register = register
         self._replace = replace
         self._tables: dict[Key, int] = {}
-        self._times: dict[Key, np.ndarray] = {}
+        self._times: dict[Key, np.ndarray] = {}  # cleared when the rules change
         self.open = rule.open_at(0.0)  # edges the hazard rule leaves open now
         self.t_rule_s = 0.0  # the time of the rule in force
 
@@ -134,14 +134,19 @@ class Router:
         """Edges ``mode`` may take now (its roads, not closed, open under the hazard rule)."""
         return self.links.usable[mode] & ~self.closed_edges & self.open
 
-    def _build(self, key: Key) -> np.ndarray:
-        """Next link of every node for ``key``; remembers the tree's times for :meth:`time_s`."""
+    def _tree(self, key: Key) -> RouteTree:
         mode, dests = key
         tree = route_tree(
             self.net, np.asarray(dests), weight_s=self.links.weight_s[mode],
             usable=self.usable(mode),
         )  # fmt: skip
         self._times[key] = tree.time_s
+        return tree
+
+    def _build(self, key: Key) -> np.ndarray:
+        """Next link of every node for ``key``; remembers the tree's times for :meth:`time_s`."""
+        mode = key[0]
+        tree = self._tree(key)
         nxt = np.full(self.net.n_nodes, -1, dtype=np.int64)
         has = tree.next_edge >= 0
         nxt[has] = self.links.edge_link[mode][tree.next_edge[has]]
@@ -162,15 +167,17 @@ class Router:
 
     def time_s(self, mode: str, dests: tuple[int, ...]) -> np.ndarray:
         """Free-flow time (s) from every node to the nearest of ``dests`` under the current
-        rules (inf: no open route); builds the table on first use."""
-        self.table(mode, dests)
-        return self._times[self._key(mode, dests)]
+        rules (inf: no open route). Only asked, not driven: no engine table is made for it."""
+        key = self._key(mode, dests)
+        times = self._times.get(key)
+        return times if times is not None else self._tree(key).time_s
 
     def reachable(self, mode: str, dest: int, origin: int) -> bool:
         """Whether ``origin`` has an open route to ``dest`` now."""
         return bool(np.isfinite(self.time_s(mode, (dest,))[origin]))
 
     def _rebuild(self) -> None:
+        self._times.clear()
         for key, tid in sorted(self._tables.items(), key=lambda kv: kv[1]):
             self._replace(tid, self._build(key))
 
