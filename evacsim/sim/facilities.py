@@ -316,6 +316,7 @@ class Facilities:
         self.booked[s] -= persons
         self._change(sid, persons)
         sim.state[g], sim.t_shelter[g], sim.g_shelter[g] = "sheltered", self.env.now, sid
+        self.notify()  # an idle bus may learn that nothing is left for it
 
     def expected_gone(self, g: int, ap: int) -> None:
         """A group expected at ``ap`` will not come (stranded on the way)."""
