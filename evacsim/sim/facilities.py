@@ -23,6 +23,7 @@ rule of :mod:`evacsim.plan.reach` and closures by the teams), so a point cut off
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 
 import geopandas as gpd
 import numpy as np
@@ -141,18 +142,27 @@ class Facilities:
                 found.append((self.quota[ap, s] <= 0, t, s))
         return [s for _, _, s in sorted(found)]
 
-    def book(self, ap: int, households: list[int], from_node: int) -> list[Leg]:
-        """Book places for ``households`` (in order) from ``from_node``; stops at the first that
-        fits nowhere. Returns the legs, one per shelter, in the order they were first booked."""
+    def book(
+        self, ap: int, households: Iterable[int], from_node: int, *, seats: int | None = None
+    ) -> list[Leg]:
+        """Book places for ``households`` (in order) from ``from_node``. Without ``seats`` it
+        stops at the first household that fits nowhere; with ``seats`` (a bus) it skips such a
+        household and stops when the next one would exceed the seats (the first always boards).
+        Returns the legs, one per shelter, in the order they were first booked."""
         order = self.shelter_order(ap, from_node)
         legs: dict[int, list[int]] = {}
+        load = 0
         for g in households:
             persons = int(self.sim.g_persons[g])
-            s = next((s for s in order if self.free(s) >= persons), -1)
-            if s < 0:
+            if seats is not None and legs and load + persons > seats:
                 break
-            self._book_one(ap, s, g)
-            legs.setdefault(s, []).append(g)
+            s = next((s for s in order if self.free(s) >= persons), -1)
+            if s < 0 and seats is None:
+                break
+            if s >= 0:
+                self._book_one(ap, s, g)
+                legs.setdefault(s, []).append(g)
+                load += persons
         return list(legs.items())
 
     def _book_one(self, ap: int, s: int, g: int) -> None:
@@ -363,27 +373,16 @@ class Facilities:
         """Board whole households first-in first-out while they fit in the bus (the first one
         always boards) and get a shelter place (one that fits nowhere keeps waiting); returns
         the legs to drive."""
-        load = 0
-        order = self.shelter_order(ap, node)
-        legs: dict[int, list[int]] = {}
-        for g in self.waiting[ap]:
-            size = int(self.sim.g_persons[g])
-            if legs and load + size > capacity:
-                break
-            s = next((s for s in order if self.free(s) >= size), -1)
-            if s < 0:
-                continue
-            self._book_one(ap, s, g)
-            legs.setdefault(s, []).append(g)
-            load += size
-        taken = {g for groups in legs.values() for g in groups}
+        legs = self.book(ap, list(self.waiting[ap]), node, seats=capacity)
+        taken = {g for _, groups in legs for g in groups}
         self.waiting[ap] = deque(g for g in self.waiting[ap] if g not in taken)
         for g in taken:
             self.sim.state[g] = "en_route"
+        load = int(self.sim.g_persons[list(taken)].sum()) if taken else 0
         self.waiting_persons[ap] -= load
         if load:
             self._change(self.ap_ids[ap], -load)
-        return list(legs.items())
+        return legs
 
     # ------------------------------------------------------------------ tables
     def end_reason(self, ap: int, persons: int, *, horizon: bool) -> str:
