@@ -138,33 +138,39 @@ def _rows(groups: pd.DataFrame, grid_order: list[str]) -> _Rows:
     return _Rows([k[0] for k in keys], [k[1] for k in keys], t_s, persons, of_group)
 
 
-def _group_times(prepared: Prepared, reach: Reach, groups: pd.DataFrame, rows: _Rows) -> np.ndarray:
-    """Groups × assembly points: free-flow time from each group's origin by its mode, under the
-    roads open at its row's time (inf: unreachable). Persons fetched door to door go by car from
-    the drivable node nearest their home."""
-    snap = prepared.snapped.assembly_points
-    out = np.full((len(groups), len(snap.ids)), np.inf)
-    origin = groups["origin_node"].to_numpy(np.int64)
-    row_state = reach.rule.state_index(rows.t_s)
-    group_state = row_state[rows.of_group]
-    group_mode = np.asarray(rows.mode, dtype=object)[rows.of_group].copy()
-    fetched = np.flatnonzero((group_mode == "assisted") & door_to_door(prepared))
+def _travellers(prepared: Prepared, groups: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per group, the mode it travels by and the node it sets off from: its own, except persons
+    fetched door to door, who go by car from the drivable node nearest their home."""
+    mode = groups["mode"].astype(str).to_numpy(dtype=object).copy()  # never the table's own
+    origin = groups["origin_node"].to_numpy(np.int64).copy()
+    fetched = np.flatnonzero((mode == "assisted") & door_to_door(prepared))
     if len(fetched):
         net = prepared.network
         homes = gpd.GeoSeries(
             shapely.points(net.node_x_m[origin[fetched]], net.node_y_m[origin[fetched]]),
             crs=net.crs,
         )
-        origin = origin.copy()
         origin[fetched] = snap_points(net, homes, mode="car")[0]
-        group_mode[fetched] = "car"
-    for mode in MODES:
-        dests = snap.car_node if mode == "car" else snap.walk_node
-        for state in np.unique(group_state[group_mode == mode]).tolist():
-            sel = np.flatnonzero((group_mode == mode) & (group_state == state))
+        mode[fetched] = "car"
+    return mode, origin
+
+
+def _group_times(
+    prepared: Prepared, reach: Reach, rows: _Rows, mode: np.ndarray, origin: np.ndarray
+) -> np.ndarray:
+    """Groups × assembly points: free-flow time from each group's origin by its mode
+    (:func:`_travellers`), under the roads open at its row's time (inf: unreachable)."""
+    snap = prepared.snapped.assembly_points
+    out = np.full((len(mode), len(snap.ids)), np.inf)
+    row_state = reach.rule.state_index(rows.t_s)
+    group_state = row_state[rows.of_group]
+    for m in MODES:
+        dests = snap.car_node if m == "car" else snap.walk_node
+        for state in np.unique(group_state[mode == m]).tolist():
+            sel = np.flatnonzero((mode == m) & (group_state == state))
             t = float(rows.t_s[np.flatnonzero(row_state == state)].min())
             uniq, inv = np.unique(origin[sel], return_inverse=True)
-            out[sel] = reach.times_s(mode, t, uniq, dests)[inv]
+            out[sel] = reach.times_s(m, t, uniq, dests)[inv]
     return out
 
 
@@ -244,24 +250,17 @@ def _own_nearest(
 
 
 def _unreached_points(
-    reach: Reach,
-    groups: pd.DataFrame,
-    rows: _Rows,
-    group_tt: np.ndarray,
-    ap_ids: list[str],
-    ap_usable: np.ndarray,
-    ap_nodes: dict[str, np.ndarray],
-) -> list[str]:
+    reach: Reach, rows: _Rows, travel: tuple[np.ndarray, np.ndarray], group_tt: np.ndarray,
+    ap_ids: list[str], ap_usable: np.ndarray, ap_nodes: dict[str, np.ndarray],
+) -> list[str]:  # fmt: skip
     """A warning for each usable point that no evacuating household can reach, and why."""
-    if len(groups) == 0:
+    if len(group_tt) == 0:
         return []
     lines = []
-    g = 0  # the first group says why (every one is cut off from it)
-    mode = str(rows.mode[rows.of_group[g]])
-    origin = int(groups["origin_node"].to_numpy()[g])
+    mode, origin = str(travel[0][0]), int(travel[1][0])  # the first group says why: all are cut off
+    t_s = float(rows.t_s[rows.of_group[0]])
     for j in np.flatnonzero(ap_usable & ~np.isfinite(group_tt).any(axis=0)).tolist():
-        node = int(ap_nodes["car" if mode == "car" else "walk"][j])
-        why = reach.why_not(mode, float(rows.t_s[rows.of_group[g]]), origin, node)
+        why = reach.why_not(mode, t_s, origin, int(ap_nodes["car" if mode == "car" else "walk"][j]))
         lines.append(f"assembly point '{ap_ids[j]}': no evacuating household can reach it ({why})")
     return lines
 
@@ -308,7 +307,8 @@ def make_plan(prepared: Prepared, rng: np.random.Generator) -> Plan:
     shelter_usable, shelter_warnings = outside_zone(prepared, "shelters")
     rows = _rows(groups, area.grids["id"].astype(str).tolist())
     persons = groups["persons"].to_numpy(np.int64)
-    group_tt = _group_times(prepared, reach, groups, rows)
+    travel = _travellers(prepared, groups)
+    group_tt = _group_times(prepared, reach, rows, *travel)
     row_tt = _row_times(group_tt, rows, persons)
     planned = dict(
         zip(area.grids["id"].astype(str), area.grids["assembly_point"].astype(str), strict=True)
@@ -320,9 +320,9 @@ def make_plan(prepared: Prepared, rng: np.random.Generator) -> Plan:
     def why(r: int, j: int) -> str:
         members = np.flatnonzero(rows.of_group == r)
         cut = members[~np.isfinite(group_tt[members, j])]
-        node = ap_nodes["car" if rows.mode[r] == "car" else "walk"][j]
-        origin = int(groups["origin_node"].to_numpy()[cut[0]])
-        text = reach.why_not(rows.mode[r], float(rows.t_s[r]), origin, int(node))
+        mode, origin = str(travel[0][cut[0]]), int(travel[1][cut[0]])
+        node = ap_nodes["car" if mode == "car" else "walk"][j]
+        text = reach.why_not(mode, float(rows.t_s[r]), origin, int(node))
         if len(cut) < len(members):
             some = f"{int(persons[cut].sum())} of {int(rows.persons[r])} persons"
             text = f"from the homes of {some}: {text}"
@@ -342,7 +342,7 @@ def make_plan(prepared: Prepared, rng: np.random.Generator) -> Plan:
     group_ap = _groups_to_aps(assignment, rows, persons, group_tt, ap_usable, planned_col, notes)
     warnings = [*ap_warnings, *shelter_warnings, *assignment.warnings]
     warnings += merge_rows(notes, rows.grid, rows.mode)
-    warnings += _unreached_points(reach, groups, rows, group_tt, ap_ids, ap_usable, ap_nodes)
+    warnings += _unreached_points(reach, rows, travel, group_tt, ap_ids, ap_usable, ap_nodes)
     sent = group_ap >= 0
     loads = np.bincount(group_ap[sent], weights=persons[sent], minlength=len(ap_ids))
     ap_loads = dict(zip(ap_ids, loads.astype(np.int64).tolist(), strict=True))
