@@ -194,6 +194,11 @@ def validate(
             f"{path}: ok — area '{prepared.area.name}', {prepared.network.n_edges} road links, "
             f"{len(prepared.area.grids)} grids"
         )
+        pieces = prepared.pieces
+        if pieces is not None and any(n > 1 for n in pieces.counts.values()):
+            counts = ", ".join(f"{name} {n} pieces" for name, n in pieces.counts.items())
+            typer.echo(f"  road network: {counts}; {len(pieces.table)} apart from the main one "
+                       "hold people or facilities (below)")  # fmt: skip
         for warning in prepared.warnings:
             typer.echo(f"  warning: {warning}")
     if failed:

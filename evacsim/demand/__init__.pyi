@@ -17,6 +17,9 @@ from .groups import (
     build_demand as build_demand,
 )
 from .groups import (
+    car_person_share as car_person_share,
+)
+from .groups import (
     grid_threat_levels as grid_threat_levels,
 )
 from .groups import (

@@ -7,22 +7,27 @@ assistance. Each group gets an origin node on the road network and a departure t
 
 The method, step by step (every default is named where it is used):
 
-1. **Who is in the zone.** People are spread evenly over a grid, so a grid contributes its
-   period population (``population_day`` or ``population_night``) times the share of its AREA
-   inside the evacuation zone. A *shadow evacuation* (people outside the zone who leave anyway,
-   NUREG/CR-7002 §2.2 uses 20 % of the population in a ring around the zone) adds
-   ``shadow_share`` of the population in the part of each grid within ``shadow_buffer_m`` outside
-   the zone.
+1. **Who is in the zone.** With ``evacuation.unit = "grid"`` (the default) a grid that shares
+   any area with the evacuation zone leaves whole, with its period population
+   (``population_day`` or ``population_night``): the district's chain of responsibility (town →
+   community → group → grid) warns whole grids. With ``"area_share"`` people are spread evenly
+   over a grid, so it contributes its population times the share of its AREA inside the zone.
+   A *shadow evacuation* (people outside the zone who leave anyway, NUREG/CR-7002 §2.2 uses
+   20 % of the population in a ring around the zone) adds ``shadow_share`` of the population of
+   the grids outside the zone that reach into the ring ``shadow_buffer_m`` wide around it (by
+   area share: of the part of each grid inside the ring).
 2. **Integer persons.** Expected persons are turned into integers by the largest-remainder
    (Hamilton) method over all grids, so the total is the rounded expected total and each grid is
    within one person of its expected value.
 3. **Who needs help.** A grid's ``needs_assistance`` persons are a share of its population; the
    same share of its evacuating persons become ``assisted`` groups of one person (a person who
    cannot walk out alone is fetched individually by a team).
-4. **Cars.** Of the others, ``car_share`` travel by car in households of ``persons_per_car``
-   (scenario default 2.5); the car count is the nearest integer of persons / persons_per_car (at
-   least one) and persons are spread evenly over the cars. With ``evacuation.use_cars = false``
-   everyone walks.
+4. **Cars.** ``car_share`` is the share of HOUSEHOLDS that leave by car (the grids layer's
+   schema): a car household has ``persons_per_car`` persons (scenario default 2.5), a walking
+   one the census mean m = 2.62 (step 5), so of the other persons a share
+   c·p / (c·p + (1 − c)·m) travel by car (c = car_share, p = persons_per_car); the car count is
+   the nearest integer of those persons / p (at least one) and persons are spread evenly over the
+   cars. With ``evacuation.use_cars = false`` everyone walks.
 5. **Walkers** go in households of, on average, 2.62 persons: the mean family-household size of
    China's 7th national census (2020, National Bureau of Statistics communiqué no. 7); groups are
    split as evenly as possible, so they hold 1 to 3 persons.
@@ -66,6 +71,7 @@ __all__ = [
     "MEAN_HOUSEHOLD_PERSONS",
     "Demand",
     "build_demand",
+    "car_person_share",
     "grid_threat_levels",
     "largest_remainder",
     "origin_candidates",
@@ -282,19 +288,23 @@ def _levels_array(grid_ids: list[str], grid_levels: Mapping[str, int] | Any) -> 
 
 
 def _area_shares(
-    geoms: np.ndarray, evac_zone: BaseGeometry | None, buffer_m: float
+    geoms: np.ndarray, evac_zone: BaseGeometry | None, buffer_m: float, *, whole: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Share of each grid's area inside the zone, and inside the shadow ring around it."""
+    """Share of each grid's population in the zone, and in the shadow ring around it: by area,
+    or (``whole``) 1 for a grid that shares any area with the zone, and the ring's area share
+    for the others."""
     area = shapely.area(geoms)
     if evac_zone is None or evac_zone.is_empty:
         zero = np.zeros(len(geoms))
         return zero, zero.copy()
-    inside = shapely.area(shapely.intersection(geoms, evac_zone)) / area
+    inside = np.clip(shapely.area(shapely.intersection(geoms, evac_zone)) / area, 0.0, 1.0)
+    if whole:
+        inside = (inside > 0.0).astype(float)
     if buffer_m <= 0.0:
-        return np.clip(inside, 0.0, 1.0), np.zeros(len(geoms))
+        return inside, np.zeros(len(geoms))
     ring = shapely.difference(evac_zone.buffer(buffer_m), evac_zone)
-    in_ring = shapely.area(shapely.intersection(geoms, ring)) / area
-    return np.clip(inside, 0.0, 1.0), np.clip(in_ring, 0.0, 1.0)
+    in_ring = np.clip(shapely.area(shapely.intersection(geoms, ring)) / area, 0.0, 1.0)
+    return inside, np.where(inside > 0.0, 0.0, in_ring) if whole else in_ring
 
 
 def _even_split(persons: int, n_groups: int) -> np.ndarray:
@@ -323,17 +333,28 @@ def _segment_groups(
     return modes, sizes
 
 
+def car_person_share(car_share: np.ndarray, persons_per_car: float) -> np.ndarray:
+    """Share of persons in car households when ``car_share`` of the households have a car (car
+    households of ``persons_per_car``, walking ones of :data:`MEAN_HOUSEHOLD_PERSONS`)."""
+    c = np.asarray(car_share, dtype=float)
+    by_car = c * persons_per_car
+    return np.divide(by_car, by_car + (1.0 - c) * MEAN_HOUSEHOLD_PERSONS,
+                     out=np.zeros_like(c), where=by_car > 0)  # fmt: skip
+
+
 def _split_modes(
     persons: np.ndarray,
     assist_share: np.ndarray,
     car_share: np.ndarray,
     *,
     use_cars: bool,
+    persons_per_car: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Integer assisted, car and walking persons per segment, each total conserved."""
     assisted = np.minimum(largest_remainder(assist_share * persons), persons)
     able = persons - assisted
-    cars = largest_remainder(car_share * able) if use_cars else np.zeros_like(able)
+    share = car_person_share(car_share, persons_per_car)
+    cars = largest_remainder(share * able) if use_cars else np.zeros_like(able)
     cars = np.minimum(cars, able)
     return assisted, cars, able - cars
 
@@ -410,7 +431,7 @@ def build_demand(
     levels = _levels_array(ids, grid_levels)
     geoms = np.asarray(grids.geometry.values, dtype=object)
     buffer_m = population.shadow_buffer_m if population.shadow_share > 0.0 else 0.0
-    inside, in_ring = _area_shares(geoms, evac_zone, buffer_m)
+    inside, in_ring = _area_shares(geoms, evac_zone, buffer_m, whole=evacuation.unit == "grid")
     pop = grids[column].to_numpy(dtype=float)
     in_zone = largest_remainder(pop * inside)
     shadow = largest_remainder(pop * in_ring * population.shadow_share)
@@ -425,8 +446,9 @@ def build_demand(
     )
     car_share = grids["car_share"].to_numpy(float)
     assisted, cars, walkers = _split_modes(
-        seg_persons, np.tile(assist, 2), np.tile(car_share, 2), use_cars=evacuation.use_cars
-    )
+        seg_persons, np.tile(assist, 2), np.tile(car_share, 2), use_cars=evacuation.use_cars,
+        persons_per_car=population.persons_per_car,
+    )  # fmt: skip
     groups = _groups_table(ids, levels, assisted, cars, walkers, population.persons_per_car)
     night = population.period == "night"
     factor = departure.night_factor if night else 1.0

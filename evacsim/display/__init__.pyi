@@ -44,6 +44,9 @@ from .headline import (
     stranded_where as stranded_where,
 )
 from .i18n import (
+    DEFAULT_LANG as DEFAULT_LANG,
+)
+from .i18n import (
     LANGS as LANGS,
 )
 from .i18n import (
@@ -62,7 +65,34 @@ from .i18n import (
     translator as translator,
 )
 from .labels import (
+    CONTEXT_LABELS as CONTEXT_LABELS,
+)
+from .labels import (
+    ITEM_LABELS as ITEM_LABELS,
+)
+from .labels import (
+    KIND_LABELS as KIND_LABELS,
+)
+from .labels import (
+    LEVEL_LABELS as LEVEL_LABELS,
+)
+from .labels import (
+    MODE_LABELS as MODE_LABELS,
+)
+from .labels import (
+    REASON_LABELS as REASON_LABELS,
+)
+from .labels import (
+    ROAD_LABELS as ROAD_LABELS,
+)
+from .labels import (
+    STAGE_LABELS as STAGE_LABELS,
+)
+from .labels import (
     STATE_LABELS as STATE_LABELS,
+)
+from .labels import (
+    STATUS_LABELS as STATUS_LABELS,
 )
 from .labels import (
     TASK_LABELS as TASK_LABELS,
@@ -77,5 +107,14 @@ from .labels import (
     reason_label as reason_label,
 )
 from .svg import (
+    RC as RC,
+)
+from .svg import (
+    chart_context as chart_context,
+)
+from .svg import (
     svg_text as svg_text,
+)
+from .warnings import (
+    warning_text as warning_text,
 )

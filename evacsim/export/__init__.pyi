@@ -17,6 +17,15 @@ from .folder import (
     write_json as write_json,
 )
 from .gpx import (
+    GpxPoint as GpxPoint,
+)
+from .gpx import (
+    GpxTrack as GpxTrack,
+)
+from .gpx import (
+    GpxWaypoint as GpxWaypoint,
+)
+from .gpx import (
     gpx_document as gpx_document,
 )
 from .layers import (
@@ -24,6 +33,12 @@ from .layers import (
 )
 from .layers import (
     result_layers as result_layers,
+)
+from .optimized import (
+    OptimizedFolder as OptimizedFolder,
+)
+from .optimized import (
+    optimized_summary as optimized_summary,
 )
 from .optimized import (
     write_optimized as write_optimized,

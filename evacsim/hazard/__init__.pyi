@@ -113,10 +113,25 @@ from .spec import (
     check_spec as check_spec,
 )
 from .stability import (
+    M_S_PER_KNOT as M_S_PER_KNOT,
+)
+from .stability import (
+    insolation_class as insolation_class,
+)
+from .stability import (
+    is_night as is_night,
+)
+from .stability import (
+    net_radiation_index as net_radiation_index,
+)
+from .stability import (
     pasquill_turner as pasquill_turner,
 )
 from .stability import (
     solar_altitude_deg as solar_altitude_deg,
+)
+from .stability import (
+    turner_class as turner_class,
 )
 from .substances import (
     SUBSTANCES as SUBSTANCES,

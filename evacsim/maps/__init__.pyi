@@ -38,6 +38,12 @@ from .layers import (
     ZoneShape as ZoneShape,
 )
 from .layers import (
+    facility_labels as facility_labels,
+)
+from .layers import (
+    road_labels as road_labels,
+)
+from .layers import (
     zone_shapes as zone_shapes,
 )
 from .run_map import (
@@ -49,17 +55,35 @@ from .run_map import (
 from .run_map import (
     run_map as run_map,
 )
-from .run_map import (
-    used_assembly_points as used_assembly_points,
-)
 from .teams import (
     TEAM_COLOURS as TEAM_COLOURS,
 )
 from .teams import (
     add_team_layers as add_team_layers,
 )
+from .ui import (
+    PAPERS as PAPERS,
+)
+from .ui import (
+    LabelLayer as LabelLayer,
+)
+from .ui import (
+    MapUI as MapUI,
+)
+from .ui import (
+    page_css as page_css,
+)
+from .ui import (
+    safe_json as safe_json,
+)
+from .warning_layer import (
+    WARNING_BANDS as WARNING_BANDS,
+)
 from .warning_layer import (
     add_warning_layer as add_warning_layer,
+)
+from .warning_layer import (
+    warning_band as warning_band,
 )
 from .write import (
     write_run_maps as write_run_maps,

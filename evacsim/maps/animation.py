@@ -148,7 +148,8 @@ def _segments(run: Any, sample: pd.DataFrame, routes: Mapping[Any, np.ndarray]) 
             "agent": seg["group_id"].astype(str),
             "edge": seg["edge"].astype(int),
             "t_enter_s": seg["t_enter_s"].astype(float),
-            "t_exit_s": seg["t_exit_s"].astype(float),
+            # still on the road when the run ended: drawn along it until the end
+            "t_exit_s": seg["t_exit_s"].astype(float).fillna(float(run.results.end_s)),
             "kind": seg["group_mode"].map(lambda m: _KIND_INDEX.get(str(m), 0)).astype(int),
         }
     )

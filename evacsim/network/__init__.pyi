@@ -16,6 +16,15 @@ from .graph import (
 from .graph import (
     build_network as build_network,
 )
+from .pieces import (
+    PIECE_COLUMNS as PIECE_COLUMNS,
+)
+from .pieces import (
+    RoadPieces as RoadPieces,
+)
+from .pieces import (
+    road_pieces as road_pieces,
+)
 from .routing import (
     RouteTree as RouteTree,
 )

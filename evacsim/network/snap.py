@@ -155,8 +155,9 @@ def snap_area(area: Area, net: RoadNetwork, *, max_snap_m: float = 300.0) -> Sna
     Returns
     -------
     SnappedArea
-        Node numbers and distances per layer, and warnings (facilities on a component other than the
-        largest, or farther than ``max_snap_m`` from the nodes of one mode).
+        Node numbers and distances per layer, and warnings (facilities farther than
+        ``max_snap_m`` from the nodes of one mode; road pieces apart from the main one are
+        reported by :func:`evacsim.network.pieces.road_pieces`).
 
     Raises
     ------
@@ -201,8 +202,6 @@ def _check_facilities(
         for mode, d in (("walking", snapped.walk_dist_m[k]), ("driving", snapped.car_dist_m[k])):
             if d > max_snap_m:
                 warnings.append(f"{where}: is {d:.0f} m from the nearest {mode} road")
-        if comp[snapped.any_node[k]] != 0:
-            warnings.append(f"{where}: is on a road network component apart from the main one")
 
 
 def _check_grids(
@@ -234,8 +233,5 @@ def _check_grids(
                 f"{where}: is {poly_dist[k]:.0f} m from the nearest road (limit {max_snap_m:.0f} m)"
             )
             continue
-        c = int(comp[grids.any_node[k]])
-        if c not in ap_comps:
+        if int(comp[grids.any_node[k]]) not in ap_comps:
             problems.append(f"{where}: no assembly point is reachable from its roads")
-        elif c != 0:
-            warnings.append(f"{where}: is on a road network component apart from the main one")

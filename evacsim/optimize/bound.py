@@ -188,11 +188,7 @@ def _stage1_mode(
     persons = g["persons"].to_numpy(np.int64)
     units = persons if sized else np.ones(len(g), dtype=np.int64)
     max_unit = int(units.max()) if sized else 1
-    level = np.where(
-        g["level"].to_numpy(np.int64) > ctx.evacuate_index,
-        LEVEL_OUTSIDE,
-        g["level"].to_numpy(np.int64),
-    )
+    level = ctx.effective_levels(g["level"].to_numpy(np.int64))
     origins = g["origin_node"].to_numpy(np.int64)
     release = g["departure_s"].to_numpy(float)
     cap = ctx.capacity_per_s(mode)

@@ -1,10 +1,11 @@
 """A prepared scenario as the optimizer sees it: each mode's links with their capacities, the
 roads' threat levels at the start and over time, the usable assembly points and shelters.
 
-The rules are the simulation's (:mod:`evacsim.sim.router`): levels beyond the evacuated one count
-as outside, a group may use a road while its level there is no worse than its own, closed roads
-are closed to all, and facilities inside the evacuation zone are not used
-(:func:`evacsim.plan.make.outside_zone`).
+The rules are the simulation's hazard rule (:mod:`evacsim.plan.reach`), relaxed to a group's
+level: levels safer than the hazard's ``closure_level`` count as outside, a group may use a road
+while the road's level is no worse than the group's own (the simulation's per-node rule only ever
+allows less, so bounds stay valid), closed roads are closed to all, and facilities inside the
+evacuation zone are not used (:func:`evacsim.plan.make.outside_zone`).
 """
 
 from __future__ import annotations
@@ -14,13 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from evacsim.plan.make import outside_zone
-from evacsim.sim.router import (
-    LEVEL_OUTSIDE,
-    LinkSets,
-    build_link_sets,
-    edge_level_times,
-    edge_levels_at,
-)
+from evacsim.plan.reach import LEVEL_OUTSIDE, hazard_rule
+from evacsim.sim.router import LinkSets, build_link_sets
 
 if TYPE_CHECKING:
     from evacsim.scenario.prepare import Prepared
@@ -38,11 +34,10 @@ class Networks:
         self.links: LinkSets = build_link_sets(net, sc.evacuation)
         closed = np.isin(net.edge_road_id, list(sc.simulation.closed_roads))
         self.open = ~closed
-        evac = ("red", "orange", "yellow").index(prepared.zones.evacuate)
-        self.level_times_s = edge_level_times(prepared.zones, net)
-        levels = edge_levels_at(self.level_times_s, 0.0)
-        self.edge_level = np.where(levels > evac, LEVEL_OUTSIDE, levels).astype(np.int64)
-        self.evacuate_index = evac
+        rule = hazard_rule(prepared.zones, net)
+        self.level_times_s = rule.edge_times_s
+        self.edge_level = rule.edge_levels_at(0.0).astype(np.int64)
+        self.closure_index = rule.closure_index
         ap_ok, _ = outside_zone(prepared, "assembly_points")
         self.ap_usable = np.asarray(ap_ok, dtype=bool)
         s_ok, _ = outside_zone(prepared, "shelters")
@@ -70,14 +65,14 @@ class Networks:
         return self.links.usable[mode] & self.open & (self.edge_level >= level)
 
     def effective_levels(self, levels: np.ndarray) -> np.ndarray:
-        """Routing level of groups: levels beyond the evacuated one count as outside."""
+        """Routing level of groups: levels safer than the closure level count as outside."""
         levels = np.asarray(levels, dtype=np.int64)
-        return np.where(levels > self.evacuate_index, LEVEL_OUTSIDE, levels)
+        return np.where(levels > self.closure_index, LEVEL_OUTSIDE, levels)
 
     def closing_times_s(self) -> list[np.ndarray]:
         """Per routing level L (0..3), when each road becomes worse than L (inf: never)."""
         out = []
         for lv in range(LEVEL_OUTSIDE + 1):
-            worse = self.level_times_s[: min(lv, self.evacuate_index + 1)]
+            worse = self.level_times_s[: min(lv, self.closure_index + 1)]
             out.append(worse.min(axis=0) if len(worse) else np.full(self.net.n_edges, np.inf))
         return out

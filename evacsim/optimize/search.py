@@ -162,7 +162,8 @@ class _Search:
             if n > c
         }
         if plan_file is None:
-            plan_file = self.plan_file(plan.assignment.persons, {}, {}, plan.demand)
+            flows = plan.assignment.grid_persons(self.grid_ids)
+            plan_file = self.plan_file(flows, {}, {}, plan.demand)
         cand = Candidate(name, plan_file, plan, results, summary, over)
         log.info("candidate %s: assembly p100 %.0f s, p90 %.0f s", name, *cand.objective[:2])
         return cand
@@ -449,7 +450,7 @@ def _local_search(
         return s.simulations < max_simulations and time.perf_counter() - t0 < budget_s
 
     def flows_of(c: Candidate) -> np.ndarray:
-        return np.asarray(c.plan.assignment.persons, dtype=np.int64)
+        return c.plan.assignment.grid_persons(s.grid_ids)
 
     routes = _routes_of(best)
     tabu: set[tuple[str, int]] = set()

@@ -1,4 +1,5 @@
-"""Evacuee groups → assembly points → shelters: the assignment policies and the run's plan.
+"""Evacuee groups → assembly points → shelters: who can reach what and when (each mode's roads, the
+hazard rule), the assignment policies and the run's plan.
 
 Names are imported on first use (``lazy_loader``, from ``__init__.pyi``), so importing one
 stage never loads the heavy libraries of another.

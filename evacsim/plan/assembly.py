@@ -5,7 +5,8 @@ Stage 1 is a policy, interchangeable behind :func:`assign_assembly`:
 ``plan``
     The official plan: each grid goes to the assembly point named in the map (the grids layer's
     ``assembly_point``). If that point is unusable (e.g. inside the evacuated zone) or unreachable,
-    the grid falls back to its nearest usable point and a warning says so.
+    the grid falls back to its nearest usable point and a warning names the grid, the point and
+    the reason.
 ``nearest``
     Each grid goes to the usable, reachable assembly point with the least travel time (ties: the
     first in ``ap_ids`` order).
@@ -23,6 +24,10 @@ Stage 2 (:func:`shelter_preferences`, :func:`initial_shelter_plan`) orders shelt
 point and makes a capacity-aware initial plan with the same LP; redirecting arrivals when a shelter
 fills is the simulation's job (it takes the next shelter in the preference list with room).
 
+Rows are grids, or (grid, travel mode) pairs when ``modes`` is given: each mode then has its own
+travel times on its own roads (:mod:`evacsim.plan.reach`), so a grid's car households may go to
+another point than its walkers when the planned one cannot be driven to.
+
 Travel times are seconds; ``inf`` marks an unreachable pair. :func:`travel_time_matrix_s` builds
 such a matrix on a road network with :func:`evacsim.network.routing.route_tree`.
 """
@@ -30,7 +35,7 @@ such a matrix on a road network with :func:`evacsim.network.routing.route_tree`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -70,18 +75,20 @@ class Assignment:
     policy
         ``plan``, ``nearest`` or ``capacity``.
     grid_ids, ap_ids
-        Row and column labels of ``persons``.
+        The grid of each row, and the column labels of ``persons``.
     persons
-        int64 matrix grids × assembly points, persons sent.
+        int64 matrix rows × assembly points, persons sent.
     by_grid
-        Per grid, the list of ``(ap_id, persons)`` with persons > 0, in ``ap_ids`` order; a grid
-        with nobody to send (or no reachable point) has an empty list.
+        Per grid, the list of ``(ap_id, persons)`` with persons > 0 (summed over the grid's rows),
+        in ``ap_ids`` order; a grid with nobody to send (or no reachable point) has an empty list.
     unassigned
         Persons per grid that no usable point can be reached from (only grids with some).
     travel_time_s
         The grids × points travel-time matrix used, seconds.
     warnings
         One line each: fallbacks, overflows, overloaded points, unreachable grids.
+    modes
+        The travel mode of each row (``""`` when rows are whole grids).
     """
 
     policy: str
@@ -92,6 +99,21 @@ class Assignment:
     unassigned: dict[str, int]
     travel_time_s: np.ndarray
     warnings: tuple[str, ...]
+    modes: tuple[str, ...] = ()
+
+    def by_row(self) -> list[list[tuple[int, int]]]:
+        """Per row, ``(ap column, persons)`` with persons > 0, in column order."""
+        return [
+            [(int(j), int(self.persons[i, j])) for j in np.flatnonzero(self.persons[i])]
+            for i in range(len(self.grid_ids))
+        ]
+
+    def grid_persons(self, grid_ids: Sequence[str]) -> np.ndarray:
+        """Grids × points persons (a grid's rows summed), rows in ``grid_ids`` order."""
+        index = {g: i for i, g in enumerate(grid_ids)}
+        out = np.zeros((len(grid_ids), len(self.ap_ids)), dtype=np.int64)
+        np.add.at(out, np.array([index[g] for g in self.grid_ids], dtype=np.int64), self.persons)
+        return out
 
     def ap_loads(self) -> dict[str, int]:
         """Persons sent to each assembly point, in ``ap_ids`` order."""
@@ -103,11 +125,14 @@ class Assignment:
         return float((self.persons[mask] * self.travel_time_s[mask]).sum())
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per (grid, point) with persons > 0: grid_id, ap_id, persons, travel_time_s."""
+        """One row per (row, point) with persons > 0: grid_id, mode, ap_id, persons,
+        travel_time_s."""
         rows, cols = np.nonzero(self.persons)
+        modes = self.modes or ("",) * len(self.grid_ids)
         return pd.DataFrame(
             {
                 "grid_id": [self.grid_ids[i] for i in rows],
+                "mode": [modes[i] for i in rows],
                 "ap_id": [self.ap_ids[j] for j in cols],
                 "persons": self.persons[rows, cols].astype(np.int64),
                 "travel_time_s": self.travel_time_s[rows, cols].astype(float),
@@ -223,27 +248,55 @@ def _planned_columns(
     return np.array([index[str(name)] for name in names], dtype=np.int64)
 
 
+def row_label(grid_id: str, mode: str = "") -> str:
+    """How a row is named in warnings: ``grid 'G-003'`` or ``grid 'G-003' (car)``."""
+    return f"grid '{grid_id}'" + (f" ({mode})" if mode else "")
+
+
+WhyUnreachable = Callable[[int, int], str]
+"""``why(row, column)``: why a point cannot be reached from a row (a phrase for warnings)."""
+
+
+def merge_rows(
+    notes: list[tuple[int, str]], grids: Sequence[str], modes: Sequence[str]
+) -> list[str]:
+    """Warning lines from ``(row, text)`` notes: rows of one grid with the same text are named
+    once, as the grid when they are all its rows, else with their modes."""
+    by_text: dict[tuple[str, str], list[int]] = {}
+    for row, text in notes:
+        by_text.setdefault((grids[row], text), []).append(row)
+    rows_of: dict[str, int] = {}
+    for grid in grids:
+        rows_of[grid] = rows_of.get(grid, 0) + 1
+    lines = []
+    for (grid, text), rows in by_text.items():
+        named = [modes[r] for r in rows if modes[r]]
+        whole = len(rows) == rows_of[grid] or not named
+        lines.append(f"{row_label(grid, '' if whole else ', '.join(named))}: {text}")
+    return lines
+
+
 def _policy_columns(
     policy: str,
     tt: np.ndarray,
     allowed: np.ndarray,
     planned: np.ndarray | None,
-    grid_ids: Sequence[str],
     ap_ids: Sequence[str],
-    warnings: list[str],
+    notes: list[tuple[int, str]],
+    why: WhyUnreachable | None,
 ) -> np.ndarray:
-    """Chosen column per grid for ``plan`` and ``nearest`` (-1: none reachable)."""
+    """Chosen column per row for ``plan`` and ``nearest`` (-1: none reachable)."""
     nearest = _nearest(tt, allowed)
     if policy == "nearest" or planned is None:
         return nearest
     chosen = planned.copy()
     for i in np.flatnonzero(~allowed[np.arange(len(planned)), planned]).tolist():
-        why = "unusable" if np.isfinite(tt[i, planned[i]]) else "unreachable"
-        to = f"'{ap_ids[nearest[i]]}'" if nearest[i] >= 0 else "no reachable point"
-        warnings.append(
-            f"grid '{grid_ids[i]}': planned assembly point '{ap_ids[planned[i]]}' is {why}; "
-            f"sent to {to}"
-        )
+        if np.isfinite(tt[i, planned[i]]):
+            state = "unusable"
+        else:
+            state = "unreachable" + (f" ({why(i, int(planned[i]))})" if why else "")
+        to = f"; sent to '{ap_ids[nearest[i]]}'" if nearest[i] >= 0 else ""
+        notes.append((i, f"planned assembly point '{ap_ids[planned[i]]}' is {state}{to}"))
         chosen[i] = nearest[i]
     return chosen
 
@@ -258,6 +311,9 @@ def assign_assembly(
     ap_capacity_persons: Sequence[int] | np.ndarray,
     travel_time_s: np.ndarray,
     ap_usable: Sequence[bool] | np.ndarray | None = None,
+    modes: Sequence[str] | None = None,
+    why_unreachable: WhyUnreachable | None = None,
+    report_unassigned: bool = True,
 ) -> Assignment:
     """Stage 1: send each grid's evacuees to assembly points under a policy.
 
@@ -266,18 +322,25 @@ def assign_assembly(
     policy
         ``plan``, ``nearest`` or ``capacity`` (module docstring).
     grid_ids
-        Grid ids, the rows.
+        The grid of each row (repeated when ``modes`` splits grids by travel mode).
     planned_ap
         The map's assembly point per grid (mapping by grid id or sequence in row order); needed
         for ``plan`` only.
     persons
-        Evacuating persons per grid (mapping by grid id, missing = 0, or sequence).
+        Evacuating persons per row (mapping by grid id, missing = 0, or sequence; a sequence
+        when rows are (grid, mode) pairs).
     ap_ids, ap_capacity_persons
         Assembly point ids (the columns) and capacities, persons.
     travel_time_s
-        Grids × points travel time, seconds; ``inf`` = unreachable.
+        Rows × points travel time, seconds; ``inf`` = unreachable.
     ap_usable
         False for points that may not be used (e.g. inside the evacuated zone); default all True.
+    modes
+        The travel mode of each row, when rows are (grid, mode) pairs; named in warnings.
+    why_unreachable
+        ``why(row, column)`` gives the reason a planned point cannot be reached, for warnings.
+    report_unassigned
+        Warn about rows left without a point (off when the caller places them itself).
 
     Returns
     -------
@@ -296,25 +359,34 @@ def assign_assembly(
         raise ScenarioError("field 'evacuation.assignment': policy 'plan' needs planned points")
     grid_ids, ap_ids = [str(g) for g in grid_ids], [str(a) for a in ap_ids]
     n, m = len(grid_ids), len(ap_ids)
+    row_modes = tuple(str(x) for x in modes) if modes is not None else ("",) * n
     tt = check_matrix(travel_time_s, n, m, "grid → assembly point")
+    if modes is not None and isinstance(persons, Mapping):
+        raise ValueError("persons per (grid, mode) row must be a sequence in row order")
     supply = _as_array(persons, grid_ids)
     capacity = np.asarray(ap_capacity_persons, dtype=np.int64).reshape(m)
     usable = np.ones(m, bool) if ap_usable is None else np.asarray(ap_usable, bool).reshape(m)
     allowed = np.isfinite(tt) & usable[None, :]
     warnings: list[str] = []
+    notes: list[tuple[int, str]] = []  # per row, merged into warnings by grid
     flows = np.zeros((n, m), dtype=np.int64)
     if policy == "capacity":
         flows, overflow = transport_lp(supply, capacity, tt, allowed)
         place_overflow(flows, overflow, tt, allowed, capacity, warnings)
     else:
         planned = _planned_columns(grid_ids, planned_ap, ap_ids) if policy == "plan" else None  # type: ignore[arg-type]
-        cols = _policy_columns(policy, tt, allowed, planned, grid_ids, ap_ids, warnings)
+        cols = _policy_columns(policy, tt, allowed, planned, ap_ids, notes, why_unreachable)
         ok = (cols >= 0) & (supply > 0)
         flows[np.flatnonzero(ok), cols[ok]] = supply[ok]
         _warn_overloads(flows, capacity, ap_ids, warnings)
-    unassigned = {g: int(s) for g, s in zip(grid_ids, supply - flows.sum(axis=1), strict=True) if s}
-    for grid, count in unassigned.items():
-        warnings.append(f"grid '{grid}': no usable assembly point reachable; {count} persons stay")
+    left = supply - flows.sum(axis=1)
+    for i in np.flatnonzero(left).tolist() if report_unassigned else ():
+        notes.append((i, f"no usable assembly point reachable; {int(left[i])} persons"))
+    warnings = merge_rows(notes, grid_ids, row_modes) + warnings
+    unassigned: dict[str, int] = {}
+    for grid, count in zip(grid_ids, left.tolist(), strict=True):
+        if count:
+            unassigned[grid] = unassigned.get(grid, 0) + int(count)
     for line in warnings:
         log.warning("%s", line)
     return Assignment(
@@ -326,6 +398,7 @@ def assign_assembly(
         unassigned=unassigned,
         travel_time_s=tt,
         warnings=tuple(warnings),
+        modes=row_modes if modes is not None else (),
     )
 
 
@@ -364,9 +437,14 @@ def _warn_overloads(
 def by_grid(
     flows: np.ndarray, row_ids: Sequence[str], col_ids: Sequence[str]
 ) -> dict[str, list[tuple[str, int]]]:
+    """Per row id, ``(column id, flow)`` with flow > 0; rows with the same id are summed."""
+    index = {rid: k for k, rid in enumerate(dict.fromkeys(row_ids))}
+    ids = list(index)
+    summed = np.zeros((len(ids), flows.shape[1]), dtype=np.int64)
+    np.add.at(summed, np.array([index[r] for r in row_ids], dtype=np.int64), flows)
     return {
-        rid: [(col_ids[j], int(flows[i, j])) for j in np.flatnonzero(flows[i]).tolist()]
-        for i, rid in enumerate(row_ids)
+        rid: [(col_ids[j], int(summed[i, j])) for j in np.flatnonzero(summed[i]).tolist()]
+        for i, rid in enumerate(ids)
     }
 
 

@@ -284,13 +284,17 @@ def assign_optimized(
     ap_capacity_persons: Sequence[int] | np.ndarray,
     travel_time_s: np.ndarray,
     ap_usable: Sequence[bool] | np.ndarray | None = None,
+    **rows: Any,
 ) -> Assignment:
     """Stage 1 from a plan file: each grid to the file's point (split as the file splits it).
 
     A grid the file does not name keeps its map's point (``planned_ap``, in row order). A point
     that is unusable or unreachable in this run falls back as in the ``plan`` policy (nearest
     usable point, with a warning); a split whose points are not all usable and reachable is not
-    applied (the grid goes whole to its first point, or that point's fallback).
+    applied (the row goes whole to its first point, or that point's fallback). Rows may be
+    (grid, mode) pairs: ``rows`` passes :func:`~evacsim.plan.assembly.assign_assembly`'s
+    ``modes``, ``why_unreachable`` and ``report_unassigned`` on, and each row is split in the
+    file's proportions.
     """
     shares = plan.shares()
     planned = [
@@ -305,6 +309,7 @@ def assign_optimized(
         ap_capacity_persons=ap_capacity_persons,
         travel_time_s=travel_time_s,
         ap_usable=ap_usable,
+        **rows,
     )
     flows = base.persons.copy()
     index = {a: j for j, a in enumerate(ap_ids)}

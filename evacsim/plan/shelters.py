@@ -52,6 +52,7 @@ def initial_shelter_plan(
     travel_time_s: np.ndarray,
     *,
     shelter_usable: Sequence[bool] | np.ndarray | None = None,
+    warnings: list[str] | None = None,
 ) -> dict[str, list[tuple[str, int]]]:
     """Stage 2: a capacity-aware plan of how many persons go from each point to each shelter.
 
@@ -70,6 +71,9 @@ def initial_shelter_plan(
         Points × shelters travel time, seconds; ``inf`` = unreachable.
     shelter_usable
         False for shelters that may not be used; default all True.
+    warnings
+        If given, the plan's warnings (overflow, points that reach no usable shelter) are
+        appended to it.
 
     Returns
     -------
@@ -84,14 +88,17 @@ def initial_shelter_plan(
     supply = np.array([int(ap_loads[a]) for a in ap_ids], dtype=np.int64)
     capacity = np.array([int(shelter_capacity[s]) for s in shelter_ids], dtype=np.int64)
     flows, overflow = transport_lp(supply, capacity, tt, allowed)
-    warnings: list[str] = []
-    place_overflow(flows, overflow, tt, allowed, capacity, warnings)
+    lines: list[str] = []
+    place_overflow(flows, overflow, tt, allowed, capacity, lines)
     left = supply - flows.sum(axis=1)
-    warnings += [
-        f"'{a}': {int(n)} persons reach no usable shelter"
+    lines += [
+        f"assembly point '{a}': {int(n)} persons expected, but no usable shelter can be reached "
+        "from it by road"
         for a, n in zip(ap_ids, left, strict=True)
         if n
     ]
-    for line in warnings:
+    for line in lines:
         log.warning("shelter plan: %s", line)
+    if warnings is not None:
+        warnings += [f"shelter plan: {line}" for line in lines]
     return by_grid(flows, ap_ids, shelter_ids)

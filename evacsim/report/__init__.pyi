@@ -1,3 +1,15 @@
+from .charts import (
+    clock_axis as clock_axis,
+)
+from .charts import (
+    curves_svg as curves_svg,
+)
+from .charts import (
+    occupancy_svg as occupancy_svg,
+)
+from .charts import (
+    shares_svg as shares_svg,
+)
 from .compare import (
     MIN_CONGESTED_S as MIN_CONGESTED_S,
 )
@@ -35,6 +47,9 @@ from .optimized import (
     changes_map as changes_map,
 )
 from .optimized import (
+    moved_grids as moved_grids,
+)
+from .optimized import (
     optimized_html as optimized_html,
 )
 from .report import (
@@ -45,6 +60,15 @@ from .report import (
 )
 from .report import (
     write_report as write_report,
+)
+from .sketch import (
+    RoadPaths as RoadPaths,
+)
+from .sketch import (
+    SketchPoint as SketchPoint,
+)
+from .sketch import (
+    route_sketch as route_sketch,
 )
 from .warning_sheets import (
     warning_section as warning_section,

@@ -20,7 +20,16 @@ from .ete import (
     evacuation_curves as evacuation_curves,
 )
 from .headline import (
+    ConcentrationFlag as ConcentrationFlag,
+)
+from .headline import (
+    FacilityFlag as FacilityFlag,
+)
+from .headline import (
     Headline as Headline,
+)
+from .headline import (
+    StrandedPlace as StrandedPlace,
 )
 from .headline import (
     headline as headline,
@@ -89,6 +98,12 @@ from .teams import (
     teams_summary as teams_summary,
 )
 from .warning import (
+    GRID_TABLE_COLUMNS as GRID_TABLE_COLUMNS,
+)
+from .warning import (
+    has_warning as has_warning,
+)
+from .warning import (
     last_warned_grid as last_warned_grid,
 )
 from .warning import (
@@ -99,4 +114,7 @@ from .warning import (
 )
 from .warning import (
     warning_summary as warning_summary,
+)
+from .warning import (
+    warning_tables as warning_tables,
 )

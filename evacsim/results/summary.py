@@ -56,6 +56,18 @@ def _stranded(results: Results) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def _endings(results: Results) -> dict[str, dict[str, int]]:
+    """Persons per final state other than sheltered, by the reason they ended there."""
+    g = results.groups
+    rest = g["persons"] - g["persons_sheltered"]
+    table = rest[rest > 0].groupby([g["state"], g["end_reason"]], sort=True).sum()
+    out: dict[str, dict[str, int]] = {}
+    for row in records(table.rename("persons").reset_index()):
+        reason = str(row["end_reason"]) or "unknown"
+        out.setdefault(str(row["state"]), {})[reason] = int(row["persons"])
+    return out
+
+
 def _bottleneck_records(results: Results, net: RoadNetwork | None) -> list[dict[str, Any]]:
     table = bottlenecks(results, net, n=10)
     keep = ["road_id", "mode", "name", "max_queue", "congested_min", "volume"]
@@ -97,6 +109,7 @@ def summarise(prepared: Prepared, results: Results) -> dict[str, Any]:
         "facilities": facilities_summary(results),
         "bottlenecks": _bottleneck_records(results, prepared.network),
         "stranded": _stranded(results),
+        "endings": _endings(results),
         "exposure": _exposure(results),
         "bus_trips": len(results.vehicles),
         "ended_by": results.ended_by,

@@ -222,10 +222,12 @@ def grid_table(results: Results) -> pd.DataFrame:
 
 
 def facilities_summary(results: Results) -> dict[str, dict[str, Any]]:
-    """Per assembly point and shelter: name, kind, arrivals, peak occupancy, capacity, refused."""
+    """Per assembly point and shelter: name, kind, arrivals, peak occupancy, capacity, refused,
+    final occupancy; for assembly points also ``over_capacity`` and ``cut_off_s`` (since when
+    it is cut off from every shelter with room, ``None``: never)."""
     out: dict[str, dict[str, Any]] = {}
     for row in records(results.facilities):
-        out[str(row["id"])] = {
+        entry: dict[str, Any] = {
             "name": str(row["name"]),
             "kind": str(row["kind"]),
             "arrivals": int(row["arrivals"]),
@@ -234,4 +236,9 @@ def facilities_summary(results: Results) -> dict[str, dict[str, Any]]:
             "refused": int(row["refused"]),
             "final": int(row["final"]),
         }
+        if row["kind"] == "assembly":
+            cut = float(row.get("cut_off_s", np.nan))
+            entry["over_capacity"] = int(row.get("over_capacity", 0))
+            entry["cut_off_s"] = None if np.isnan(cut) else round(cut, 1)
+        out[str(row["id"])] = entry
     return out

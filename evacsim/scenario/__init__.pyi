@@ -2,7 +2,22 @@ from .alarm import (
     ALARM_MODELS as ALARM_MODELS,
 )
 from .alarm import (
+    DETECTIONS as DETECTIONS,
+)
+from .alarm import (
+    SUBSTANCE_CLASSES as SUBSTANCE_CLASSES,
+)
+from .alarm import (
     Alarm as Alarm,
+)
+from .alarm import (
+    AlarmModels as AlarmModels,
+)
+from .alarm import (
+    AlarmWeather as AlarmWeather,
+)
+from .alarm import (
+    Detection as Detection,
 )
 from .alarm import (
     alarm_scenario_data as alarm_scenario_data,
@@ -11,7 +26,13 @@ from .alarm import (
     models_for as models_for,
 )
 from .alarm import (
+    period_of as period_of,
+)
+from .alarm import (
     read_alarm as read_alarm,
+)
+from .alarm import (
+    substance_class as substance_class,
 )
 from .distributions import (
     DelayDistribution as DelayDistribution,
@@ -102,6 +123,12 @@ from .warning import (
 )
 from .warning import (
     ChannelSpec as ChannelSpec,
+)
+from .warning import (
+    HouseholdTimes as HouseholdTimes,
+)
+from .warning import (
+    LevelDelays as LevelDelays,
 )
 from .warning import (
     WarningSpec as WarningSpec,

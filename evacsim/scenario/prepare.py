@@ -12,6 +12,7 @@ from evacsim.errors import HazardError, ScenarioError
 from evacsim.hazard.build import build_threat_zones
 from evacsim.hazard.zones import ThreatZones
 from evacsim.network.graph import RoadNetwork, build_network
+from evacsim.network.pieces import RoadPieces, road_pieces
 from evacsim.network.snap import SnappedArea, snap_area
 from evacsim.scenario.load import Scenario, load_scenario
 
@@ -20,7 +21,8 @@ __all__ = ["Prepared", "prepare"]
 
 @dataclass(frozen=True, eq=False)
 class Prepared:
-    """Everything a simulation needs, loaded and checked."""
+    """Everything a simulation needs, loaded and checked (``pieces``: the road pieces apart
+    from the main one that hold people or facilities, also among the warnings)."""
 
     scenario: Scenario
     area: Area
@@ -28,6 +30,7 @@ class Prepared:
     snapped: SnappedArea
     zones: ThreatZones
     warnings: tuple[str, ...]
+    pieces: RoadPieces | None = None
 
 
 def as_scenario(scenario: Scenario | str | Path) -> Scenario:
@@ -57,8 +60,9 @@ def prepare(scenario: Scenario | str | Path) -> Prepared:
     except HazardError as exc:
         raise ScenarioError(f"{where}: {exc}") from None
     _check_references(sc, area, where)
-    warnings = (*area.warnings, *snapped.warnings, *zones.warnings)
-    return Prepared(sc, area, network, snapped, zones, tuple(warnings))
+    pieces = road_pieces(area, network, snapped, period=sc.population.period)
+    warnings = (*area.warnings, *snapped.warnings, *pieces.warnings, *zones.warnings)
+    return Prepared(sc, area, network, snapped, zones, tuple(warnings), pieces)
 
 
 def _check_references(sc: Scenario, area: Area, where: str) -> None:

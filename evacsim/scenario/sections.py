@@ -90,13 +90,17 @@ class DepartureSpec(Section):
 
 
 class EvacuationSpec(Section):
-    """Stage 1 (grid → assembly point): assignment policy, modes and speeds.
+    """Stage 1 (grid → assembly point): who leaves, assignment policy, modes and speeds.
 
+    ``unit``: ``"grid"`` (default) — a grid that touches the evacuation zone leaves whole, as the
+    district's chain of responsibility warns whole grids; ``"area_share"`` — a grid sends the
+    share of its population that its area inside the zone stands for (people spread evenly).
     ``assignment = "optimized"`` follows the plan file ``plan_file`` (relative to the scenario
     file) that ``evacsim optimize`` writes; ``split_grids`` lets the optimizer send a grid's
     groups to more than one assembly point.
     """
 
+    unit: Literal["grid", "area_share"] = "grid"
     assignment: Literal["plan", "nearest", "capacity", "optimized"] = "plan"
     plan_file: str | None = Field(default=None, min_length=1)
     split_grids: bool = False

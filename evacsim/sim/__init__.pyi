@@ -29,6 +29,9 @@ from .exposure import (
     path_exposure as path_exposure,
 )
 from .facilities import (
+    AP_END_REASONS as AP_END_REASONS,
+)
+from .facilities import (
     Facilities as Facilities,
 )
 from .results import (
@@ -49,8 +52,8 @@ from .router import (
 from .router import (
     build_link_sets as build_link_sets,
 )
-from .router import (
-    edge_level_times as edge_level_times,
+from .simulation import (
+    ENDINGS as ENDINGS,
 )
 from .simulation import (
     simulate as simulate,
@@ -89,6 +92,15 @@ from .teams import (
     junction_links as junction_links,
 )
 from .warning import (
+    MESSAGE_COLUMNS as MESSAGE_COLUMNS,
+)
+from .warning import (
+    VISIT_COLUMNS as VISIT_COLUMNS,
+)
+from .warning import (
+    WARNING_GRID_COLUMNS as WARNING_GRID_COLUMNS,
+)
+from .warning import (
     ChainInput as ChainInput,
 )
 from .warning import (
@@ -96,6 +108,15 @@ from .warning import (
 )
 from .warning import (
     apply_warning as apply_warning,
+)
+from .warning import (
+    attach_warning as attach_warning,
+)
+from .warning import (
+    chain_input as chain_input,
+)
+from .warning import (
+    grid_holds_s as grid_holds_s,
 )
 from .warning import (
     run_chain as run_chain,

@@ -1,20 +1,29 @@
-"""Stage 2: assembly points, shelters, buses and cars driving on.
+"""Stage 2: assembly points and shelters, their capacities and the places vehicles book.
 
-People arriving on foot wait at their assembly point; buses (SimPy processes) go to the point
-with the most people waiting or still expected, wait for a full load or ``load_timeout_s``, take
-whole households first-in first-out, drive to the nearest shelter with room, unload and go back.
-Cars that reach an assembly point are counted there and, when ``cars_continue``, drive on to the
-nearest shelter with room. Shelters never take more than ``capacity_persons``: a full shelter
-refuses the next arrivals, which are redirected to the next shelter (nearest from their assembly
-point first) that has room; when none has room they are stranded at the door. Buses and cars
-only head for places they have an open road to under the hazard rules: an assembly point the
-hazard cuts off from every shelter with room keeps its people (``at_assembly``, logged as
-``cut_off``) and gets no bus until a road opens.
+**Assembly points** hold at most ``capacity_persons`` people waiting. A household that reaches a
+full point goes on to the nearest other point it can reach (by its own mode, under the hazard
+rule) that has room, and the full point counts it as refused and redirected; when no reachable
+point has room it waits at the one it reached, over capacity (counted in ``over_capacity`` and
+warned about). Cars that drive on are counted at their point but do not wait there.
+
+**Shelters** never take more than ``capacity_persons``. Places are booked when a vehicle is
+dispatched: a bus books a place for each household it boards, a car household books its own
+place when it drives on from its assembly point; free room is capacity − present − booked, so
+nobody drives to a full shelter while another can be reached. A bus whose load does not fit in
+one shelter is sent on to the next: one leg per destination, each with the persons on board.
+Each point prefers the shelters of the capacity-aware initial plan (:mod:`evacsim.plan.make`,
+while its quota there lasts), then the others, each nearest first by the open roads *now*.
+
+**Cut off.** An assembly point from which no shelter with free room can be reached by road (while
+some shelter still has room) is *cut off*: no bus is sent there, its people are kept
+``at_assembly`` and it is reported (``cut_off_s``: since when). Roads only ever close (the hazard
+rule of :mod:`evacsim.plan.reach` and closures by the teams), so a point cut off stays so.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 
 import geopandas as gpd
 import numpy as np
@@ -22,17 +31,27 @@ import pandas as pd
 
 from evacsim.area.layers import Area
 from evacsim.network.snap import SnappedArea
-from evacsim.sim.state import CAR_ON, SimState
+from evacsim.plan.make import Plan
+from evacsim.sim.state import CAR_ON, STAGE1, SimState
 
-__all__ = ["Facilities"]
+__all__ = ["AP_END_REASONS", "Facilities"]
+
+#: Why people are still at an assembly point when the run ends.
+AP_END_REASONS = {
+    "waiting_for_bus": "a bus could still come when time ran out",
+    "cut_off": "no road open from the point to a shelter with room",
+    "shelters_full": "no usable shelter has room left",
+    "unstaffed": "the point was never staffed, so no bus was dispatched there",
+    "no_bus": "no bus can come (none in the scenario, or none can reach the point)",
+}
+
+Leg = tuple[int, list[int]]  # (shelter, households booked there)
 
 
 class Facilities:
-    """Assembly points and shelters of one run: queues, occupancy and counts."""
+    """Assembly points and shelters of one run: queues, occupancy, bookings and counts."""
 
-    def __init__(
-        self, sim: SimState, area: Area, snapped: SnappedArea, prefs: dict[str, list[str]]
-    ) -> None:
+    def __init__(self, sim: SimState, area: Area, snapped: SnappedArea, plan: Plan) -> None:
         self.sim = sim
         self.env = sim.env
         self.spec = sim.prepared.scenario.transport
@@ -42,34 +61,36 @@ class Facilities:
         self.ap_walk = snapped.assembly_points.walk_node.astype(np.int64)
         self.ap_car = snapped.assembly_points.car_node.astype(np.int64)
         self.s_car = snapped.shelters.car_node.astype(np.int64)
-        self.capacity = dict(
-            zip(
-                self.ap_ids + self.s_ids,
-                np.concatenate(
-                    [
-                        area.assembly_points["capacity_persons"].to_numpy(np.int64),
-                        area.shelters["capacity_persons"].to_numpy(np.int64),
-                    ]
-                ).tolist(),
-                strict=True,
-            )
-        )
+        self.ap_usable = np.asarray(plan.ap_usable, dtype=bool)
+        self.s_usable = np.asarray(plan.shelter_usable, dtype=bool)
+        self.ap_cap = area.assembly_points["capacity_persons"].to_numpy(np.int64)
+        self.s_cap = area.shelters["capacity_persons"].to_numpy(np.int64)
         self.s_index = {s: i for i, s in enumerate(self.s_ids)}
-        self.prefs = {ap: [self.s_index[s] for s in prefs.get(ap, [])] for ap in self.ap_ids}
+        self.prefs = {
+            ap: [self.s_index[s] for s in plan.shelter_prefs.get(ap, [])] for ap in self.ap_ids
+        }
+        self.quota = np.zeros((len(self.ap_ids), len(self.s_ids)), dtype=np.int64)
+        for i, ap in enumerate(self.ap_ids):
+            for s, persons in plan.shelter_plan.get(ap, []):
+                self.quota[i, self.s_index[s]] = persons
         keys = self.ap_ids + self.s_ids
         self.occ = dict.fromkeys(keys, 0)
         self.arrivals = dict.fromkeys(keys, 0)
         self.peak = dict.fromkeys(keys, 0)
         self.refused = dict.fromkeys(keys, 0)
         self.redirected = dict.fromkeys(keys, 0)
+        self.over_capacity = dict.fromkeys(keys, 0)
+        self.booked = np.zeros(len(self.s_ids), dtype=np.int64)
         self.occupancy_log: list[tuple[str, float, int]] = []
         self.waiting: list[deque[int]] = [deque() for _ in self.ap_ids]
         self.waiting_persons = np.zeros(len(self.ap_ids), dtype=np.int64)
         self.expected = self._expected()
         self.claimed = np.zeros(len(self.ap_ids), dtype=np.int64)
-        self.car_target: dict[int, int] = {}
+        self.car_booking: dict[int, int] = {}
+        self.tried: dict[int, set[int]] = {}  # points a household found full
+        self.cut_off_s = np.full(len(self.ap_ids), np.nan)
         self.trips: list[tuple[int, str, str, int, float, float]] = []
-        self.trip_agents: list[int] = []  # engine agent of each trip that left the assembly point
+        self.trip_agents: list[int] = []  # engine agent of each trip (-1: none driven)
         self.buses_running = 0
         # when each assembly point got its staff (0: from the start; inf: staff on the way;
         # NaN: never): buses serve only staffed points (evacsim.sim.teams)
@@ -77,13 +98,14 @@ class Facilities:
         self.signal = self.env.event()
 
     # ---------------------------------------------------------------- helpers
-    def _waits(self, g: int) -> bool:
+    def waits(self, g: int) -> bool:
+        """Whether group ``g`` waits at its assembly point (walkers, assisted, cars that stay)."""
         return self.sim.g_mode[g] != "car" or not self.spec.cars_continue or not self.s_ids
 
     def _expected(self) -> np.ndarray:
         out = np.zeros(len(self.ap_ids), dtype=np.int64)
-        for g, ap in enumerate(self.sim.plan.group_ap):
-            if ap >= 0 and self._waits(g):
+        for g, ap in enumerate(self.sim.g_ap):
+            if ap >= 0 and self.waits(g):
                 out[ap] += self.sim.g_persons[g]
         return out
 
@@ -96,45 +118,101 @@ class Facilities:
         self.peak[fid] = max(self.peak[fid], self.occ[fid])
         self.occupancy_log.append((fid, float(self.env.now), self.occ[fid]))
 
-    def _notify(self) -> None:
+    def notify(self) -> None:
+        """Wake every process waiting on the facilities' signal (buses)."""
         signal, self.signal = self.signal, self.env.event()
         signal.succeed()
 
-    def room(self, s: int) -> int:
-        """Free places in shelter ``s``."""
-        sid = self.s_ids[s]
-        return self.capacity[sid] - self.occ[sid]
+    def free(self, s: int) -> int:
+        """Free places in shelter ``s``: capacity − present − booked."""
+        return int(self.s_cap[s] - self.occ[self.s_ids[s]] - self.booked[s])
 
-    def next_shelter(
-        self,
-        ap: int,
-        *,
-        need: int = 1,
-        exclude: frozenset[int] = frozenset(),
-        from_node: int | None = None,
-    ) -> int:
-        """Nearest shelter from the assembly point with room for ``need`` persons and an open
-        road from ``from_node`` (default: the assembly point) under the hazard rules (-1: none)."""
-        origin = int(self.ap_car[ap]) if from_node is None else int(from_node)
-        level = int(self.sim.plan.ap_levels[ap])
-        for s in self.prefs[self.ap_ids[ap]]:
-            if s in exclude or self.room(s) < need:
+    def _car_time_s(self, from_node: int, dest: int) -> float:
+        return float(self.sim.router.time_s("car", (int(dest),))[from_node])
+
+    def shelter_order(self, ap: int, from_node: int) -> list[int]:
+        """Usable shelters with free room that a vehicle at ``from_node`` can reach now: those
+        the plan gives ``ap`` (while its quota lasts) first, then the others, nearest first."""
+        found = []
+        for s in range(len(self.s_ids)):
+            if not self.s_usable[s] or self.free(s) <= 0:
                 continue
-            if self.sim.router.reachable("car", level, int(self.s_car[s]), origin):
-                return s
-        return -1
+            t = self._car_time_s(from_node, int(self.s_car[s]))
+            if np.isfinite(t):
+                found.append((self.quota[ap, s] <= 0, t, s))
+        return [s for _, _, s in sorted(found)]
 
-    def _any_room(self, ap: int) -> bool:
-        return any(self.room(s) > 0 for s in self.prefs[self.ap_ids[ap]])
+    def book(
+        self, ap: int, households: Iterable[int], from_node: int, *, seats: int | None = None
+    ) -> list[Leg]:
+        """Book places for ``households`` (in order) from ``from_node``. Without ``seats`` it
+        stops at the first household that fits nowhere; with ``seats`` (a bus) it skips such a
+        household and stops when the next one would exceed the seats (the first always boards).
+        Returns the legs, one per shelter, in the order they were first booked."""
+        order = self.shelter_order(ap, from_node)
+        legs: dict[int, list[int]] = {}
+        load = 0
+        for g in households:
+            persons = int(self.sim.g_persons[g])
+            if seats is not None and legs and load + persons > seats:
+                break
+            s = next((s for s in order if self.free(s) >= persons), -1)
+            if s < 0 and seats is None:
+                break
+            if s >= 0:
+                self._book_one(ap, s, g)
+                legs.setdefault(s, []).append(g)
+                load += persons
+        return list(legs.items())
 
-    def _cut_off(self, ap: int) -> bool:
-        """Some shelter has room but none can be reached from the assembly point now."""
-        return self.next_shelter(ap) < 0 and self._any_room(ap)
+    def _book_one(self, ap: int, s: int, g: int) -> None:
+        persons = int(self.sim.g_persons[g])
+        self.booked[s] += persons
+        self.quota[ap, s] = max(0, int(self.quota[ap, s]) - persons)
+
+    def cancel(self, s: int, groups: list[int]) -> None:
+        """Release the places booked at shelter ``s`` for ``groups``."""
+        self.booked[s] -= int(self.sim.g_persons[groups].sum())
+        self.notify()
+
+    def smallest(self, ap: int) -> int:
+        """The smallest household waiting at ``ap`` (1 when none waits: one may still come)."""
+        sizes = self.sim.g_persons[list(self.waiting[ap])] if self.waiting[ap] else [1]
+        return int(min(sizes))
+
+    def outlook(self, ap: int, *, need: int = 1, potential: bool = False) -> str:
+        """``"ok"``: a shelter with room for ``need`` persons can be reached from ``ap`` now;
+        ``"cut_off"``: some usable shelter has such room but none can be reached;
+        ``"shelters_full"``: none has. ``potential`` counts booked places as room (bookings
+        may still be cancelled)."""
+        room = [
+            s
+            for s in range(len(self.s_ids))
+            if self.s_usable[s]
+            and (self.s_cap[s] - self.occ[self.s_ids[s]] if potential else self.free(s)) >= need
+        ]
+        if not room:
+            return "shelters_full"
+        node = int(self.ap_car[ap])
+        if any(np.isfinite(self._car_time_s(node, int(self.s_car[s]))) for s in room):
+            return "ok"
+        return "cut_off"
+
+    def check_cut_off(self) -> None:
+        """Record and log the points with people waiting or expected that are now cut off."""
+        for ap in np.flatnonzero(np.isnan(self.cut_off_s)).tolist():
+            busy = self.waiting_persons[ap] > 0 or self.expected[ap] > 0
+            if busy and self.outlook(ap, need=self.smallest(ap), potential=True) == "cut_off":
+                self.cut_off_s[ap] = float(self.env.now)
+                self.sim.log_event(
+                    "cut_off", self.ap_ids[ap], self.ap_ids[ap],
+                    "no open road to a shelter with room",
+                )  # fmt: skip
 
     def set_staffed(self, ap: int, t_s: float) -> None:
         """Assembly point ``ap`` is staffed from ``t_s`` (NaN: it never will be)."""
         self.staffed_at[ap] = t_s
-        self._notify()
+        self.notify()
 
     def awaiting_staff(self) -> int:
         """Persons waiting at assembly points whose staff is still on the way."""
@@ -144,125 +222,207 @@ class Facilities:
         """No bus is still running."""
         return self.buses_running == 0
 
-    # ---------------------------------------------------------------- arrivals
-    def reach_assembly(self, g: int, ap: int) -> None:
-        """Group ``g`` arrives at its assembly point."""
+    # -------------------------------------------------------- stage 1 arrivals
+    def nearest_ap(self, mode: str, node: int, *, persons: int = 0, exclude: set[int]) -> int:
+        """The usable assembly point nearest ``node`` by ``mode`` now (not in ``exclude``) with
+        room for ``persons`` waiting (0: any); -1 if none can be reached."""
+        best, best_t = -1, np.inf
+        for ap in range(len(self.ap_ids)):
+            if ap in exclude or not self.ap_usable[ap]:
+                continue
+            if persons and self.occ[self.ap_ids[ap]] + persons > self.ap_cap[ap]:
+                continue
+            t = float(self.sim.router.time_s(mode, (self.ap_node(ap, mode),))[node])
+            if t < best_t:
+                best, best_t = ap, t
+        return best
+
+    def move_expected(self, g: int, old: int, new: int) -> None:
+        """Group ``g`` now heads for ``new`` instead of ``old`` (either may be -1)."""
+        self.sim.g_ap[g] = new
+        if self.waits(g):
+            persons = int(self.sim.g_persons[g])
+            if old >= 0:
+                self.expected[old] -= persons
+            if new >= 0:
+                self.expected[new] += persons
+        self.notify()
+
+    def reach_assembly(self, g: int, ap: int, node: int) -> None:
+        """Group ``g`` arrives at assembly point ``ap`` (its network node ``node``)."""
         sim, apid = self.sim, self.ap_ids[ap]
         persons = int(sim.g_persons[g])
         self.arrivals[apid] += persons
-        if not self._waits(g):
-            s = self.next_shelter(ap)
-            if s < 0 and self._any_room(ap):
-                self._stay(g, ap)  # the hazard cuts every road on: the car stays put
-            else:
-                self._drive_on(g, ap, s, self.ap_car[ap])
+        if not self.waits(g):
+            sim.t_assembly[g] = self.env.now
+            self._drive_on(g, ap)
             return
+        if self.occ[apid] + persons > self.ap_cap[ap] and self._overflow(g, ap, node):
+            return
+        sim.t_assembly[g] = self.env.now
         self.waiting[ap].append(g)
         self.waiting_persons[ap] += persons
         self.expected[ap] -= persons
         self._change(apid, persons)
-        sim.state[g] = "at_assembly"
-        sim.active -= 1
-        self._notify()
+        sim.settle(g, "at_assembly", node)
+        self.notify()
 
-    def _stay(self, g: int, ap: int) -> None:
+    def _overflow(self, g: int, ap: int, node: int) -> bool:
+        """A full point sends ``g`` on to the nearest reachable point with room; ``False`` when
+        there is none (it then waits here, over capacity)."""
         sim, apid = self.sim, self.ap_ids[ap]
-        self._change(apid, int(sim.g_persons[g]))
-        sim.state[g] = "at_assembly"
-        sim.active -= 1
-        sim.log_event("cut_off", sim.g_id[g], apid, "no open road to a shelter with room")
+        persons, mode = int(sim.g_persons[g]), str(sim.g_mode[g])
+        tried = self.tried.setdefault(g, set())
+        tried.add(ap)
+        new = self.nearest_ap(mode, node, persons=persons, exclude=tried)
+        if new < 0:
+            self.over_capacity[apid] += persons
+            sim.log_event("over_capacity", sim.g_id[g], apid, "no reachable point has room")
+            return False
+        self.refused[apid] += persons
+        self.redirected[apid] += persons
+        sim.log_event("overflow", sim.g_id[g], apid, f"full; sent on to {self.ap_ids[new]}")
+        self.move_expected(g, ap, new)
+        dest = self.ap_node(new, mode)
+        table = sim.router.table(mode, (dest,))
+        sim.add_agent(STAGE1, g, node, table, size=1 if mode == "car" else persons)
+        return True
 
-    def expected_gone(self, g: int, ap: int) -> None:
-        """A group expected at ``ap`` will not come (stranded on the way)."""
-        if ap >= 0 and self._waits(g) and np.isnan(self.sim.t_assembly[g]):
-            self.expected[ap] -= int(self.sim.g_persons[g])
-            self._notify()
-
-    def _drive_on(self, g: int, ap: int, s: int, from_node: int) -> None:
+    # ------------------------------------------------------------------- cars
+    def _drive_on(self, g: int, ap: int) -> None:
+        """A car household books a shelter place and drives on; it stays at the point when no
+        shelter with room can be reached (cut off, or every shelter full)."""
         sim = self.sim
-        if s < 0:
-            sim.strand(g, int(from_node), "no shelter with room")
+        node = int(self.ap_car[ap])
+        legs = self.book(ap, [g], node)
+        if not legs:
+            self.waiting[ap].append(g)
+            self.waiting_persons[ap] += int(sim.g_persons[g])
+            self._change(self.ap_ids[ap], int(sim.g_persons[g]))
+            sim.settle(g, "at_assembly", node, self.outlook(ap))
+            self.check_cut_off()
             return
-        self.car_target[g] = s
-        table = sim.router.table("car", int(sim.plan.ap_levels[ap]), (int(self.s_car[s]),))
-        sim.add_agent(CAR_ON, g, int(from_node), table)
+        s = legs[0][0]
+        self.car_booking[g] = s
+        sim.add_agent(CAR_ON, g, node, sim.router.table("car", (int(self.s_car[s]),)))
 
-    def reach_shelter_by_car(self, g: int, node: int) -> None:
-        """A car of group ``g`` reaches the shelter it was driving to."""
-        s = self.car_target[g]
-        if not self.admit(g, s):
-            ap = int(self.sim.plan.group_ap[g])
-            need = int(self.sim.g_persons[g])
-            self._drive_on(g, ap, self.next_shelter(ap, need=need, from_node=node), node)
-            return
+    def reach_shelter_by_car(self, g: int) -> None:
+        """A car of group ``g`` reaches the shelter it booked."""
+        s = self.car_booking.pop(g)
+        self.admit(g, s)
         self.sim.active -= 1
 
-    def admit(self, g: int, s: int) -> bool:
-        """Shelter ``s`` takes the whole group if it has room; else counts a refusal."""
+    def car_lost(self, g: int) -> None:
+        """A car of group ``g`` was stranded on the way: its booking is released."""
+        s = self.car_booking.pop(g, -1)
+        if s >= 0:
+            self.cancel(s, [g])
+
+    def admit(self, g: int, s: int) -> None:
+        """Shelter ``s`` takes group ``g``, which booked its place."""
         sim, sid = self.sim, self.s_ids[s]
         persons = int(sim.g_persons[g])
         self.arrivals[sid] += persons
-        if self.room(s) < persons:
-            self.refused[sid] += persons
-            self.redirected[sid] += persons
-            sim.log_event("refused", sim.g_id[g], sid, "full")
-            return False
+        self.booked[s] -= persons
         self._change(sid, persons)
         sim.state[g], sim.t_shelter[g], sim.g_shelter[g] = "sheltered", self.env.now, sid
-        return True
+        self.notify()  # an idle bus may learn that nothing is left for it
+
+    def expected_gone(self, g: int, ap: int) -> None:
+        """A group expected at ``ap`` will not come (stranded on the way)."""
+        if ap >= 0 and self.waits(g) and np.isnan(self.sim.t_assembly[g]):
+            self.expected[ap] -= int(self.sim.g_persons[g])
+            self.notify()
 
     # ------------------------------------------------------------------- buses
-    def pick_ap(self, capacity: int, node: int) -> int:
+    def pick_ap(self, node: int) -> int:
         """The assembly point a free bus at ``node`` should serve (-1: none needs one now).
 
-        Only staffed points with people waiting, that the bus can reach and that have an open
-        road to a shelter with room; the one with the most people not yet claimed by a bus.
+        Only staffed points with people waiting that no bus has claimed yet, that the bus can
+        reach and from which a shelter with free room can be reached; the one with the most such
+        people first.
         """
         free_waiting = np.where(
             self.staffed_at <= self.env.now, self.waiting_persons - self.claimed, 0
         )  # an unstaffed point dispatches no bus
-        router, levels = self.sim.router, self.sim.plan.ap_levels
-        for ap in np.argsort(-free_waiting, kind="stable"):
+        for ap in np.argsort(-free_waiting, kind="stable").tolist():
             if free_waiting[ap] <= 0:
                 break
-            to_ap = router.reachable("car", int(levels[ap]), int(self.ap_car[ap]), node)
-            if to_ap and not self._cut_off(int(ap)):
+            to_ap = self._car_time_s(node, int(self.ap_car[ap]))
+            if np.isfinite(to_ap) and self.outlook(ap, need=self.smallest(ap)) == "ok":
                 return int(ap)
         return -1
 
-    def board(self, ap: int, capacity: int) -> list[int]:
-        """Whole households first-in first-out while they fit (the first one always boards)."""
-        queue, load = self.waiting[ap], 0
-        taken: list[int] = []
-        while queue and (not taken or load + self.sim.g_persons[queue[0]] <= capacity):
-            g = queue.popleft()
-            load += int(self.sim.g_persons[g])
-            taken.append(g)
+    def may_need_bus(self, node: int) -> bool:
+        """Whether a bus at ``node`` may still be needed: a point it can reach has people
+        waiting or expected, will be staffed, and is not cut off from shelters with room.
+        Roads only close and shelters only fill, so ``False`` stays ``False``."""
+        for ap in range(len(self.ap_ids)):
+            if self.waiting_persons[ap] <= 0 and self.expected[ap] <= 0:
+                continue
+            if np.isnan(self.staffed_at[ap]):
+                continue
+            if not np.isfinite(self._car_time_s(node, int(self.ap_car[ap]))):
+                continue
+            need = 1 if self.expected[ap] > 0 else self.smallest(ap)  # anyone may still come
+            if self.outlook(ap, need=need, potential=True) == "ok":
+                return True
+        return False
+
+    def board(self, ap: int, capacity: int, node: int) -> list[Leg]:
+        """Board whole households first-in first-out while they fit in the bus (the first one
+        always boards) and get a shelter place (one that fits nowhere keeps waiting); returns
+        the legs to drive."""
+        legs = self.book(ap, list(self.waiting[ap]), node, seats=capacity)
+        taken = {g for _, groups in legs for g in groups}
+        self.waiting[ap] = deque(g for g in self.waiting[ap] if g not in taken)
+        for g in taken:
             self.sim.state[g] = "en_route"
+        load = int(self.sim.g_persons[list(taken)].sum()) if taken else 0
         self.waiting_persons[ap] -= load
         if load:
             self._change(self.ap_ids[ap], -load)
-        return taken
+        return legs
 
     # ------------------------------------------------------------------ tables
+    def end_reason(self, ap: int, persons: int, *, horizon: bool) -> str:
+        """Why a household of ``persons`` is still at ``ap`` at the end (a key of
+        :data:`AP_END_REASONS`)."""
+        outlook = self.outlook(ap, need=persons, potential=True)
+        if outlook != "ok":
+            return outlook
+        if np.isnan(self.staffed_at[ap]):
+            return "unstaffed"
+        return "waiting_for_bus" if horizon and self.buses_running else "no_bus"
+
     def table(self) -> pd.DataFrame:
-        """Per facility: kind, capacity, arrivals, peak, refused, redirected, final occupancy."""
+        """Per facility: kind, capacity, arrivals, peak, refused, redirected, final occupancy,
+        persons admitted over capacity, and since when an assembly point is cut off."""
         rows = []
         for kind, ids in (("assembly", self.ap_ids), ("shelter", self.s_ids)):
-            for fid in ids:
+            for k, fid in enumerate(ids):
+                cut = float(self.cut_off_s[k]) if kind == "assembly" else np.nan
                 rows.append(
-                    (fid, kind, self.names.get(fid, fid), self.capacity[fid], self.arrivals[fid],
-                     self.peak[fid], self.refused[fid], self.redirected[fid], self.occ[fid])
+                    (fid, kind, self.names.get(fid, fid), self.capacity(kind, k),
+                     self.arrivals[fid], self.peak[fid], self.refused[fid], self.redirected[fid],
+                     self.occ[fid], self.over_capacity[fid], cut)
                 )  # fmt: skip
         cols = ["id", "kind", "name", "capacity_persons", "arrivals", "peak", "refused"]
-        return pd.DataFrame(rows, columns=[*cols, "redirected", "final"])
+        return pd.DataFrame(
+            rows, columns=[*cols, "redirected", "final", "over_capacity", "cut_off_s"]
+        )
+
+    def capacity(self, kind: str, k: int) -> int:
+        """Capacity of the ``k``-th assembly point or shelter, persons."""
+        return int(self.ap_cap[k] if kind == "assembly" else self.s_cap[k])
 
     def occupancy_table(self) -> pd.DataFrame:
         """Occupancy after every change: facility_id, t_s, persons."""
         return pd.DataFrame(self.occupancy_log, columns=["facility_id", "t_s", "persons"])
 
     def trips_table(self) -> pd.DataFrame:
-        """One row per bus trip with passengers."""
+        """One row per bus leg with passengers: ``from`` (assembly point, or the shelter of
+        the previous leg), ``to``, ``persons`` on board, times."""
         cols = ["bus", "from", "to", "persons", "t_depart_s", "t_arrive_s"]
         return pd.DataFrame(self.trips, columns=cols)
 

@@ -29,14 +29,15 @@ GROUP_COLUMNS = {
     "departure_s": "float, time the group sets off",
     "t_warned_s": "float, when the first channel warned it (warning chain only)",
     "warned_by": "str, 'chain' or the channel that came first (warning chain only)",
-    "assembly_point": "str, the assembly point it was sent to",
-    "t_assembly_s": "float, arrival at the assembly point",
+    "assembly_point": "str, the assembly point it went to (where it was let in, if it got there)",
+    "t_assembly_s": "float, arrival at the assembly point (when it was let in)",
     "shelter": "str, the shelter where its last person arrived ('' if none)",
     "t_shelter_s": "float, arrival of its last person at a shelter",
     "persons_sheltered": "int, persons of the group in a shelter at the end",
     "state": "one of GROUP_STATES for the group's persons not yet sheltered",
     "stranded_reason": "str, why the group is stranded ('' otherwise)",
     "stranded_node": "int, network node where it stopped (-1 otherwise)",
+    "end_reason": "str, why the group ends in its state (README, 'How a run ends'); '' sheltered",
     "exposure_red_s": "float, seconds spent in the red zone along its path",
     "exposure_orange_s": "float, seconds in the orange zone",
     "exposure_yellow_s": "float, seconds in the yellow zone",
@@ -57,21 +58,28 @@ class Results:
         ``congested_s`` (seconds with a queue).
     facilities
         One row per assembly point and shelter: ``id``, ``kind`` (assembly/shelter), ``name``,
-        ``capacity_persons``, ``arrivals``, ``peak``, ``refused``, ``redirected``, ``final``.
+        ``capacity_persons``, ``arrivals``, ``peak``, ``refused`` and ``redirected`` (persons
+        turned away from a full assembly point and sent on), ``final``, ``over_capacity``
+        (persons let into a full assembly point because no reachable one had room),
+        ``cut_off_s`` (since when an assembly point is cut off from every shelter with room;
+        NaN: never).
     occupancy
         ``facility_id``, ``t_s``, ``persons``: occupancy after every change.
     events
         The event log: ``t_s``, ``kind``, ``who``, ``where``, ``detail``.
     vehicles
-        One row per bus trip: ``bus``, ``from``, ``to``, ``persons``, ``t_depart_s``,
-        ``t_arrive_s``.
+        One row per bus leg with passengers: ``bus``, ``from`` (the assembly point, or the
+        shelter of the bus's previous leg when its load did not fit in one shelter), ``to``,
+        ``persons`` (on board during the leg), ``t_depart_s``, ``t_arrive_s``.
     paths
         Per group, the edges it used with entry and exit times (for maps, exposure and GPX):
         ``group_id``, ``edge``, ``mode``, ``t_enter_s``, ``t_exit_s``.
     end_s
         Simulated time at the end of the run.
     ended_by
-        ``"done"`` (everyone settled), ``"horizon"`` (end_s reached) or ``"gridlock"``.
+        ``"done"`` (nobody left moving or waiting for a vehicle that can still come),
+        ``"horizon"`` (end_s reached while someone could still move) or ``"gridlock"``
+        (:data:`evacsim.sim.simulation.ENDINGS`).
     extra
         Module-specific additions. The simulation: ``plan_warnings``, ``per_grid`` (the demand
         per grid) and ``bus_paths`` (edges each bus drove from an assembly point to a shelter:

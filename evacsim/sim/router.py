@@ -9,15 +9,15 @@ its own copy of the edges it may use, with its own queues:
   ``walk_capacity_pps`` and storage ``walk_storage_persons`` (a walking household is as many units
   as it has persons);
 * ``assisted`` — the same walkable edges at the slower speed of people who need help, on their own
-  queues (they move in a separate, slower stream; teams come with issue 7).
+  queues (they move in a separate, slower stream).
 
-Hazard rule (DESIGN.md): nobody is routed into a higher threat level than the one they are in.
-Each agent carries a *level* (0 red … 3 outside: the worst level of its start). Levels beyond the
-scenario's ``evacuate`` level (e.g. yellow when only orange evacuates) count as outside: a zone not
-worth evacuating is not worth closing either. Its route table
-uses only edges whose threat level at the current time is the same or safer; the tables are
-rebuilt whenever the hazard reaches new edges, and agents heading for an edge that became
-forbidden take the new next hop at their next node. Roads the scenario closes are closed to all.
+Routing follows the hazard rule of :mod:`evacsim.plan.reach`: at every node an edge is open when
+the level it has been touched by is no worse than the node's own level at that instant (a person
+may leave the zone they are in, never enter a worse one), and only levels at or inside the
+hazard's ``closure_level`` count. The rule belongs to the node, not to the traveller, so there is
+one route table per (mode, destinations); the tables are rebuilt whenever the rule changes
+(:meth:`Router.update`), and agents heading for an edge that closed take the new next hop at their
+next node. Roads the scenario closes are closed to all.
 """
 
 from __future__ import annotations
@@ -27,17 +27,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from evacsim.hazard.spec import LEVELS
-from evacsim.hazard.zones import ThreatZones
 from evacsim.network.graph import RoadNetwork
-from evacsim.network.routing import route_tree
+from evacsim.network.routing import RouteTree, route_tree
+from evacsim.plan.reach import MODES, HazardRule, mode_networks
 from evacsim.scenario.sections import EvacuationSpec
 from evacsim.sim._engine_stats import LinkSpec
 
-__all__ = ["MODES", "LinkSets", "Router", "build_link_sets", "edge_level_times"]
-
-MODES = ("car", "walk", "assisted")
-LEVEL_OUTSIDE = len(LEVELS)
+__all__ = ["MODES", "LinkSets", "Router", "build_link_sets"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,42 +52,29 @@ def build_link_sets(net: RoadNetwork, evacuation: EvacuationSpec) -> LinkSets:
     """Copy the network's edges into per-mode links (see the module docstring)."""
     walk_cap = np.maximum(net.walk_capacity_pps, 1e-6)
     walk_storage = np.maximum(net.walk_storage_persons, 1.0)
-    per_mode = {
-        "car": (net.drivable, net.travel_time_s, net.capacity_vph / 3600.0, net.storage_veh),
-        "walk": (
-            net.walkable,
-            net.length_m / evacuation.walk_speed_m_s,
-            walk_cap,
-            walk_storage,
-        ),
-        "assisted": (
-            net.walkable,
-            net.length_m / evacuation.assisted_speed_m_s,
-            walk_cap,
-            walk_storage,
-        ),
-    }
+    capacity = {"car": net.capacity_vph / 3600.0, "walk": walk_cap, "assisted": walk_cap}
+    storage = {"car": net.storage_veh, "walk": walk_storage, "assisted": walk_storage}
+    networks = mode_networks(net, evacuation)
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("edge", "mode", "ff", "cap", "sto")}
     edge_link: dict[str, np.ndarray] = {}
-    weight_s: dict[str, np.ndarray] = {}
-    usable: dict[str, np.ndarray] = {}
     offset = 0
-    for m, (mask, ff, cap, sto) in enumerate(per_mode.values()):
-        mode = MODES[m]
+    for m, mode in enumerate(MODES):
+        ff, mask = networks[mode]
         edges = np.flatnonzero(mask)
         lut = np.full(net.n_edges, -1, dtype=np.int64)
         lut[edges] = np.arange(offset, offset + edges.size)
-        edge_link[mode], weight_s[mode], usable[mode] = lut, np.asarray(ff, float), mask.copy()
+        edge_link[mode] = lut
         for key, values in zip(
             ("edge", "mode", "ff", "cap", "sto"),
-            (edges, np.full(edges.size, m), ff[edges], cap[edges], sto[edges]),
+            (edges, np.full(edges.size, m), ff[edges], capacity[mode][edges], storage[mode][edges]),
             strict=True,
         ):
             parts[key].append(np.asarray(values))
         offset += edges.size
+    edge = np.concatenate(parts["edge"])
     spec = LinkSpec(
-        tail_node=net.edge_tail[np.concatenate(parts["edge"])],
-        head_node=net.edge_head[np.concatenate(parts["edge"])],
+        tail_node=net.edge_tail[edge],
+        head_node=net.edge_head[edge],
         freeflow_s=np.concatenate(parts["ff"]),
         capacity_per_s=np.concatenate(parts["cap"]),
         storage_units=np.concatenate(parts["sto"]),
@@ -99,29 +82,15 @@ def build_link_sets(net: RoadNetwork, evacuation: EvacuationSpec) -> LinkSets:
     )
     return LinkSets(
         spec=spec,
-        link_edge=np.concatenate(parts["edge"]).astype(np.int64),
+        link_edge=edge.astype(np.int64),
         link_mode=np.concatenate(parts["mode"]).astype(np.int8),
         edge_link=edge_link,
-        weight_s=weight_s,
-        usable=usable,
+        weight_s={mode: w for mode, (w, _) in networks.items()},
+        usable={mode: u for mode, (_, u) in networks.items()},
     )
 
 
-def edge_level_times(zones: ThreatZones, net: RoadNetwork) -> np.ndarray:
-    """``(3, n_edges)``: the first time each level touches each edge (inf: never), seconds."""
-    return np.vstack([zones.arrival_time_s(net.edge_geometry, level) for level in LEVELS])
-
-
-def edge_levels_at(level_times_s: np.ndarray, t_s: float) -> np.ndarray:
-    """Threat level index of every edge at time ``t_s`` (0 red … 3 outside)."""
-    reached = level_times_s <= t_s
-    level = np.full(level_times_s.shape[1], LEVEL_OUTSIDE, dtype=np.int8)
-    for i in range(len(LEVELS) - 1, -1, -1):
-        level[reached[i]] = i
-    return level
-
-
-Key = tuple[str, int, tuple[int, ...], tuple[int, ...]]  # (mode, level, dests, preferred edges)
+Key = tuple[str, tuple[int, ...], tuple[int, ...]]  # (mode, destination nodes, preferred edges)
 
 #: Preferred edges (an optimized plan's route) cost this share of their free-flow time when
 #: routing, so a tree follows the route wherever it is open and joins it from nearby homes.
@@ -135,12 +104,10 @@ class Router:
     ----------
     net, links
         The network and its per-mode links.
-    level_times_s
-        From :func:`edge_level_times`.
+    rule
+        The run's hazard rule (:func:`evacsim.plan.reach.hazard_rule`).
     closed_edges
         Edges closed to everyone (the scenario's closed roads).
-    evacuate_index
-        Index in ``LEVELS`` of the outermost evacuated level.
     register, replace
         The engine's ``add_route_table(next_link, dests) -> id`` and
         ``set_route_table(id, next_link)``.
@@ -150,88 +117,85 @@ class Router:
         self,
         net: RoadNetwork,
         links: LinkSets,
-        level_times_s: np.ndarray,
+        rule: HazardRule,
         closed_edges: np.ndarray,
         *,
         register: Callable[[np.ndarray, np.ndarray], int],
         replace: Callable[[int, np.ndarray], None],
-        evacuate_index: int = len(LEVELS) - 1,
     ) -> None:
         self.net = net
         self.links = links
-        self.level_times_s = level_times_s
-        self.closed_edges = closed_edges
+        self.rule = rule
+        self.closed_edges = np.asarray(closed_edges, dtype=bool)
         self._register = register
         self._replace = replace
         self._tables: dict[Key, int] = {}
-        self._times: dict[Key, np.ndarray] = {}
-        self.evacuate_index = int(evacuate_index)
-        self._levels = self._effective(edge_levels_at(level_times_s, 0.0))
+        self._times: dict[Key, np.ndarray] = {}  # cleared when the rules change
+        self.open = rule.open_at(0.0)  # edges the hazard rule leaves open now
+        self.t_rule_s = 0.0  # the time of the rule in force
 
-    def _effective(self, levels: np.ndarray) -> np.ndarray:
-        return np.where(levels > self.evacuate_index, LEVEL_OUTSIDE, levels).astype(np.int8)
+    def usable(self, mode: str) -> np.ndarray:
+        """Edges ``mode`` may take now (its roads, not closed, open under the hazard rule)."""
+        return self.links.usable[mode] & ~self.closed_edges & self.open
 
-    def effective_level(self, level: int) -> int:
-        """An agent's routing level: levels beyond the evacuated one count as outside."""
-        return int(level) if level <= self.evacuate_index else LEVEL_OUTSIDE
-
-    def _usable(self, mode: str, level: int) -> np.ndarray:
-        return self.links.usable[mode] & ~self.closed_edges & (self._levels >= level)
-
-    def _build(self, key: Key) -> np.ndarray:
-        """Next link of every node for ``key``; remembers the tree's times for :meth:`time_s`."""
-        mode, level, dests, prefer = key
+    def _tree(self, key: Key) -> RouteTree:
+        mode, dests, prefer = key
         weight = self.links.weight_s[mode]
         if prefer:
             weight = weight.copy()
             weight[list(prefer)] *= PREFER_FACTOR
         tree = route_tree(
-            self.net, np.asarray(dests), weight_s=weight, usable=self._usable(mode, level)
-        )
+            self.net, np.asarray(dests), weight_s=weight, usable=self.usable(mode)
+        )  # fmt: skip
         self._times[key] = tree.time_s
+        return tree
+
+    def _build(self, key: Key) -> np.ndarray:
+        """Next link of every node for ``key``; remembers the tree's times for :meth:`time_s`."""
+        mode = key[0]
+        tree = self._tree(key)
         nxt = np.full(self.net.n_nodes, -1, dtype=np.int64)
         has = tree.next_edge >= 0
         nxt[has] = self.links.edge_link[mode][tree.next_edge[has]]
         return nxt
 
-    def _key(
-        self, mode: str, level: int, dests: tuple[int, ...], prefer: tuple[int, ...] = ()
-    ) -> Key:
-        dest_key = tuple(sorted(int(d) for d in dests))
-        return (mode, self.effective_level(level), dest_key, tuple(prefer))
+    @staticmethod
+    def _key(mode: str, dests: tuple[int, ...], prefer: tuple[int, ...] = ()) -> Key:
+        return (mode, tuple(sorted({int(d) for d in dests})), tuple(prefer))
 
-    def table(
-        self, mode: str, level: int, dests: tuple[int, ...], prefer: tuple[int, ...] = ()
-    ) -> int:
-        """The engine table id for (mode, level, destination nodes), built on first use;
-        ``prefer``: edges of a preferred route (:data:`PREFER_FACTOR`)."""
-        key = self._key(mode, level, dests, prefer)
+    def table(self, mode: str, dests: tuple[int, ...], prefer: tuple[int, ...] = ()) -> int:
+        """The engine table id for (mode, destination nodes), built on first use; ``prefer``:
+        edges of a preferred route (:data:`PREFER_FACTOR`)."""
+        key = self._key(mode, dests, prefer)
         tid = self._tables.get(key)
         if tid is None:
-            tid = self._register(self._build(key), np.asarray(key[2]))
+            tid = self._register(self._build(key), np.asarray(key[1]))
             self._tables[key] = tid
         return tid
 
-    def time_s(self, mode: str, level: int, dests: tuple[int, ...]) -> np.ndarray:
+    def time_s(self, mode: str, dests: tuple[int, ...]) -> np.ndarray:
         """Free-flow time (s) from every node to the nearest of ``dests`` under the current
-        rules (inf: no open route); builds the table on first use."""
-        self.table(mode, level, dests)
-        return self._times[self._key(mode, level, dests)]
+        rules (inf: no open route). Only asked, not driven: no engine table is made for it."""
+        key = self._key(mode, dests)
+        times = self._times.get(key)
+        return times if times is not None else self._tree(key).time_s
 
-    def reachable(self, mode: str, level: int, dest: int, origin: int) -> bool:
+    def reachable(self, mode: str, dest: int, origin: int) -> bool:
         """Whether ``origin`` has an open route to ``dest`` now."""
-        return bool(np.isfinite(self.time_s(mode, level, (dest,))[origin]))
+        return bool(np.isfinite(self.time_s(mode, (dest,))[origin]))
 
     def _rebuild(self) -> None:
+        self._times.clear()
         for key, tid in sorted(self._tables.items(), key=lambda kv: kv[1]):
             self._replace(tid, self._build(key))
 
     def update(self, t_s: float) -> bool:
-        """Apply the hazard's state at ``t_s``; rebuild tables if any edge changed level."""
-        levels = self._effective(edge_levels_at(self.level_times_s, t_s))
-        if np.array_equal(levels, self._levels):
+        """Apply the hazard rule at ``t_s``; rebuild the tables if any edge opened or closed."""
+        self.t_rule_s = float(t_s)
+        open_now = self.rule.open_at(t_s)
+        if np.array_equal(open_now, self.open):
             return False
-        self._levels = levels
+        self.open = open_now
         self._rebuild()
         return True
 
@@ -244,6 +208,5 @@ class Router:
         self._rebuild()
 
     def change_times_s(self) -> np.ndarray:
-        """Times after 0 at which some edge changes level (when :meth:`update` matters)."""
-        t = self.level_times_s[np.isfinite(self.level_times_s)]
-        return np.unique(t[t > 0])
+        """Times after 0 at which the hazard rule changes (when :meth:`update` matters)."""
+        return self.rule.change_times_s()

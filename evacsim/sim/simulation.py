@@ -2,25 +2,35 @@
 
 Stage 1: each evacuee group (a car household, a walking household, a person who needs help)
 leaves its grid at its departure time and travels through the link-queue traffic engine
-(:mod:`evacsim.sim.engine`) to its assembly point. Stage 2: buses shuttle the people waiting at
-assembly points to shelters; car owners drive on to a shelter. Shelters have hard capacities:
-when one is full, arrivals are redirected to the next shelter with room.
+(:mod:`evacsim.sim.engine`) to its assembly point. When it leaves it checks that it can still
+reach that point by the roads open then (its own mode, the hazard rule of
+:mod:`evacsim.plan.reach`); if not, it heads for the nearest point it can reach (warned per grid).
+Stage 2: buses shuttle the people waiting at assembly points to shelters and car owners drive on,
+each with a shelter place booked at dispatch (:mod:`evacsim.sim.facilities`).
 
 SimPy is the only clock. The behaviour runs as SimPy processes — one per grid (its households
-leaving as the warning reaches them), one per bus, one for the hazard timeline — while the hot
+leaving as the warning reaches them), one per bus — and the hazard's timeline as control events
+that apply each change of the hazard rule before anything else moves at that instant; the hot
 path (vehicles through link queues) is the engine's event callbacks (DESIGN.md, "Performance").
-Every person is accounted for at the end (:meth:`evacsim.sim.results.Results.check_accounting`).
+
+A run ends (:data:`ENDINGS`) when everyone is settled (``done``), at the horizon, or at gridlock.
+Every person is accounted for at the end (:meth:`evacsim.sim.results.Results.check_accounting`),
+with the reason for their final state (``end_reason``).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import simpy
+from simpy.events import EventPriority
 
+from evacsim.plan.assembly import row_label
 from evacsim.plan.make import Plan, make_plan
+from evacsim.sim._engine_hot import schedule_at
 from evacsim.sim.buses import bus_process, pick_depots
 from evacsim.sim.exposure import path_exposure
 from evacsim.sim.facilities import Facilities
@@ -34,7 +44,18 @@ from evacsim.sim.warning import apply_warning, attach_warning
 if TYPE_CHECKING:
     from evacsim.scenario.prepare import Prepared
 
-__all__ = ["simulate"]
+__all__ = ["ENDINGS", "simulate"]
+
+#: How a run ends (``Results.ended_by``).
+ENDINGS = {
+    "done": "nobody is left moving or waiting for a vehicle that can still come",
+    "horizon": "time ran out (simulation.end_s) while someone could still move",
+    "gridlock": "people waited on links and nothing moved for simulation.gridlock_timeout_s",
+}
+
+# Hazard changes apply before any departure or exit at the same instant (the engine's own timed
+# controls use the same priority, ahead of SimPy's URGENT and NORMAL).
+_CONTROL = EventPriority(-1)
 
 
 class Simulation(SimState):
@@ -42,9 +63,12 @@ class Simulation(SimState):
 
     def __init__(self, prepared: Prepared, plan: Plan) -> None:
         super().__init__(prepared, plan)
-        self.facilities = Facilities(self, prepared.area, prepared.snapped, plan.shelter_prefs)
+        self.facilities = Facilities(self, prepared.area, prepared.snapped, plan)
         self.teams = Teams(self, self.facilities)
         self.supplies = Supplies(self, self.facilities)
+        self.warnings: list[str] = []
+        # (grid, mode, planned point, point taken or -1) -> persons, for one warning each
+        self.moved: dict[tuple[str, str, int, int], int] = defaultdict(int)
 
     def idle(self) -> bool:
         """No bus is still running."""
@@ -53,20 +77,22 @@ class Simulation(SimState):
     def _on_arrival(self, agent: int, node: int, t: float) -> None:
         kind, g = self.agent_kind[agent], self.agent_ref[agent]
         if kind == STAGE1:
-            self.t_assembly[g] = t
-            self.facilities.reach_assembly(g, int(self.plan.group_ap[g]))
+            self.facilities.reach_assembly(g, int(self.g_ap[g]), node)
         elif kind == CAR_ON:
-            self.facilities.reach_shelter_by_car(g, node)
+            self.facilities.reach_shelter_by_car(g)
         self.settle_check()
 
     def _on_stranded(self, agent: int, node: int, t: float, reason: str) -> None:
+        if reason == "gridlock" and not self.gridlock.triggered:
+            self.gridlock.succeed()
         kind, g = self.agent_kind[agent], self.agent_ref[agent]
         if kind not in (STAGE1, CAR_ON):
             return  # the vehicle's process sees its outcome and strands its passengers
+        if kind == CAR_ON:
+            self.facilities.car_lost(g)
         self.strand(g, node, reason)
         if kind == STAGE1:
-            self.facilities.expected_gone(g, int(self.plan.group_ap[g]))
-        self.settle_check()
+            self.facilities.expected_gone(g, int(self.g_ap[g]))
 
     # --------------------------------------------------------------- processes
     def grid_process(self, rows: np.ndarray) -> simpy.events.ProcessGenerator:
@@ -79,61 +105,132 @@ class Simulation(SimState):
             self._depart(int(g))
 
     def _depart(self, g: int) -> None:
-        ap = int(self.plan.group_ap[g])
-        origin = int(self.g_origin[g])
-        if ap < 0:
-            self.strand(g, origin, "no assembly point reachable")
-            return
-        mode = self.g_mode[g]
+        mode, origin = str(self.g_mode[g]), int(self.g_origin[g])
         if mode == "assisted" and self.teams.door_to_door:
             self.teams.request_pickup(g)  # waits at home for a team vehicle
             return
-        dest = self.facilities.ap_node(ap, mode)
+        ap = self._reachable_ap(g, mode, origin)
+        if ap < 0:
+            self.strand(g, origin, "no assembly point reachable")
+            return
         prefer = self._preferred(g, mode, ap) if self.plan.routes else ()
-        table = self.router.table(mode, int(self.g_level[g]), (dest,), prefer)
-        size = 1 if mode == "car" else int(self.g_persons[g])
+        table = self.router.table(mode, (self.facilities.ap_node(ap, mode),), prefer)
         self.state[g] = "en_route"
-        self.add_agent(STAGE1, g, origin, table, size=size)
+        self.add_agent(
+            STAGE1, g, origin, table, size=1 if mode == "car" else int(self.g_persons[g])
+        )
 
     def _preferred(self, g: int, mode: str, ap: int) -> tuple[int, ...]:
         """The optimized plan's preferred route for group ``g`` (its grid, mode and point)."""
-        grid = str(self.plan.demand.groups["grid_id"].iat[g])
-        return self.plan.routes.get((grid, mode, self.plan.assignment.ap_ids[ap]), ())
+        return self.plan.routes.get(
+            (str(self.g_grid[g]), mode, self.plan.assignment.ap_ids[ap]), ()
+        )
 
-    def hazard_process(self) -> simpy.events.ProcessGenerator:
-        """Apply the hazard's timeline: rebuild route tables as it reaches new roads."""
-        for t in self.router.change_times_s():
-            yield self.env.timeout(float(t) - self.env.now)
-            if self.router.update(float(t)):
+    def _reachable_ap(self, g: int, mode: str, origin: int) -> int:
+        """The group's point if it can reach it now, else the nearest it can reach (-1: none)."""
+        fac, ap = self.facilities, int(self.g_ap[g])
+        if self.router.reachable(mode, fac.ap_node(ap, mode), origin):
+            return ap
+        new = fac.nearest_ap(mode, origin, exclude={ap})
+        fac.move_expected(g, ap, new)
+        self.moved[(str(self.g_grid[g]), mode, ap, new)] += int(self.g_persons[g])
+        return new
+
+    def _hazard_step(self, times: np.ndarray, k: int) -> None:
+        """At the k-th change time, before anything else moves: apply the hazard rule."""
+        ev = simpy.Event(self.env)
+        ev._ok, ev._value = True, None  # a triggered event, put on the queue by schedule_at
+
+        def apply(_ev: simpy.Event) -> None:
+            if self.router.update(float(times[k])):
                 self.log_event(
                     "hazard", self.prepared.zones.model, "", "zones grew; tables rebuilt"
                 )
+                self.facilities.check_cut_off()
+                self.facilities.notify()
+            if k + 1 < len(times):
+                self._hazard_step(times, k + 1)
+
+        ev.callbacks.append(apply)
+        schedule_at(self.env, ev, _CONTROL, float(times[k]))
 
     # --------------------------------------------------------------------- run
     def run(self) -> Results:
-        """Run to completion, the horizon or gridlock; return the results."""
+        """Run until everyone is settled, the horizon or gridlock; return the results."""
         sc = self.prepared.scenario
         groups = self.plan.demand.groups
         self.active = len(groups)
-        for _grid, rows in sorted(groups.groupby("grid_id").indices.items()):
-            self.env.process(self.grid_process(np.asarray(rows)))
-        self.env.process(self.hazard_process())
-        depots = pick_depots(self, self.facilities, sc.transport)
+        for g in np.flatnonzero(self.g_ap < 0).tolist():  # nowhere to go from the start
+            self.strand(g, int(self.g_origin[g]), "no assembly point reachable")
+        leaving = np.flatnonzero(self.g_ap >= 0)
+        for _grid, rows in sorted(groups.iloc[leaving].groupby("grid_id").indices.items()):
+            self.env.process(self.grid_process(leaving[np.asarray(rows)]))
+        times = self.router.change_times_s()
+        if len(times):
+            self._hazard_step(times, 0)
+        depots, warnings = pick_depots(self, self.facilities, sc.transport)
+        self.warnings += warnings
         for k, node in enumerate(depots):
             self.env.process(bus_process(self, self.facilities, k, node))
         self.teams.start()
         self.supplies.start()
         self.settle_check()
         horizon = self.env.timeout(sc.simulation.end_s)
-        self.env.run(until=simpy.AnyOf(self.env, [self.done, horizon]))
-        ended_by = "done" if self.done.triggered else "horizon"
-        if (self.reason == "gridlock").any():
+        self.env.run(until=simpy.AnyOf(self.env, [self.done, self.gridlock, horizon]))
+        if self.gridlock.processed:
             ended_by = "gridlock"
+        elif self.done.triggered:
+            ended_by = "done"
+        else:
+            ended_by = "horizon"
+        self.facilities.check_cut_off()
+        self.warnings += self._moved_warnings() + self._cut_off_warnings()
         return self._results(ended_by)
+
+    def _moved_warnings(self) -> list[str]:
+        ap_ids = self.facilities.ap_ids
+        lines = []
+        for (grid, mode, old, new), persons in sorted(self.moved.items()):
+            to = f"sent to '{ap_ids[new]}'" if new >= 0 else "no other point either: stranded"
+            lines.append(
+                f"{row_label(grid, mode)}: assembly point '{ap_ids[old]}' could not be reached "
+                f"when its households left (no open road then); {persons} persons {to}"
+            )
+        return lines
+
+    def _cut_off_warnings(self) -> list[str]:
+        fac = self.facilities
+        lines = []
+        for ap in np.flatnonzero(~np.isnan(fac.cut_off_s)).tolist():
+            kept = int(self.g_persons[(self.state == "at_assembly") & (self.g_ap == ap)].sum())
+            lines.append(
+                f"assembly point '{fac.ap_ids[ap]}': cut off from every shelter with room "
+                f"since t = {fac.cut_off_s[ap]:.0f} s (no open road); no bus is sent there; "
+                f"{kept} persons kept there"
+            )
+        return lines
+
+    def _end_reasons(self, ended_by: str) -> np.ndarray:
+        """Why each group is in its final state (``stranded``: the engine's or our reason)."""
+        out = self.reason.copy()
+        horizon = ended_by == "horizon"
+        fac = self.facilities
+        called = self.teams.called
+        for g, state in enumerate(self.state):
+            if state == "sheltered":
+                out[g] = ""
+            elif state == "at_assembly":
+                out[g] = fac.end_reason(int(self.g_ap[g]), int(self.g_persons[g]), horizon=horizon)
+            elif state == "en_route":
+                out[g] = "on_the_way"
+            elif state == "not_evacuated":
+                out[g] = "waiting_for_team" if g in called else "not_departed"
+        return out
 
     def _results(self, ended_by: str) -> Results:
         demand = self.plan.demand.groups
         ap_ids = list(self.plan.assignment.ap_ids)
+        stranded = self.state == "stranded"
         groups = pd.DataFrame(
             {
                 "group_id": demand["group_id"].to_numpy(),
@@ -142,14 +239,15 @@ class Simulation(SimState):
                 "persons": self.g_persons,
                 "level": self.g_level,
                 "departure_s": demand["departure_s"].to_numpy(float),
-                "assembly_point": [ap_ids[i] if i >= 0 else "" for i in self.plan.group_ap],
+                "assembly_point": [ap_ids[i] if i >= 0 else "" for i in self.g_ap],
                 "t_assembly_s": self.t_assembly,
                 "shelter": self.g_shelter.astype(str),
                 "t_shelter_s": self.t_shelter,
                 "persons_sheltered": np.where(self.state == "sheltered", self.g_persons, 0),
                 "state": self.state.astype(str),
-                "stranded_reason": self.reason.astype(str),
-                "stranded_node": self.node,
+                "stranded_reason": np.where(stranded, self.reason, "").astype(str),
+                "stranded_node": np.where(stranded, self.node, -1),
+                "end_reason": self._end_reasons(ended_by).astype(str),
             }
         )
         paths = self._paths(demand["group_id"].to_numpy())
@@ -229,7 +327,12 @@ def simulate(prepared: Prepared, *, rng: np.random.Generator, plan: Plan | None 
     sim = Simulation(prepared, plan)
     results = sim.run()
     attach_warning(results, warning)
-    results.extra["plan_warnings"] = [*plan.warnings, *sim.teams.warnings, *sim.supplies.warnings]
+    results.extra["plan_warnings"] = [
+        *plan.warnings,
+        *sim.warnings,
+        *sim.teams.warnings,
+        *sim.supplies.warnings,
+    ]
     results.extra.update(sim.teams.tables())
     results.extra.update(sim.supplies.tables())
     results.extra["per_grid"] = plan.demand.per_grid

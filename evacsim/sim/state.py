@@ -2,6 +2,13 @@
 
 :class:`SimState` is what the behaviour modules (facilities, buses, teams, supplies) act on;
 :class:`evacsim.sim.simulation.Simulation` adds them on top and dispatches the engine's arrivals.
+
+**Settled groups and the end of a run.** ``active`` counts the groups that still move or will:
+those yet to leave home, on the way, waiting at home for a team vehicle, or in a vehicle. A group
+leaves that count when it reaches a state in which it will not move by itself again — sheltered,
+stranded, waiting at an assembly point (whether a bus can still come for it is the buses' part:
+:meth:`idle`), or any other final state a module adds (:meth:`settle`). The run is *done* when
+``active`` is zero and no bus is still running.
 """
 
 from __future__ import annotations
@@ -12,9 +19,9 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from evacsim.hazard.spec import LEVELS
+from evacsim.plan.reach import hazard_rule
 from evacsim.sim.engine import TrafficEngine
-from evacsim.sim.router import Router, build_link_sets, edge_level_times
+from evacsim.sim.router import Router, build_link_sets
 
 if TYPE_CHECKING:
     from evacsim.plan.make import Plan
@@ -40,19 +47,19 @@ class SimState:
             on_arrival=self._on_arrival, on_stranded=self._on_stranded,
         )  # fmt: skip
         closed = np.isin(net.edge_road_id, list(sc.simulation.closed_roads))
-        self.level_times_s = edge_level_times(prepared.zones, net)
+        self.rule = hazard_rule(prepared.zones, net)
         self.router = Router(
-            net, self.links, self.level_times_s, closed,
+            net, self.links, self.rule, closed,
             register=self.engine.add_route_table,
             replace=lambda tid, nxt: self.engine.set_route_table(tid, nxt),
-            evacuate_index=LEVELS.index(prepared.zones.evacuate),
         )  # fmt: skip
         self.events: list[tuple[float, str, str, str, str]] = []
         self._init_groups(plan.demand.groups)
         self.agent_kind: list[int] = []
         self.agent_ref: list[int] = []
-        self.active = 0  # groups and cars still moving or yet to leave
+        self.active = 0  # groups that still move or will (module docstring)
         self.done = self.env.event()
+        self.gridlock = self.env.event()
 
     def _init_groups(self, groups: pd.DataFrame) -> None:
         n = len(groups)
@@ -60,13 +67,15 @@ class SimState:
         self.g_mode = groups["mode"].astype(str).to_numpy()
         self.g_level = groups["level"].to_numpy(np.int64)
         self.g_id = groups["group_id"].astype(str).to_numpy()
+        self.g_grid = groups["grid_id"].astype(str).to_numpy()
         self.g_departure_s = groups["departure_s"].to_numpy(float)
         self.g_origin = groups["origin_node"].to_numpy(np.int64)
+        self.g_ap = np.asarray(self.plan.group_ap, dtype=np.int64).copy()  # may change en route
         self.t_assembly = np.full(n, np.nan)
         self.t_shelter = np.full(n, np.nan)
         self.g_shelter = np.full(n, "", dtype=object)
         self.state = np.full(n, "not_evacuated", dtype=object)
-        self.reason = np.full(n, "", dtype=object)
+        self.reason = np.full(n, "", dtype=object)  # why the group is in its state, when known
         self.node = np.full(n, -1, dtype=np.int64)
         self.g_agents: list[list[int]] = [[] for _ in range(n)]
 
@@ -91,11 +100,19 @@ class SimState:
     def _on_stranded(self, agent: int, node: int, t: float, reason: str) -> None:
         """An agent can go no further (the behaviour on top decides what that means)."""
 
+    def settle(
+        self, g: int, state: str, node: int, reason: str = "", *, moving: bool = True
+    ) -> None:
+        """Group ``g`` reaches a final state in which it will not move again (``moving``: it
+        was counted in ``active``), at network node ``node``, for ``reason``."""
+        self.state[g], self.node[g], self.reason[g] = state, node, reason
+        self.active -= int(moving)
+        self.log_event(state, self.g_id[g], str(node), reason)
+        self.settle_check()
+
     def strand(self, g: int, node: int, reason: str, *, moving: bool = True) -> None:
         """Mark group ``g`` stranded at ``node`` for ``reason`` (``moving``: it was active)."""
-        self.state[g], self.node[g], self.reason[g] = "stranded", node, reason
-        self.active -= int(moving)
-        self.log_event("stranded", self.g_id[g], str(node), reason)
+        self.settle(g, "stranded", node, reason, moving=moving)
 
     def idle(self) -> bool:
         """No vehicle is still running for anyone (the behaviour on top knows its vehicles)."""

@@ -21,9 +21,9 @@ units like a bus) wait ``mobilisation_s`` for loading, then loop: pick the shelt
 largest projected unmet need — need now plus ``lookahead_h`` hours at its current occupancy,
 minus what was delivered or is on the way, summed over items in truckloads — load what is
 needed (never more than the truck's capacity or the stock: integers), drive there on the
-congested network (the evacuees' routing rules at the supply point's threat level), unload,
-drive back. A truck with nothing to do looks again every ``sample_s``. Bookkeeping is in
-integers so that, per point and item, delivered + in transit + left == initial stock exactly.
+congested network (the evacuees' hazard rule, :mod:`evacsim.plan.reach`), unload, drive back.
+A truck with nothing to do looks again every ``sample_s``. Bookkeeping is in integers so that,
+per point and item, delivered + in transit + left == initial stock exactly.
 Unmet demand per shelter (need − delivered, clipped at 0) is sampled every ``sample_s``.
 """
 
@@ -80,7 +80,6 @@ class Supplies:
     """Stock, trucks and deliveries of one run (see the module docstring)."""
 
     def __init__(self, sim: SimState, facilities: Facilities) -> None:
-        from evacsim.demand.groups import grid_threat_levels
         from evacsim.plan.make import outside_zone
 
         prep = sim.prepared
@@ -90,7 +89,6 @@ class Supplies:
         self.ids = sp["id"].astype(str).tolist()
         self.node = prep.snapped.supply_points.car_node.astype(np.int64)
         self.usable, self.warnings = outside_zone(prep, "supply_points")
-        self.level = self._levels(grid_threat_levels(sp.buffer(1.0), prep.zones.final()))
         cols = [f"stock_{item}" for item in ITEMS]
         stock = sp.reindex(columns=cols).fillna(0).to_numpy(float)
         self.initial = np.floor(stock).astype(np.int64).reshape(len(self.ids), len(ITEMS))
@@ -113,29 +111,11 @@ class Supplies:
         self.enabled = self.spec.enabled and n_s > 0 and bool(self.trucks)
         self.reach: dict[int, np.ndarray] = {}
 
-    def _levels(self, point_levels: np.ndarray) -> np.ndarray:
-        """Routing level of each point: its own, or the worst of its node's roads at t = 0.
-
-        A truck may leave through the zone its supply point's road lies in, like a household
-        leaving its grid (DESIGN.md: never into a worse zone than the one it is in).
-        """
-        from evacsim.sim.router import edge_levels_at
-
-        net = self.sim.prepared.network
-        edge_level = edge_levels_at(self.sim.level_times_s, 0.0)
-        out = np.asarray(point_levels, dtype=np.int64).reshape(len(self.ids)).copy()
-        for p, node in enumerate(self.node.tolist()):
-            touching = net.drivable & ((net.edge_tail == node) | (net.edge_head == node))
-            if touching.any():
-                out[p] = min(out[p], int(edge_level[touching].min()))
-        return out
-
     def _reachable(self, p: int) -> np.ndarray:
         """Shelters a truck of point ``p`` can reach at the start (free-flow routing)."""
-        home, level = int(self.node[p]), int(self.level[p])
-        fac, router = self.fac, self.sim.router
+        home, router = int(self.node[p]), self.sim.router
         return np.array(
-            [np.isfinite(router.time_s("car", level, (int(n),))[home]) for n in fac.s_car]
+            [np.isfinite(router.time_s("car", (int(n),))[home]) for n in self.fac.s_car]
         )
 
     def start(self) -> None:
@@ -173,8 +153,7 @@ class Supplies:
     def _drive(self, k: int, row: int, origin: int, dest: int) -> Generator[Any, Any, Any]:
         if origin == dest:
             return None
-        p = self.trucks[k]
-        table = self.sim.router.table("car", int(self.level[p]), (dest,))
+        table = self.sim.router.table("car", (dest,))
         agent = self.sim.add_agent(SUPPLY, k, origin, table, size=2)
         self.legs.append((k, row, agent))
         return (yield self.sim.engine.arrival_event(agent))
@@ -245,8 +224,8 @@ class Supplies:
         """
         if not np.array_equal(self.sent + self.transit + self.stock, self.initial):
             raise SimulationError("supplies: delivered + in transit + left != initial stock")
-        if self.enabled:
-            self._sample()  # the state at the end of the run
+        if self.enabled and (not self.samples or self.samples[-1][1] < self.env.now):
+            self._sample()  # the state at the end of the run, unless just sampled
         sim = self.sim
         net, links = sim.prepared.network, sim.links
         paths = [

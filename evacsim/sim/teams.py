@@ -16,7 +16,7 @@ SimPy process driving a car-sized agent (size 1) through the same link queues as
 2. **Door-to-door help**: persons who need assistance (mode ``assisted``) do not walk when the
    area has teams: at their departure time (when they are ready) they call for help and wait at
    home. A free vehicle takes the oldest call and up to ``vehicle_capacity_persons`` persons of
-   calls for the same assembly point and threat level, collects them (several stops) and drives
+   calls for the same assembly point, collects them (several stops) and drives
    them to their assembly point (``t_assembly_s`` = arrival), then takes the next calls. Without
    teams (no ``team_bases``, or no vehicles) today's behaviour stays: they walk, and a warning
    says nobody helps them.
@@ -31,9 +31,9 @@ for the lost time and conflicts removed (HCM 6th ed., ch. 19-20, treats lost tim
 2-4 s of a 60-120 s cycle) and must be calibrated with drill counts.
 
 **Routing rules.** Empty team vehicles are emergency vehicles: they may enter any threat level
-(level-0 route tables) but never a road the scenario closes; they ignore the evacuee-only
-closures of traffic control. A vehicle carrying evacuees follows its passengers' rule (the level
-of their grid: nobody is driven into a worse zone than the one they are in).
+but never a road the scenario closes; they ignore the evacuee-only closures of traffic control.
+A vehicle carrying evacuees follows the evacuees' hazard rule (:mod:`evacsim.plan.reach`:
+nobody is driven into a worse zone than the one they are in at that instant).
 
 Mobilisation (default 300 s, teams on standby leave their base five minutes after the alarm)
 and the defaults above are assumptions for drills to replace.
@@ -56,6 +56,7 @@ from evacsim.errors import ScenarioError
 from evacsim.network.graph import RoadNetwork
 from evacsim.network.routing import route_tree
 from evacsim.network.snap import snap_points
+from evacsim.plan.make import door_to_door
 from evacsim.scenario.teams import TeamTask
 from evacsim.sim.state import TEAM, SimState
 
@@ -177,15 +178,16 @@ class Teams:
         self.base = sim.prepared.snapped.team_bases.car_node.astype(np.int64)
         self.warnings: list[str] = []
         self.active = len(self.ids) > 0 and int(self.vehicles.sum()) > 0
-        self.door_to_door = self.active and self.spec.door_to_door
+        self.door_to_door = door_to_door(sim.prepared)
         self.tasks: list[dict[str, Any]] = []
         self.legs: list[tuple[int, int, int]] = []  # (vehicle, task row, engine agent)
         self.requests: deque[int] = deque()
+        self.called: set[int] = set()  # groups waiting at home for a team vehicle
         self.signal = self.env.event()
         self.queue: list[deque[_Post]] = [deque() for _ in self.ids]
         self.v_team = np.repeat(np.arange(len(self.ids)), self.vehicles if self.active else 0)
         self.alive = np.bincount(self.v_team, minlength=len(self.ids))
-        assisted = np.flatnonzero((sim.g_mode == "assisted") & (sim.plan.group_ap >= 0))
+        assisted = np.flatnonzero((sim.g_mode == "assisted") & (sim.g_ap >= 0))
         self.to_call = len(assisted) if self.door_to_door else 0
         self.pickup = self._pickup_nodes(assisted)
         self.routes = _TeamRoutes(sim)
@@ -399,30 +401,42 @@ class Teams:
 
     # ------------------------------------------------------------ door to door
     def request_pickup(self, g: int) -> None:
-        """Group ``g`` (assisted, ready now) waits at home for a team vehicle."""
+        """Group ``g`` (assisted, ready now) waits at home for a team vehicle, which takes it to
+        its assembly point if the roads open now lead there from its home, else to the nearest
+        one they lead to (none: it is stranded at home)."""
+        sim, fac = self.sim, self.fac
         self.to_call -= 1
         if self.alive.sum() == 0:
             self._strand_call(g)
             return
+        stop, ap = self.pickup[g], int(sim.g_ap[g])
+        if not sim.router.reachable("car", fac.ap_node(ap, "car"), stop):
+            new = fac.nearest_ap("car", stop, exclude={ap})
+            fac.move_expected(g, ap, new)
+            if new < 0:
+                sim.strand(g, int(sim.g_origin[g]), "no assembly point reachable")
+                return
         self.requests.append(g)
+        self.called.add(g)
         self.sim.log_event("called_team", str(self.sim.g_id[g]), str(self.pickup[g]))
         self._notify()
 
     def _strand_call(self, g: int) -> None:
         sim = self.sim
+        self.called.discard(g)
         sim.strand(g, int(sim.g_origin[g]), "no team vehicle left")
-        self.fac.expected_gone(g, int(sim.plan.group_ap[g]))
+        self.fac.expected_gone(g, int(sim.g_ap[g]))
 
     def _take_batch(self) -> list[int]:
-        """The oldest call and later ones for the same assembly point and level that fit."""
+        """The oldest call and later ones for the same assembly point that fit."""
         sim, cap = self.sim, self.spec.vehicle_capacity_persons
         first = self.requests.popleft()
-        key = (sim.plan.group_ap[first], sim.g_level[first])
+        key = sim.g_ap[first]
         batch, load, rest = [first], int(sim.g_persons[first]), deque[int]()
         while self.requests:
             g = self.requests.popleft()
             fits = load + int(sim.g_persons[g]) <= cap
-            if fits and (sim.plan.group_ap[g], sim.g_level[g]) == key:
+            if fits and sim.g_ap[g] == key:
                 batch.append(g)
                 load += int(sim.g_persons[g])
             else:
@@ -434,30 +448,35 @@ class Teams:
         """Collect a batch of calls and bring them to their assembly point."""
         sim = self.sim
         batch = self._take_batch()
-        ap, level = int(sim.plan.group_ap[batch[0]]), int(sim.g_level[batch[0]])
+        ap = int(sim.g_ap[batch[0]])
         ids = ";".join(str(sim.g_id[g]) for g in batch)
         dest = int(self.fac.ap_car[ap])
         row = self._task(v, "door_to_door", ids, dest, int(sim.g_persons[batch].sum()))
         aboard: list[int] = []
-        for g in batch:
+        later: list[int] = []  # calls the vehicle may not drive to with people aboard
+        for k, g in enumerate(batch):
             stop = self.pickup[g]
-            table = sim.router.table("car", level, (stop,)) if aboard else self.routes.table(stop)
+            if aboard and not sim.router.reachable("car", stop, node):
+                later.append(g)
+                continue
+            table = sim.router.table("car", (stop,)) if aboard else self.routes.table(stop)
             out = yield from self._drive(v, row, node, stop, table, aboard)
             if out is not None and not out.arrived:
-                return self._trip_failed(v, row, out, aboard, batch[len(aboard) :])
+                return self._trip_failed(v, row, out, aboard, later + batch[k:])
             node = stop
             aboard.append(g)
+            self.called.discard(g)
             sim.state[g] = "en_route"
             if np.isnan(self.tasks[row]["t_start_s"]):
                 self.tasks[row]["t_start_s"] = float(self.env.now)
-        out = yield from self._drive(
-            v, row, node, dest, sim.router.table("car", level, (dest,)), aboard
-        )
+        if later:  # an empty vehicle fetches them next
+            self.requests.extendleft(reversed(later))
+            self._notify()
+        out = yield from self._drive(v, row, node, dest, sim.router.table("car", (dest,)), aboard)
         if out is not None and not out.arrived:
             return self._trip_failed(v, row, out, aboard, [])
         for g in aboard:
-            sim.t_assembly[g] = self.env.now
-            self.fac.reach_assembly(g, ap)
+            self.fac.reach_assembly(g, ap, dest)
         self.tasks[row].update(t_finish_s=float(self.env.now), status="done")
         sim.settle_check()
         return dest
@@ -468,7 +487,7 @@ class Teams:
         sim.log_event("team_stranded", self.label(v), str(out.node), out.reason)
         for g in aboard:
             sim.strand(g, int(out.node), f"team vehicle {out.reason}")
-            self.fac.expected_gone(g, int(sim.plan.group_ap[g]))
+            self.fac.expected_gone(g, int(sim.g_ap[g]))
         self.requests.extendleft(reversed(left))
         if left:
             self._notify()

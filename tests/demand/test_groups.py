@@ -100,10 +100,32 @@ def test_largest_remainder_conserves_the_rounded_total(millis: list[int]) -> Non
     assert (np.abs(out - np.asarray(values)) < 1.0).all()
 
 
-def test_area_share_half_grid_contributes_half() -> None:
-    # G-001 fully inside, G-002 half inside (x up to 150 m), G-003 outside.
+def test_whole_grids_leave_when_they_touch_the_zone() -> None:
+    # unit = "grid" (default): G-002, half inside, leaves whole, as the grid chain warns it;
+    # G-003 only touches the zone along its edge (no shared area) and stays.
     grids = _grids([101, 201, 50])
     d = _demand(grids, _zone_up_to(150.0))
+    inside = d.per_grid.set_index("grid_id")["persons_in_zone"]
+    assert inside.tolist() == [101, 201, 0]
+    assert d.persons_total == 302 == d.groups["persons"].sum()
+    edge = _demand(grids, _zone_up_to(200.0)).per_grid["persons_in_zone"]
+    assert edge.tolist() == [101, 201, 0]
+
+
+def test_whole_grids_shadow_only_from_grids_outside_the_zone() -> None:
+    # G-002 touches the zone and leaves whole (no shadow); G-003 lies in the 100 m ring.
+    grids = _grids([100, 200, 300])
+    pop = PopulationSpec(shadow_share=0.2, shadow_buffer_m=100.0)
+    d = _demand(grids, _zone_up_to(150.0), population=pop)
+    per = d.per_grid.set_index("grid_id")
+    assert per["persons_in_zone"].tolist() == [100, 200, 0]
+    assert per["persons_shadow"].tolist() == [0, 0, 30]  # 20 % of the half of G-003 in the ring
+
+
+def test_area_share_half_grid_contributes_half() -> None:
+    # unit = "area_share": G-001 fully inside, G-002 half inside (x up to 150 m), G-003 outside.
+    grids = _grids([101, 201, 50])
+    d = _demand(grids, _zone_up_to(150.0), evacuation=EvacuationSpec(unit="area_share"))
     inside = d.per_grid.set_index("grid_id")["persons_in_zone"]
     assert inside["G-001"] == 101
     assert abs(inside["G-002"] - 100.5) <= 1
@@ -135,19 +157,30 @@ def test_shadow_share_outside_the_zone() -> None:
 
 
 def test_modes_split_with_integer_persons() -> None:
-    # 100 persons: 10 need help; of 90, car_share 0.5 -> 45 by car in 45/2.5 = 18 cars;
-    # 45 walk in ceil(45 / 2.62) = 18 households.
+    # 100 persons: 10 need help; car_share 0.5 of the households: of 90 persons,
+    # 90 * 0.5 * 2.5 / (0.5 * 2.5 + 0.5 * 2.62) = 43.95 -> 44 by car in 44 / 2.5 = 17.6 -> 18
+    # cars; 46 walk in ceil(46 / 2.62) = 18 households: half the households have a car.
     grids = _grids([100], needs_assistance=[10], car_share=[0.5])
     d = _demand(grids, _zone_up_to(100.0))
     g = d.groups
     by_mode = g.groupby("mode")["persons"].agg(["sum", "count", "min", "max"])
     assert list(by_mode.loc["assisted"]) == [10, 10, 1, 1]
-    assert by_mode.loc["car", "sum"] == 45 and by_mode.loc["car", "count"] == 18
-    assert by_mode.loc["walk", "sum"] == 45 and by_mode.loc["walk", "count"] == 18
+    assert by_mode.loc["car", "sum"] == 44 and by_mode.loc["car", "count"] == 18
+    assert by_mode.loc["walk", "sum"] == 46 and by_mode.loc["walk", "count"] == 18
     assert g["persons"].between(1, 4).all()
     assert (g["vehicles"] == (g["mode"] == "car")).all()
     assert (g["needs_assistance"] == (g["mode"] == "assisted")).all()
     assert g["persons"].dtype == np.int64
+
+
+@pytest.mark.parametrize(("car_share", "per_car"), [(0.3, 2.5), (0.7, 1.5), (0.5, 4.0)])
+def test_car_share_is_a_share_of_households(car_share: float, per_car: float) -> None:
+    """The schema: car_share is the share of HOUSEHOLDS leaving by car. Among 10,000 able
+    persons, cars / (cars + walking households) comes out at car_share."""
+    grids = _grids([10_000], car_share=[car_share])
+    d = _demand(grids, _zone_up_to(100.0), population=PopulationSpec(persons_per_car=per_car))
+    counts = d.groups["mode"].value_counts()
+    assert counts["car"] / (counts["car"] + counts["walk"]) == pytest.approx(car_share, abs=0.002)
 
 
 def test_no_cars_means_everyone_walks() -> None:

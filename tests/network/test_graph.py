@@ -322,14 +322,23 @@ def _isolated_extras(road_ok: bool) -> dict[str, Any]:
     return {"roads": roads, "grids": [*grids, far], "team_bases": [*teams, team]}
 
 
-def test_isolated_component_warns_for_facilities(tmp_path: Path) -> None:
+def test_isolated_component_is_reported_as_a_road_piece(tmp_path: Path) -> None:
+    """A team base on a road of its own: a second piece of both networks, with its size."""
+    from evacsim.network.pieces import road_pieces
+
     area = _tiny_area_with(tmp_path, **_isolated_extras(road_ok=True))
-    snapped = snap_area(area, build_network(area.roads))
-    assert snapped.warnings == (
-        "layer 'team_bases', feature 'TM-2': "
-        "is on a road network component apart from the main one",
-    )
+    net = build_network(area.roads)
+    snapped = snap_area(area, net)
+    assert snapped.warnings == ()
     assert snapped.node_component.max() == 1
+    pieces = road_pieces(area, net, snapped, period="day")
+    assert pieces.counts == {"driving": 2, "walking": 2}
+    table = pieces.table
+    assert list(table["network"]) == ["driving and walking"]  # the same piece, said once
+    assert list(table["facilities"]) == ["TM-2"] and list(table["nodes"]) == [2]
+    far_road_m = float(net.length_m[net.edge_road_id == "R-0099"][0])
+    assert table["road_m"].tolist() == pytest.approx([far_road_m], abs=0.1)
+    assert all("TM-2" in w and "road piece 2" in w for w in pieces.warnings)
 
 
 def test_populated_grid_without_reachable_assembly_point_is_an_error(tmp_path: Path) -> None:

@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from evacsim.cli import main
 from evacsim.optimize.search import Optimized, optimize
 from evacsim.pipeline import run
-from evacsim.sim.router import edge_level_times, edge_levels_at
+from evacsim.plan.reach import hazard_rule
 from tests.support.tiny_area import tiny_scenario, write_tiny_area
 
 
@@ -49,18 +48,17 @@ def test_persons_are_conserved(result: Optimized) -> None:
 
 
 def test_no_route_into_a_worse_zone(result: Optimized) -> None:
-    """Every road a group enters is, at that moment, no worse than the group's own level."""
+    """Every road a group enters is, at that moment, no worse than where it stands (the
+    simulation's hazard rule, :mod:`evacsim.plan.reach`)."""
     prep = result.prepared
-    times = edge_level_times(prep.zones, prep.network)
-    evac = ("red", "orange", "yellow").index(prep.zones.evacuate)
+    rule = hazard_rule(prep.zones, prep.network)
+    tail = prep.network.edge_tail
     for cand in result.tried:
-        res = cand.results
-        paths = res.paths.merge(res.groups[["group_id", "level"]], on="group_id")
+        paths = cand.results.paths
         assert len(paths) > 0
-        own = np.where(paths["level"] > evac, 3, paths["level"])
-        for t, edge, lv in zip(paths["t_enter_s"], paths["edge"], own, strict=True):
-            level = edge_levels_at(times[:, [edge]], float(t))[0]
-            assert (3 if level > evac else level) >= lv
+        for t, edge in zip(paths["t_enter_s"], paths["edge"], strict=True):
+            edge_level = rule.edge_levels_at(float(t))[edge]
+            assert edge_level >= rule.node_levels_at(float(t))[tail[edge]]
 
 
 def test_no_more_harm_and_capacities_kept(result: Optimized) -> None:

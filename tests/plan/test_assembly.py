@@ -191,7 +191,7 @@ def test_bad_policy_and_unknown_planned_point_raise_one_line() -> None:
 
 def test_assignment_table() -> None:
     df = _assign("capacity").to_frame()
-    assert list(df.columns) == ["grid_id", "ap_id", "persons", "travel_time_s"]
+    assert list(df.columns) == ["grid_id", "mode", "ap_id", "persons", "travel_time_s"]
     assert df["persons"].sum() == 75
 
 

@@ -20,9 +20,10 @@ from evacsim.plan.plan_file import (
     road_edges,
     write_plan_file,
 )
+from evacsim.plan.reach import hazard_rule
 from evacsim.scenario.load import load_scenario
 from evacsim.scenario.prepare import prepare
-from evacsim.sim.router import Router, build_link_sets, edge_level_times
+from evacsim.sim.router import Router, build_link_sets
 from evacsim.sim.warning import apply_warning
 from tests.support.tiny_area import tiny_scenario, write_tiny_area
 
@@ -80,11 +81,11 @@ def test_a_run_applies_delays_and_splits(scenario: Path) -> None:
     np.testing.assert_allclose(b["departure_s"], a["departure_s"] + delay)  # same draws + delay
     assert plan.assignment.policy == "optimized"
     split = dict(plan.assignment.by_grid["G-002"])
-    total = int(official.assignment.persons[1].sum())
+    total = sum(n for _, n in official.assignment.by_grid["G-002"])
     assert sum(split.values()) == total  # conserved
     assert split["AP-1"] == round(total * 3 / 4) or split["AP-1"] == int(total * 3 / 4)
     assert dict(plan.assignment.by_grid["G-001"]) == {
-        "AP-2": int(official.assignment.persons[0].sum())
+        "AP-2": sum(n for _, n in official.assignment.by_grid["G-001"])
     }
 
 
@@ -139,8 +140,8 @@ def test_preferred_route_is_followed_until_closed(scenario: Path) -> None:
     def replace(tid: int, nxt: np.ndarray) -> None:
         tables[tid] = nxt
 
-    router = Router(net, links, edge_level_times(prep.zones, net), np.zeros(net.n_edges, bool),
-                    register=register, replace=replace, evacuate_index=2)  # fmt: skip
+    router = Router(net, links, hazard_rule(prep.zones, net), np.zeros(net.n_edges, bool),
+                    register=register, replace=replace)  # fmt: skip
     weight, usable = links.weight_s["car"], links.usable["car"]
     origin, dest = 0, int(net.n_nodes - 1)
     fastest = path_edges(route_tree(net, [dest], weight_s=weight, usable=usable), origin)
@@ -150,7 +151,7 @@ def test_preferred_route_is_followed_until_closed(scenario: Path) -> None:
     detour = path_edges(route_tree(net, [dest], weight_s=weight, usable=other), origin)
     assert weight[detour].sum() > weight[fastest].sum()
     prefer = road_edges(net, {("g", "car", "a"): tuple(net.edge_road_id[detour])})["g", "car", "a"]
-    tid = router.table("car", 0, (dest,), prefer)  # level 0: every open road
+    tid = router.table("car", (dest,), prefer)
     to_link = links.edge_link["car"]
     assert tables[tid][origin] == to_link[detour[0]]  # follows the preferred route
     router.close_edges(np.array([detour[0]]))

@@ -49,7 +49,28 @@ def test_stranded_places_name_the_grid_they_lie_in(chlorine: Run) -> None:
         assert (place.community, place.group) == (row["community"], row["group"])
 
 
-def test_a_shelter_refusing_while_others_have_room_is_flagged(chlorine: Run) -> None:
+@pytest.fixture(scope="module")
+def unbalanced(chlorine: Run) -> Run:
+    """The chlorine run with its facility loads redrawn out of balance, as a plan that breaks
+    gives them (the model books shelter places, so its own runs no longer turn people away):
+    the first shelter turns 120 persons away, the first assembly point takes 95 % of arrivals
+    and the last two stay empty. The summary and the results table say the same."""
+    out = copy.deepcopy(chlorine)
+    fac = out.results.facilities
+    shelters, aps = fac.index[fac["kind"] == "shelter"], fac.index[fac["kind"] == "assembly"]
+    fac.loc[shelters[0], "refused"] = 120
+    total = int(fac.loc[aps, "arrivals"].sum())
+    fac.loc[aps, "arrivals"] = 0
+    fac.loc[aps[0], "arrivals"] = round(0.95 * total)
+    fac.loc[aps[1], "arrivals"] = total - round(0.95 * total)
+    for row in fac.itertuples():
+        entry = out.summary["facilities"][row.id]
+        entry["refused"], entry["arrivals"] = int(row.refused), int(row.arrivals)
+    return out
+
+
+def test_a_shelter_refusing_while_others_have_room_is_flagged(unbalanced: Run) -> None:
+    chlorine = unbalanced
     fac = chlorine.results.facilities
     shelters = fac[fac["kind"] == "shelter"]
     refusing = shelters[shelters["refused"] > 0]
@@ -62,7 +83,8 @@ def test_a_shelter_refusing_while_others_have_room_is_flagged(chlorine: Run) -> 
         assert flag.refused == row.refused and flag.room_elsewhere == room > 0
 
 
-def test_a_concentrated_load_names_the_empty_assembly_points(chlorine: Run) -> None:
+def test_a_concentrated_load_names_the_empty_assembly_points(unbalanced: Run) -> None:
+    chlorine = unbalanced
     fac = chlorine.results.facilities
     aps = fac[fac["kind"] == "assembly"]
     (c,) = [c for c in headline(chlorine).concentration if c.kind == "assembly"]
