@@ -19,7 +19,8 @@ Models (``hazard.model``), physics in :mod:`evacsim.hazard`:
     TNT equivalence with Kinney–Graham overpressure (ground burst by default); 8/3.5/1 psi.
     Without ``mass_kg`` the whole inventory is taken as the cloud (EPA RMP worst case).
 ``toxic_plume``
-    Gaussian plume (Briggs open-country σ, stability A–F); levels AEGL-3/2/1 of the substance
+    Gaussian plume (Briggs σ, stability A–F, ``dispersion`` ``rural`` for open country or
+    ``urban`` for built-up areas); levels AEGL-3/2/1 of the substance
     (``aegl_duration_min``). Without ``release_rate_kg_s`` the inventory is released over
     ``release_duration_s`` (EPA RMP worst case for a gas: 10 minutes). Calm fallback: below
     1 m/s the plume is computed at 1 m/s and drawn as a disk (the direction is unknown in calm
@@ -166,8 +167,10 @@ def _bleve(spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...]) -> _B
     return _Built(_disks(src, radii, spec.start_s), radii, outputs)  # type: ignore[arg-type]
 
 
-def _vce(spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...]) -> _Built:
-    mass_kg, heat_kj_kg = src.vce_fuel(spec)
+def _vce(
+    spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...], weather: WeatherSpec
+) -> _Built:
+    mass_kg, heat_kj_kg = src.vce_fuel(spec, weather.temperature_c)
     w_tnt = tnt_equivalent_kg(mass_kg, heat_kj_kg, yield_factor=spec.yield_factor)
     radii = tuple(
         overpressure_distance_m(w_tnt, lv.threshold, ground_burst=spec.ground_burst)
@@ -204,6 +207,7 @@ def _toxic_plume(
         start_s=spec.start_s,
         duration_s=spec.release_duration_s,
         omnidirectional=calm,
+        dispersion=spec.dispersion,
     )
     lengths = tuple(length for _, length, _ in plume.footprints)
     if lengths[2] >= BRIGGS_MAX_DISTANCE_M:
@@ -239,7 +243,7 @@ def _build_one(
     if spec.model == "bleve":
         return _bleve(spec, src, levels)
     if spec.model == "vce":
-        return _vce(spec, src, levels)
+        return _vce(spec, src, levels, weather)
     return _toxic_plume(spec, src, levels, weather)
 
 
