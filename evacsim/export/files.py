@@ -76,7 +76,8 @@ def write_csv_tables(
 
     The metric tables are ``groups``, ``ete`` (overall and per level, community, assembly point),
     ``curves`` (persons arrived per minute), ``occupancy`` (per facility per minute),
-    ``bottlenecks`` (every congested road), ``bus_trips`` and ``events``.
+    ``bottlenecks`` (every congested road), ``bus_trips``, ``events`` and ``crews`` (dose of bus
+    drivers, team drivers and post staff).
     """
     folder.mkdir(parents=True, exist_ok=True)
     out = [_write_csv(_wkt_table(gdf), folder / f"{name}.csv") for name, gdf in layers.items()]
@@ -94,6 +95,7 @@ def write_csv_tables(
         "bottlenecks": bottlenecks(results, net, n=0),
         "bus_trips": results.vehicles,
         "events": results.events,
+        "crews": results.extra.get("crews", pd.DataFrame()),
     }
     out += [_write_csv(df, folder / f"{name}.csv") for name, df in tables.items()]
     return out

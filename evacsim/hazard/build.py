@@ -57,6 +57,13 @@ from evacsim.hazard.fire import (
     point_source_distance_m,
     point_source_flux_kw_m2,
 )
+from evacsim.hazard.harm import (
+    BlastSource,
+    Fireball,
+    HarmField,
+    PoolFireEmitter,
+    harm_field,
+)
 from evacsim.hazard.plume import BRIGGS_MAX_DISTANCE_M, MIN_WIND_M_S, GaussianPlume
 from evacsim.hazard.sources import Source, build_sources, resolve_sources
 from evacsim.hazard.spec import LEVELS, HazardSpec, WeatherSpec, check_spec
@@ -118,6 +125,7 @@ class _Built:
     outputs: dict[str, Any]
     plume: GaussianPlume | None = None
     warnings: list[str] = field(default_factory=list)
+    emitter: PoolFireEmitter | Fireball | BlastSource | None = None  # for the harm field
 
 
 def _disks(src: Source, radii: tuple[float, ...], t_s: float) -> list[Frame]:
@@ -149,7 +157,11 @@ def _pool_fire(spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...]) -
         "pool_diameter_m": diameter_m,
         "substance": src.substance_for(spec).name,
     }
-    return _Built(_disks(src, radii, spec.start_s), radii, outputs)  # type: ignore[arg-type]
+    emitter = PoolFireEmitter(
+        src.x_m, src.y_m, hrr_kw, spec.radiative_fraction, diameter_m, spec.start_s
+    )
+    frames = _disks(src, radii, spec.start_s)
+    return _Built(frames, radii, outputs, emitter=emitter)  # type: ignore[arg-type]
 
 
 def _bleve(spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...]) -> _Built:
@@ -164,7 +176,12 @@ def _bleve(spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...]) -> _B
         "fireball_duration_s": fireball_duration_s(mass_kg),
         "flux_at_100_m_kw_m2": float(fireball_flux_kw_m2(100.0, diameter_m, **kwargs)),
     }
-    return _Built(_disks(src, radii, spec.start_s), radii, outputs)  # type: ignore[arg-type]
+    emitter = Fireball(
+        src.x_m, src.y_m, diameter_m, spec.emissive_power_kw_m2, spec.transmissivity,
+        spec.start_s, outputs["fireball_duration_s"],
+    )  # fmt: skip
+    frames = _disks(src, radii, spec.start_s)
+    return _Built(frames, radii, outputs, emitter=emitter)  # type: ignore[arg-type]
 
 
 def _vce(
@@ -177,7 +194,9 @@ def _vce(
         for lv in levels
     )
     outputs = {"fuel_mass_kg": mass_kg, "w_tnt_kg": w_tnt, "yield_factor": spec.yield_factor}
-    return _Built(_disks(src, radii, spec.start_s), radii, outputs)  # type: ignore[arg-type]
+    emitter = BlastSource(src.x_m, src.y_m, w_tnt, spec.ground_burst, spec.start_s)
+    frames = _disks(src, radii, spec.start_s)
+    return _Built(frames, radii, outputs, emitter=emitter)  # type: ignore[arg-type]
 
 
 def _toxic_plume(
@@ -382,6 +401,7 @@ def build_threat_zones(
             timelines.append(extra.frames)
             escalation.append((t, tank.id, flux))
     warnings = [w for _, b in built for w in b.warnings]
+    plumes = tuple(b.plume for _, b in built if b.plume is not None)
     zones = ThreatZones(
         model=spec.model,
         levels=levels,
@@ -393,9 +413,10 @@ def build_threat_zones(
         escalation=tuple(escalation),
         outputs={s.id: b.outputs for s, b in built},
         warnings=tuple(warnings),
-        plumes=tuple(b.plume for _, b in built if b.plume is not None),
+        plumes=plumes,
         aegl_duration_min=spec.aegl_duration_min if substance is not None else None,
         toxic_load_exponent=substance.toxic_load_exponent if substance is not None else None,
+        harm=_harm(spec, levels, substance, plumes, [b.emitter for _, b in built]),
     )
     if extent is not None and not zones.final()["yellow"].intersects(extent):
         ids = ", ".join(s.id for s in sources)
@@ -404,6 +425,32 @@ def build_threat_zones(
     for w in zones.warnings:
         log.warning(w)
     return zones
+
+
+def _harm(
+    spec: HazardSpec,
+    levels: tuple[ThreatLevel, ...],
+    substance: Substance | None,
+    plumes: tuple[GaussianPlume, ...],
+    emitters: list[PoolFireEmitter | Fireball | BlastSource | None],
+) -> HarmField | None:
+    """The hazard's harm field (:mod:`evacsim.hazard.harm`); ``None`` for fixed radii."""
+    if spec.model == "toxic_plume":
+        assert substance is not None
+        return harm_field(
+            "toxic", plumes=plumes, c_ref_ppm=levels[0].threshold,
+            t_ref_min=spec.aegl_duration_min, exponent=substance.toxic_load_exponent or 1.0,
+        )  # fmt: skip
+    if spec.model in ("pool_fire", "bleve"):
+        return harm_field(
+            "thermal",
+            fires=tuple(e for e in emitters if isinstance(e, PoolFireEmitter)),
+            fireballs=tuple(e for e in emitters if isinstance(e, Fireball)),
+        )
+    if spec.model == "vce":
+        blasts = tuple(e for e in emitters if isinstance(e, BlastSource))
+        return harm_field("blast", blasts=blasts, casualty_psi=levels[0].threshold)
+    return None
 
 
 def _with_warning(zones: ThreatZones, msg: str) -> ThreatZones:

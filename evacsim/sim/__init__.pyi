@@ -20,16 +20,16 @@ from .engine import (
     TrafficResults as TrafficResults,
 )
 from .exposure import (
-    EDGE_SAMPLES as EDGE_SAMPLES,
+    crews_table as crews_table,
 )
 from .exposure import (
-    HOME_SAMPLES as HOME_SAMPLES,
-)
-from .exposure import (
-    path_exposure as path_exposure,
+    group_exposure as group_exposure,
 )
 from .facilities import (
     Facilities as Facilities,
+)
+from .harm import (
+    Harm as Harm,
 )
 from .results import (
     GROUP_STATES as GROUP_STATES,

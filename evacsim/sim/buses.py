@@ -8,6 +8,7 @@ room, unloads and goes back.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from evacsim.scenario.sections import TransportSpec
@@ -36,12 +37,14 @@ def pick_depots(sim: SimState, fac: Facilities, spec: TransportSpec) -> list[int
     return [int(nodes[k % len(nodes)]) for k in range(spec.buses)]
 
 
-def _drive(sim: SimState, bus: int, origin: int, dest: int, level: int) -> Any:
+def _drive(
+    sim: SimState, bus: int, origin: int, dest: int, level: int, passengers: Sequence[int] = ()
+) -> Any:
     """Drive a bus from ``origin`` to ``dest``; yields the engine's outcome (or None if there)."""
     if origin == dest:
         return None
     table = sim.router.table("car", level, (dest,))
-    agent = sim.add_agent(BUS, bus, origin, table, size=2)
+    agent = sim.add_agent(BUS, bus, origin, table, size=2, carrying=passengers)
     outcome = yield sim.engine.arrival_event(agent)
     return outcome
 
@@ -106,7 +109,7 @@ def _unload(
                 sim.strand(g, node, "no shelter with room", moving=False)
             return -1
         t0, from_ap = env.now, node == int(fac.ap_car[ap])
-        outcome = yield from _drive(sim, bus, node, int(fac.s_car[s]), level)
+        outcome = yield from _drive(sim, bus, node, int(fac.s_car[s]), level, passengers)
         if outcome is not None and not outcome.arrived:
             for g in passengers:
                 sim.strand(g, outcome.node, f"bus {outcome.reason}", moving=False)

@@ -173,10 +173,23 @@ class Facilities:
         sim.log_event("cut_off", sim.g_id[g], apid, "no open road to a shelter with room")
 
     def expected_gone(self, g: int, ap: int) -> None:
-        """A group expected at ``ap`` will not come (stranded on the way)."""
-        if ap >= 0 and self._waits(g) and np.isnan(self.sim.t_assembly[g]):
+        """A group expected at ``ap`` will not come (stranded or incapacitated on the way);
+        once only: an incapacitated group is already gone."""
+        sim = self.sim
+        if sim.state[g] == "incapacitated":
+            return
+        if ap >= 0 and self._waits(g) and np.isnan(sim.t_assembly[g]):
             self.expected[ap] -= int(self.sim.g_persons[g])
             self._notify()
+
+    def leave_assembly(self, g: int, ap: int) -> None:
+        """Group ``g``, at assembly point ``ap``, leaves it without a bus (incapacitated)."""
+        persons = int(self.sim.g_persons[g])
+        if g in self.waiting[ap]:
+            self.waiting[ap].remove(g)
+            self.waiting_persons[ap] -= persons
+        self._change(self.ap_ids[ap], -persons)
+        self._notify()
 
     def _drive_on(self, g: int, ap: int, s: int, from_node: int) -> None:
         sim = self.sim
@@ -198,8 +211,11 @@ class Facilities:
         self.sim.active -= 1
 
     def admit(self, g: int, s: int) -> bool:
-        """Shelter ``s`` takes the whole group if it has room; else counts a refusal."""
+        """Shelter ``s`` takes the whole group if it has room; else counts a refusal. A group
+        incapacitated on the way is not admitted (``True``: nothing more to do for it)."""
         sim, sid = self.sim, self.s_ids[s]
+        if sim.state[g] == "incapacitated":
+            return True
         persons = int(sim.g_persons[g])
         self.arrivals[sid] += persons
         if self.room(s) < persons:

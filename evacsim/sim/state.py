@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -76,14 +77,23 @@ class SimState:
         self.events.append((float(self.env.now), kind, who, where, detail))
 
     # ------------------------------------------------------------------ agents
-    def add_agent(self, kind: int, ref: int, origin: int, table: int, *, size: int = 1) -> int:
-        """Put an agent on the network now; remember what it stands for."""
+    def add_agent(
+        self, kind: int, ref: int, origin: int, table: int, *, size: int = 1,
+        carrying: Sequence[int] = (),
+    ) -> int:  # fmt: skip
+        """Put an agent on the network now; remember what it stands for and, for a vehicle, the
+        groups it ``carrying`` (a group's own agent carries the group)."""
         agent = self.engine.add_agent(origin, self.env.now, table_id=table, size=size)
         self.agent_kind.append(kind)
         self.agent_ref.append(ref)
         if kind in (STAGE1, CAR_ON):
             self.g_agents[ref].append(agent)
+            carrying = (ref,)
+        self._on_board(agent, list(carrying), origin)
         return agent
+
+    def _on_board(self, agent: int, groups: list[int], origin: int) -> None:
+        """A new agent carries ``groups`` from now (the behaviour on top counts their harm)."""
 
     def _on_arrival(self, agent: int, node: int, t: float) -> None:
         """An agent reached its destination (the behaviour on top decides what that means)."""
@@ -92,10 +102,20 @@ class SimState:
         """An agent can go no further (the behaviour on top decides what that means)."""
 
     def strand(self, g: int, node: int, reason: str, *, moving: bool = True) -> None:
-        """Mark group ``g`` stranded at ``node`` for ``reason`` (``moving``: it was active)."""
+        """Mark group ``g`` stranded at ``node`` for ``reason`` (``moving``: it was active);
+        an incapacitated group stays so."""
+        if self.state[g] == "incapacitated":
+            return
         self.state[g], self.node[g], self.reason[g] = "stranded", node, reason
         self.active -= int(moving)
         self.log_event("stranded", self.g_id[g], str(node), reason)
+
+    def incapacitate(self, g: int, node: int, t_s: float, *, moving: bool) -> None:
+        """Group ``g``'s FED reached 1 at ``t_s`` near ``node``: it stops there for good
+        (``moving``: it was active, walking or driving or yet to leave)."""
+        self.state[g], self.node[g] = "incapacitated", node
+        self.active -= int(moving)
+        self.log_event("incapacitated", self.g_id[g], str(node), f"FED 1 at {t_s:.0f} s")
 
     def idle(self) -> bool:
         """No vehicle is still running for anyone (the behaviour on top knows its vehicles)."""

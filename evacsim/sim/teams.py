@@ -181,6 +181,7 @@ class Teams:
         self.tasks: list[dict[str, Any]] = []
         self.legs: list[tuple[int, int, int]] = []  # (vehicle, task row, engine agent)
         self.requests: deque[int] = deque()
+        self.called: set[int] = set()
         self.signal = self.env.event()
         self.queue: list[deque[_Post]] = [deque() for _ in self.ids]
         self.v_team = np.repeat(np.arange(len(self.ids)), self.vehicles if self.active else 0)
@@ -358,7 +359,7 @@ class Teams:
         """Drive vehicle ``v`` to ``dest``; yields the engine's outcome (None: already there)."""
         if origin == dest:
             return None
-        agent = self.sim.add_agent(TEAM, v, origin, table)
+        agent = self.sim.add_agent(TEAM, v, origin, table, carrying=aboard)
         self.legs.append((v, row, agent))
         for g in aboard:
             self.sim.g_agents[g].append(agent)
@@ -401,12 +402,23 @@ class Teams:
     def request_pickup(self, g: int) -> None:
         """Group ``g`` (assisted, ready now) waits at home for a team vehicle."""
         self.to_call -= 1
+        self.called.add(g)
         if self.alive.sum() == 0:
             self._strand_call(g)
             return
         self.requests.append(g)
         self.sim.log_event("called_team", str(self.sim.g_id[g]), str(self.pickup[g]))
         self._notify()
+
+    def cancel_call(self, g: int) -> None:
+        """Group ``g`` needs no ride any more (incapacitated): drop its call, or the call it
+        was going to make."""
+        if g in self.requests:
+            self.requests.remove(g)
+        elif g in self.pickup and g not in self.called:
+            self.called.add(g)
+            self.to_call -= 1
+            self._notify()
 
     def _strand_call(self, g: int) -> None:
         sim = self.sim
@@ -439,12 +451,15 @@ class Teams:
         dest = int(self.fac.ap_car[ap])
         row = self._task(v, "door_to_door", ids, dest, int(sim.g_persons[batch].sum()))
         aboard: list[int] = []
-        for g in batch:
+        for i, g in enumerate(batch):
+            if sim.state[g] == "incapacitated":
+                continue  # while waiting for this vehicle
             stop = self.pickup[g]
             table = sim.router.table("car", level, (stop,)) if aboard else self.routes.table(stop)
             out = yield from self._drive(v, row, node, stop, table, aboard)
             if out is not None and not out.arrived:
-                return self._trip_failed(v, row, out, aboard, batch[len(aboard) :])
+                left = [h for h in batch[i:] if sim.state[h] != "incapacitated"]
+                return self._trip_failed(v, row, out, aboard, left)
             node = stop
             aboard.append(g)
             sim.state[g] = "en_route"
@@ -456,6 +471,8 @@ class Teams:
         if out is not None and not out.arrived:
             return self._trip_failed(v, row, out, aboard, [])
         for g in aboard:
+            if sim.state[g] == "incapacitated":
+                continue  # on the way, in the vehicle
             sim.t_assembly[g] = self.env.now
             self.fac.reach_assembly(g, ap)
         self.tasks[row].update(t_finish_s=float(self.env.now), status="done")

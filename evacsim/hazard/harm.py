@@ -1,0 +1,343 @@
+"""Harm fields: what a hazard does to a person at a point and a time.
+
+A :class:`HarmField` gives, at map points (m, the zones' projected CRS) and times (s after the
+incident), the rate at which a person there accumulates the fractional effective dose (FED)
+toward incapacitation, FED = 1 being incapacitation, and the rate of the hazard's own dose
+measure. :func:`harm_field` builds it from a model's sources (:mod:`evacsim.hazard.build`).
+
+``toxic`` (``toxic_plume``)
+    FED rate ``(C / C_ref)^n / t_ref`` with ``C`` the plume's ground-level concentration (ppm),
+    ``C_ref`` the AEGL-3 for ``t_ref`` minutes and ``n`` the substance's toxic-load exponent (ten
+    Berge's ``C^n t = k``; chlorine 2), so FED = 1 is the AEGL-3 toxic load — the definition of
+    :func:`evacsim.hazard.exposure.toxic_fed`. Dose: ``∫ C dt`` in ppm·min. Concentrations below
+    the yellow (AEGL-1) level are not counted (for chlorine that leaves out less than
+    ``(0.5 / 20)^2`` = 6×10⁻⁴ of FED per hour). Indoors counts the outdoor concentration (no
+    infiltration model: the cautious side).
+``thermal`` (``pool_fire``, ``bleve``)
+    Radiant flux ``q`` (kW/m²): NUREG-1805 point source per burning tank (from its ignition, the
+    pool edge as the nearest distance) plus the CCPS fireball while it lasts (its flux held at
+    the view factor's peak closer in than ``r/√2``). FED rate ``q^1.33 / (r · 60 s)`` with
+    ``r = 10 (kW/m²)^(4/3)·min``, SFPE Handbook 5th ed. Eq. 63.43 (Purser & McAllister 2016:
+    incapacitation / serious injury, ≈ 1 % lethality for the average population; 70.6 s at
+    5 kW/m²). Dose: the thermal dose ``∫ q^(4/3) dt`` in TDU ((kW/m²)^(4/3)·s; published
+    thresholds: pain 92, 2nd-degree burns 290, 3rd-degree 1000 TDU — HSL 2007). Both count only
+    fluxes of at least 2.5 kW/m² (ISO 13571:2012 §8.2: below it radiant heat is tolerated for a
+    long time; without the cut a day in the sun would be a lethal dose). Walls stop radiation:
+    indoors both are zero.
+``blast`` (``vce``)
+    Peak side-on overpressure at the blast instant (Kinney–Graham with the scenario's TNT mass,
+    ground burst doubling the charge, :mod:`evacsim.hazard.blast`). There is no dose to
+    accumulate: FED is the peak overpressure over the red threshold (8 psi by default), so a
+    person inside the red contour at the blast (FED ≥ 1) is a casualty, indoors or not.
+
+Sources: ``reference/hazard_and_planning_addendum.md`` §3 (thermal harm) and §5 (chlorine);
+``reference/hazard_reference.md`` §§2–4.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import shapely
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+
+from evacsim.hazard.blast import ATMOSPHERE_PSI, kinney_graham_ratio
+from evacsim.hazard.fire import (
+    fireball_distance_m,
+    fireball_flux_kw_m2,
+    point_source_distance_m,
+    point_source_flux_kw_m2,
+)
+from evacsim.hazard.plume import GaussianPlume
+
+__all__ = [
+    "INCAPACITATION_R",
+    "THERMAL_FLOOR_KW_M2",
+    "BlastSource",
+    "Fireball",
+    "HarmField",
+    "HarmKind",
+    "PoolFireEmitter",
+    "harm_field",
+    "thermal_dose_tdu",
+    "thermal_fed_rate_per_s",
+]
+
+HarmKind = Literal["toxic", "thermal", "blast"]
+
+#: Radiant flux (kW/m²) below which heat radiation counts no harm (ISO 13571:2012 §8.2, SFPE).
+THERMAL_FLOOR_KW_M2 = 2.5
+
+#: SFPE incapacitation constant r, (kW/m²)^(4/3)·min: t_Irad = r / q^1.33 (Eq. 63.43).
+INCAPACITATION_R = 10.0
+
+
+def thermal_fed_rate_per_s(q_kw_m2: np.ndarray | float) -> np.ndarray:
+    """FED toward incapacitation per second in radiant flux ``q`` (kW/m²).
+
+    ``1 / t_Irad`` with ``t_Irad = r / q^1.33`` minutes, ``r = 10`` (SFPE Handbook 5th ed.
+    Eq. 63.43); zero below 2.5 kW/m² (ISO 13571:2012 §8.2).
+    """
+    q = np.asarray(q_kw_m2, dtype=float)
+    return np.where(q >= THERMAL_FLOOR_KW_M2, q**1.33 / (INCAPACITATION_R * 60.0), 0.0)
+
+
+def thermal_dose_tdu(q_kw_m2: np.ndarray | float, dt_s: np.ndarray | float) -> np.ndarray:
+    """Thermal dose ``q^(4/3) Δt`` in TDU ((kW/m²)^(4/3)·s), zero below 2.5 kW/m²."""
+    q = np.asarray(q_kw_m2, dtype=float)
+    return np.where(q >= THERMAL_FLOOR_KW_M2, q ** (4.0 / 3.0), 0.0) * np.asarray(dt_s)
+
+
+@dataclass(frozen=True)
+class PoolFireEmitter:
+    """A burning tank: NUREG-1805 point source from ``t_on_s`` on (fires are not put out)."""
+
+    x_m: float
+    y_m: float
+    hrr_kw: float
+    radiative_fraction: float
+    diameter_m: float
+    t_on_s: float
+
+    def flux_kw_m2(self, x: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarray:
+        # inside the pool the point source diverges: the pool edge is the nearest distance
+        d = np.maximum(np.hypot(x - self.x_m, y - self.y_m), self.diameter_m / 2.0)
+        q = point_source_flux_kw_m2(self.hrr_kw, d, radiative_fraction=self.radiative_fraction)
+        return np.where(t >= self.t_on_s, q, 0.0)
+
+    def reach_m(self) -> float:
+        """Distance beyond which the flux is below the harm floor."""
+        r = point_source_distance_m(
+            self.hrr_kw, THERMAL_FLOOR_KW_M2, radiative_fraction=self.radiative_fraction
+        )
+        return max(r, self.diameter_m / 2.0)
+
+
+@dataclass(frozen=True)
+class Fireball:
+    """A CCPS fireball radiating from ``t_on_s`` for ``duration_s``."""
+
+    x_m: float
+    y_m: float
+    diameter_m: float
+    emissive_power_kw_m2: float
+    transmissivity: float
+    t_on_s: float
+    duration_s: float
+
+    def flux_kw_m2(self, x: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarray:
+        # the view factor falls to 0 right below the ball; hold its peak closer in than r/√2
+        peak_x = self.diameter_m / 2.0 / math.sqrt(2.0)
+        d = np.maximum(np.hypot(x - self.x_m, y - self.y_m), peak_x)
+        q = fireball_flux_kw_m2(
+            d, self.diameter_m, emissive_power_kw_m2=self.emissive_power_kw_m2,
+            transmissivity=self.transmissivity,
+        )  # fmt: skip
+        on = (t >= self.t_on_s) & (t < self.t_on_s + self.duration_s)
+        return np.where(on, q, 0.0)
+
+    def reach_m(self) -> float:
+        """Distance beyond which the flux is below the harm floor."""
+        r = fireball_distance_m(
+            THERMAL_FLOOR_KW_M2, self.diameter_m, emissive_power_kw_m2=self.emissive_power_kw_m2,
+            transmissivity=self.transmissivity,
+        )  # fmt: skip
+        return max(r, self.diameter_m / 2.0 / math.sqrt(2.0))
+
+
+@dataclass(frozen=True)
+class BlastSource:
+    """A vapour-cloud explosion of ``w_tnt_kg`` TNT equivalent at ``t_s``."""
+
+    x_m: float
+    y_m: float
+    w_tnt_kg: float
+    ground_burst: bool
+    t_s: float
+
+    def overpressure_psi(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Peak side-on overpressure (psi): Kinney–Graham at ``Z = R / W^(1/3)`` (``2W`` for a
+        ground burst, as :func:`evacsim.hazard.blast.overpressure_distance_m`)."""
+        charge = 2.0 * self.w_tnt_kg if self.ground_burst else self.w_tnt_kg
+        r = np.maximum(np.hypot(x - self.x_m, y - self.y_m), 1e-3)
+        return ATMOSPHERE_PSI * kinney_graham_ratio(r / charge ** (1.0 / 3.0))
+
+
+@dataclass(frozen=True, eq=False)
+class HarmField:
+    """The harm of one hazard (module docstring); points in m, times in s after the incident.
+
+    Attributes
+    ----------
+    kind
+        ``toxic``, ``thermal`` or ``blast``.
+    support
+        Where the FED rate can be above zero (toxic, thermal); empty for a blast.
+    plumes, c_ref_ppm, exponent, t_ref_min
+        Toxic: the plumes, the AEGL-3 (ppm) for ``t_ref_min`` minutes, the toxic-load exponent.
+    fires, fireballs
+        Thermal emitters.
+    blasts, casualty_psi
+        The explosions and the red threshold (psi) that makes a casualty.
+    """
+
+    kind: HarmKind
+    support: BaseGeometry
+    plumes: tuple[GaussianPlume, ...] = ()
+    c_ref_ppm: float = 1.0
+    exponent: float = 1.0
+    t_ref_min: float = 60.0
+    fires: tuple[PoolFireEmitter, ...] = ()
+    fireballs: tuple[Fireball, ...] = ()
+    blasts: tuple[BlastSource, ...] = ()
+    casualty_psi: float = 8.0
+
+    @property
+    def dose_column(self) -> str:
+        """Name (with unit) of the hazard's dose measure in result tables."""
+        return {"toxic": "dose_ppm_min", "thermal": "thermal_dose_tdu"}.get(
+            self.kind, "peak_overpressure_psi"
+        )
+
+    @property
+    def window_s(self) -> tuple[float, float]:
+        """Times outside which every rate is zero (a blast: its instant)."""
+        if self.kind == "blast":
+            t = min(b.t_s for b in self.blasts)
+            return t, max(b.t_s for b in self.blasts)
+        on = [f.t_on_s for f in self.fires] + [b.t_on_s for b in self.fireballs]
+        off = [math.inf] * len(self.fires) + [b.t_on_s + b.duration_s for b in self.fireballs]
+        for p in self.plumes:
+            length = p.footprints[2][1]
+            on.append(p.start_s)
+            off.append(p.start_s + p.duration_s + length / p.wind_speed_m_s)
+        return (min(on), max(off)) if on else (math.inf, -math.inf)
+
+    @property
+    def breaks_s(self) -> np.ndarray:
+        """Times at which rates change everywhere at once (fires igniting, fireballs)."""
+        out = [f.t_on_s for f in self.fires]
+        out += [t for b in self.fireballs for t in (b.t_on_s, b.t_on_s + b.duration_s)]
+        return np.unique(np.asarray(out, dtype=float))
+
+    # ------------------------------------------------------------------ rates
+    def flux_kw_m2(self, x: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Radiant flux (kW/m²) of every fire and fireball, summed."""
+        out = np.zeros(np.broadcast(x, y, t).shape)
+        for emitter in (*self.fires, *self.fireballs):
+            out = out + emitter.flux_kw_m2(x, y, t)
+        return out
+
+    def concentration_ppm(self, x: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Ground-level concentration (ppm) of the plumes, summed; zero below the yellow level."""
+        c = np.zeros(np.broadcast(x, y, t).shape)
+        for p in self.plumes:
+            c = c + p.concentration_ppm(x, y, t)
+        floor = min(p.thresholds_ppm[2] for p in self.plumes)
+        return np.where(c >= floor, c, 0.0)
+
+    def rates(
+        self, x_m: np.ndarray, y_m: np.ndarray, t_s: np.ndarray, indoor: np.ndarray | bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(FED per s, dose per s)`` at points and times; dose in ppm·min (toxic) or TDU."""
+        x, y, t = (np.asarray(a, dtype=float) for a in (x_m, y_m, t_s))
+        if self.kind == "toxic":
+            c = self.concentration_ppm(x, y, t)
+            fed = (c / self.c_ref_ppm) ** self.exponent / (self.t_ref_min * 60.0)
+            return fed, c / 60.0
+        if self.kind == "thermal":
+            q = np.where(indoor, 0.0, self.flux_kw_m2(x, y, t))
+            return thermal_fed_rate_per_s(q), thermal_dose_tdu(q, 1.0)
+        zero = np.zeros(np.broadcast(x, y, t).shape)
+        return zero, zero
+
+    def overpressure_psi(self, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
+        """Peak overpressure (psi) of the strongest explosion at each point."""
+        x, y = np.asarray(x_m, dtype=float), np.asarray(y_m, dtype=float)
+        out = np.zeros(np.broadcast(x, y).shape)
+        for b in self.blasts:
+            out = np.maximum(out, b.overpressure_psi(x, y))
+        return out
+
+    # --------------------------------------------------------- a fixed point
+    def point_breaks_s(self, x_m: float, y_m: float) -> np.ndarray:
+        """Times at which the rates at a fixed point can jump: between two of them they are
+        constant (fires and fireballs switch on and off; a plume's plug-flow cloud covers a point
+        from ``start + x/u`` to ``start + duration + x/u``)."""
+        out = self.breaks_s.tolist()
+        for p in self.plumes:
+            xd, _ = p.to_local(np.array([x_m]), np.array([y_m]))
+            if xd[0] > 0.0:
+                arrive = p.start_s + float(xd[0]) / p.wind_speed_m_s
+                out += [arrive, arrive + p.duration_s]
+        return np.unique(np.asarray(out, dtype=float))
+
+    def _pieces(
+        self, x_m: float, y_m: float, t0_s: float, t1_s: float, indoor: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Piece edges in [t0, t1] and the constant FED and dose rates on each piece."""
+        b = self.point_breaks_s(x_m, y_m)
+        edges = np.unique(np.concatenate([[t0_s, t1_s], b[(b > t0_s) & (b < t1_s)]]))
+        mid = 0.5 * (edges[:-1] + edges[1:])
+        fed, dose = self.rates(np.full(mid.shape, x_m), np.full(mid.shape, y_m), mid, indoor)
+        return edges, fed, dose
+
+    def point_dose(
+        self, x_m: float, y_m: float, t0_s: float, t1_s: float, *, indoor: bool = False
+    ) -> tuple[float, float]:
+        """``(FED, dose)`` of a person standing at a point from ``t0_s`` to ``t1_s`` (exact: the
+        rates are piecewise constant in time there)."""
+        if t1_s <= t0_s or self.kind == "blast":
+            return 0.0, 0.0
+        edges, fed, dose = self._pieces(x_m, y_m, t0_s, t1_s, indoor)
+        dt = np.diff(edges)
+        return float(fed @ dt), float(dose @ dt)
+
+    def point_crossing_s(
+        self, x_m: float, y_m: float, t0_s: float, fed_to_go: float, *, indoor: bool = False
+    ) -> float:
+        """When a person standing at a point from ``t0_s`` has gained ``fed_to_go`` more FED
+        (``inf`` if never)."""
+        if self.kind == "blast" or fed_to_go <= 0.0:
+            return t0_s if fed_to_go <= 0.0 else math.inf
+        start, end = self.window_s
+        if t0_s >= end or not math.isfinite(start):
+            return math.inf
+        last = max(t0_s, start, *self.point_breaks_s(x_m, y_m)) + 1.0
+        edges, fed, _ = self._pieces(x_m, y_m, t0_s, last, indoor)
+        gained = np.concatenate([[0.0], np.cumsum(fed * np.diff(edges))])
+        k = int(np.searchsorted(gained, fed_to_go, side="left"))
+        if k < len(gained):  # crossed on piece k - 1
+            return float(edges[k - 1] + (fed_to_go - gained[k - 1]) / fed[k - 1])
+        rate = float(fed[-1])  # the last piece's rate holds for ever
+        return float(edges[-1] + (fed_to_go - gained[-1]) / rate) if rate > 0.0 else math.inf
+
+
+def harm_field(
+    kind: HarmKind | None,
+    *,
+    plumes: tuple[GaussianPlume, ...] = (),
+    c_ref_ppm: float = 1.0,
+    exponent: float = 1.0,
+    t_ref_min: float = 60.0,
+    fires: tuple[PoolFireEmitter, ...] = (),
+    fireballs: tuple[Fireball, ...] = (),
+    blasts: tuple[BlastSource, ...] = (),
+    casualty_psi: float = 8.0,
+) -> HarmField | None:
+    """A :class:`HarmField` with its support computed (``None`` for ``kind=None``)."""
+    if kind is None:
+        return None
+    parts: list[BaseGeometry] = [p.footprints[2][0] for p in plumes]
+    parts += [
+        Point(e.x_m, e.y_m).buffer(e.reach_m(), quad_segs=32) for e in (*fires, *fireballs)
+    ]
+    support = shapely.union_all(parts) if parts else Point().buffer(0)
+    return HarmField(
+        kind, support, plumes, c_ref_ppm, exponent, t_ref_min, fires, fireballs, blasts,
+        casualty_psi,
+    )  # fmt: skip
