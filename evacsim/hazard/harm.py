@@ -227,8 +227,9 @@ class HarmField:
     # ------------------------------------------------------------------ rates
     def flux_kw_m2(self, x: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Radiant flux (kW/m²) of every fire and fireball, summed."""
+        emitters: tuple[PoolFireEmitter | Fireball, ...] = (*self.fires, *self.fireballs)
         out = np.zeros(np.broadcast(x, y, t).shape)
-        for emitter in (*self.fires, *self.fireballs):
+        for emitter in emitters:
             out = out + emitter.flux_kw_m2(x, y, t)
         return out
 
@@ -333,9 +334,8 @@ def harm_field(
     if kind is None:
         return None
     parts: list[BaseGeometry] = [p.footprints[2][0] for p in plumes]
-    parts += [
-        Point(e.x_m, e.y_m).buffer(e.reach_m(), quad_segs=32) for e in (*fires, *fireballs)
-    ]
+    emitters: tuple[PoolFireEmitter | Fireball, ...] = (*fires, *fireballs)
+    parts += [Point(e.x_m, e.y_m).buffer(e.reach_m(), quad_segs=32) for e in emitters]
     support = shapely.union_all(parts) if parts else Point().buffer(0)
     return HarmField(
         kind, support, plumes, c_ref_ppm, exponent, t_ref_min, fires, fireballs, blasts,

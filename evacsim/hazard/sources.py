@@ -136,7 +136,8 @@ class Source:
             what = "a liquid at atmospheric pressure, " if sub.phase == "liquid" else ""
             raise HazardError(
                 f"{self._where()}field 'hazard.substance': {sub.name!r} is {what}not a "
-                "pressurised liquefied flammable gas; model 'bleve' needs one (e.g. propane, butane)"
+                "pressurised liquefied flammable gas; model 'bleve' needs one (e.g. propane, "
+                "butane)"
             )
         if self.category == "tank":
             kind = (self.kind or "").lower()

@@ -184,9 +184,7 @@ def crews_table(
     return table
 
 
-def _crew_blast(
-    sim: SimState, harm: Harm, pieces: Pieces, n: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _crew_blast(sim: SimState, harm: Harm, pieces: Pieces, n: int) -> tuple[np.ndarray, np.ndarray]:
     """FED and peak overpressure (psi) of each crew from where it was at each blast."""
     field = sim.prepared.zones.harm
     assert field is not None

@@ -18,7 +18,9 @@ from evacsim.errors import SimulationError
 __all__ = ["GROUP_STATES", "Results"]
 
 #: The final states a person can be in, in reporting order.
-GROUP_STATES = ("sheltered", "at_assembly", "en_route", "stranded", "incapacitated", "not_evacuated")
+GROUP_STATES = (
+    "sheltered", "at_assembly", "en_route", "stranded", "incapacitated", "not_evacuated",
+)  # fmt: skip
 
 #: Columns of :attr:`Results.groups` (one row per evacuee group).
 GROUP_COLUMNS = {

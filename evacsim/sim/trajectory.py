@@ -249,7 +249,9 @@ def subdivide(
 
 
 def _split_points(
-    cols: dict[str, np.ndarray], net: RoadNetwork, point_breaks: Callable[[float, float], np.ndarray]
+    cols: dict[str, np.ndarray],
+    net: RoadNetwork,
+    point_breaks: Callable[[float, float], np.ndarray],
 ) -> dict[str, np.ndarray]:
     """Cut point pieces at their node's own break times."""
     at_point = np.flatnonzero(cols["edge"] < 0)

@@ -166,7 +166,7 @@ def test_urban_plume_is_shorter_and_wider(sources: gpd.GeoDataFrame) -> None:
 
 
 def test_urban_dispersion_only_for_plumes(sources: gpd.GeoDataFrame) -> None:
-    with pytest.raises(HazardError, match="hazard.dispersion"):
+    with pytest.raises(HazardError, match=r"hazard\.dispersion"):
         _zones(sources, model="pool_fire", source="T-01", dispersion="urban")
 
 

@@ -185,7 +185,7 @@ class TestPlume:
         assert ratio == pytest.approx(5.7, abs=0.05)
 
     def test_unknown_dispersion_refused(self) -> None:
-        with pytest.raises(HazardError, match="hazard.dispersion"):
+        with pytest.raises(HazardError, match=r"hazard\.dispersion"):
             hm.briggs_sigmas_m(1000.0, "D", dispersion="suburban")
 
     def test_stability_ordering(self) -> None:

@@ -102,7 +102,7 @@ def test_rn12_stationary_person_in_a_steady_plume(tmp_path: Path) -> None:
     )  # fmt: skip
     hazard = ('model = "toxic_plume"\nsubstance = "chlorine"\nevacuate = "red"\n'
               f"release_rate_kg_s = {q}\nrelease_duration_s = 7200\n")  # fmt: skip
-    weather = f"[weather]\nwind_from_deg = 0\nwind_speed_m_s = {u}\nstability = \"D\"\n"
+    weather = f'[weather]\nwind_from_deg = 0\nwind_speed_m_s = {u}\nstability = "D"\n'
     late = '[departure]\nwarning = { dist = "fixed", value_s = 5000 }\n'
     result = run(_scenario(tmp_path, hazard, weather, departure=late))
     g = result.results.groups
@@ -246,8 +246,10 @@ def test_everyone_accounted_for_with_incapacitated(fire_run: Run) -> None:
 
 
 def _kinney_graham_psi(z: float) -> float:
-    ratio = 808 * (1 + (z / 4.5) ** 2) / math.sqrt(
-        (1 + (z / 0.048) ** 2) * (1 + (z / 0.32) ** 2) * (1 + (z / 1.35) ** 2)
+    ratio = (
+        808
+        * (1 + (z / 4.5) ** 2)
+        / math.sqrt((1 + (z / 0.048) ** 2) * (1 + (z / 0.32) ** 2) * (1 + (z / 1.35) ** 2))
     )
     return 14.696 * ratio
 

@@ -47,18 +47,17 @@ def write_metric_area(
                      "oneway": False}  # fmt: skip
     grid_defaults = {"town": "T", "community": "C", "group": "1", "population_night": 0,
                      "needs_assistance": 0, "car_share": 0.0, "assembly_point": "AP-1"}  # fmt: skip
-    layers: dict[str, list[dict[str, Any]]] = {
-        "roads": [
-            _feature({"id": f"R-{k:04d}", **road_defaults, **props}, "LineString",
-                     [list(lonlat(*p)) for p in pts])  # fmt: skip
-            for k, (pts, props) in enumerate(roads, start=1)
-        ],
-        "grids": [
-            _feature({"id": f"G-{k:03d}", **grid_defaults, **props}, "Polygon",
-                     [[list(lonlat(*p)) for p in [*ring, ring[0]]]])  # fmt: skip
-            for k, (ring, props) in enumerate(grids, start=1)
-        ],
-    }
+    layers: dict[str, list[dict[str, Any]]] = {"roads": [], "grids": []}
+    for k, (pts, props) in enumerate(roads, start=1):
+        line = [list(lonlat(*p)) for p in pts]
+        layers["roads"].append(
+            _feature({"id": f"R-{k:04d}", **road_defaults, **props}, "LineString", line)
+        )
+    for k, (ring, props) in enumerate(grids, start=1):
+        poly = [[list(lonlat(*p)) for p in [*ring, ring[0]]]]
+        layers["grids"].append(
+            _feature({"id": f"G-{k:03d}", **grid_defaults, **props}, "Polygon", poly)
+        )
     for name, feats in (("assembly_points", assembly_points), ("shelters", shelters),
                         ("team_bases", team_bases or [])):  # fmt: skip
         layers[name] = [
