@@ -36,14 +36,15 @@ Sources: ``reference/hazard_and_planning_addendum.md`` §3 (thermal harm) and §
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
 import shapely
 from shapely.geometry import Point
-from shapely.geometry.base import BaseGeometry
 
 from evacsim.hazard.blast import ATMOSPHERE_PSI, kinney_graham_ratio
 from evacsim.hazard.fire import (
@@ -61,6 +62,7 @@ __all__ = [
     "Fireball",
     "HarmField",
     "HarmKind",
+    "PointTimeline",
     "PoolFireEmitter",
     "harm_field",
     "thermal_dose_tdu",
@@ -175,8 +177,6 @@ class HarmField:
     ----------
     kind
         ``toxic``, ``thermal`` or ``blast``.
-    support
-        Where the FED rate can be above zero (toxic, thermal); empty for a blast.
     plumes, c_ref_ppm, exponent, t_ref_min
         Toxic: the plumes, the AEGL-3 (ppm) for ``t_ref_min`` minutes, the toxic-load exponent.
     fires, fireballs
@@ -186,7 +186,6 @@ class HarmField:
     """
 
     kind: HarmKind
-    support: BaseGeometry
     plumes: tuple[GaussianPlume, ...] = ()
     c_ref_ppm: float = 1.0
     exponent: float = 1.0
@@ -217,7 +216,36 @@ class HarmField:
             off.append(p.start_s + p.duration_s + length / p.wind_speed_m_s)
         return (min(on), max(off)) if on else (math.inf, -math.inf)
 
-    @property
+    def windows_s(self, geometries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each geometry (road edges, points), ``(t_on, t_off)``: outside that time span the
+        FED rate is zero everywhere on it (``(inf, -inf)``: never touched). A fire's from its
+        ignition on, if within its reach; a plume's while its cloud covers any part inside the
+        support (plug flow: from ``start + x_min/u`` to ``start + duration + x_max/u``)."""
+        geoms = np.asarray(geometries, dtype=object)
+        t_on, t_off = np.full(len(geoms), math.inf), np.full(len(geoms), -math.inf)
+        emitters: tuple[PoolFireEmitter | Fireball, ...] = (*self.fires, *self.fireballs)
+        for e in emitters:
+            near = shapely.dwithin(geoms, Point(e.x_m, e.y_m), e.reach_m())
+            end = e.t_on_s + e.duration_s if isinstance(e, Fireball) else math.inf
+            t_on[near] = np.minimum(t_on[near], e.t_on_s)
+            t_off[near] = np.maximum(t_off[near], end)
+        for p in self.plumes:
+            footprint = p.footprints[2][0]
+            hit = np.flatnonzero(shapely.intersects(geoms, footprint))
+            if hit.size == 0:
+                continue
+            parts = shapely.intersection(geoms[hit], footprint)
+            coords, index = shapely.get_coordinates(parts, return_index=True)
+            xd, _ = p.to_local(coords[:, 0], coords[:, 1])
+            lo, hi = np.full(hit.size, np.inf), np.full(hit.size, -np.inf)
+            np.minimum.at(lo, index, np.maximum(xd, 0.0))
+            np.maximum.at(hi, index, xd)
+            u = p.wind_speed_m_s
+            t_on[hit] = np.minimum(t_on[hit], p.start_s + lo / u)
+            t_off[hit] = np.maximum(t_off[hit], p.start_s + p.duration_s + hi / u)
+        return t_on, t_off
+
+    @cached_property
     def breaks_s(self) -> np.ndarray:
         """Times at which rates change everywhere at once (fires igniting, fireballs)."""
         out = [f.t_on_s for f in self.fires]
@@ -277,45 +305,70 @@ class HarmField:
                 out += [arrive, arrive + p.duration_s]
         return np.unique(np.asarray(out, dtype=float))
 
-    def _pieces(
-        self, x_m: float, y_m: float, t0_s: float, t1_s: float, indoor: bool
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Piece edges in [t0, t1] and the constant FED and dose rates on each piece."""
+    def point_timeline(self, x_m: float, y_m: float, *, indoor: bool = False) -> PointTimeline:
+        """The FED and dose rates at a fixed point as a step function of time (exact)."""
         b = self.point_breaks_s(x_m, y_m)
-        edges = np.unique(np.concatenate([[t0_s, t1_s], b[(b > t0_s) & (b < t1_s)]]))
-        mid = 0.5 * (edges[:-1] + edges[1:])
-        fed, dose = self.rates(np.full(mid.shape, x_m), np.full(mid.shape, y_m), mid, indoor)
-        return edges, fed, dose
+        # a rate per step: before the first break, between breaks, after the last
+        at = np.concatenate([b[:1] - 1.0, 0.5 * (b[:-1] + b[1:]), b[-1:] + 1.0])
+        at = at if b.size else np.zeros(1)
+        fed, dose = self.rates(np.full(at.size, x_m), np.full(at.size, y_m), at, indoor)
+        return PointTimeline(b, fed, dose)
 
     def point_dose(
         self, x_m: float, y_m: float, t0_s: float, t1_s: float, *, indoor: bool = False
     ) -> tuple[float, float]:
-        """``(FED, dose)`` of a person standing at a point from ``t0_s`` to ``t1_s`` (exact: the
-        rates are piecewise constant in time there)."""
-        if t1_s <= t0_s or self.kind == "blast":
-            return 0.0, 0.0
-        edges, fed, dose = self._pieces(x_m, y_m, t0_s, t1_s, indoor)
-        dt = np.diff(edges)
-        return float(fed @ dt), float(dose @ dt)
+        """``(FED, dose)`` of a person standing at a point from ``t0_s`` to ``t1_s``."""
+        return self.point_timeline(x_m, y_m, indoor=indoor).gain(t0_s, t1_s)
 
     def point_crossing_s(
         self, x_m: float, y_m: float, t0_s: float, fed_to_go: float, *, indoor: bool = False
     ) -> float:
         """When a person standing at a point from ``t0_s`` has gained ``fed_to_go`` more FED
         (``inf`` if never)."""
-        if self.kind == "blast" or fed_to_go <= 0.0:
-            return t0_s if fed_to_go <= 0.0 else math.inf
-        start, end = self.window_s
-        if t0_s >= end or not math.isfinite(start):
-            return math.inf
-        last = max(t0_s, start, *self.point_breaks_s(x_m, y_m)) + 1.0
-        edges, fed, _ = self._pieces(x_m, y_m, t0_s, last, indoor)
-        gained = np.concatenate([[0.0], np.cumsum(fed * np.diff(edges))])
-        k = int(np.searchsorted(gained, fed_to_go, side="left"))
-        if k < len(gained):  # crossed on piece k - 1
-            return float(edges[k - 1] + (fed_to_go - gained[k - 1]) / fed[k - 1])
-        rate = float(fed[-1])  # the last piece's rate holds for ever
-        return float(edges[-1] + (fed_to_go - gained[-1]) / rate) if rate > 0.0 else math.inf
+        return self.point_timeline(x_m, y_m, indoor=indoor).crossing_s(t0_s, fed_to_go)
+
+
+@dataclass(frozen=True, eq=False)
+class PointTimeline:
+    """FED and dose rates (per s) at a fixed point, constant between the ``breaks_s``:
+    ``fed_rate[0]`` before the first break, ``fed_rate[i]`` from break ``i - 1`` to break ``i``,
+    ``fed_rate[-1]`` after the last (the same for ``dose_rate``). Integrals are exact."""
+
+    breaks_s: np.ndarray
+    fed_rate: np.ndarray
+    dose_rate: np.ndarray
+
+    def _integral(self, rates: np.ndarray, t_s: float) -> float:
+        """∫ rate from the first break (or 0 if none) to ``t_s`` (negative before it)."""
+        b = self.breaks_s
+        if b.size == 0:
+            return float(rates[0]) * t_s
+        k = bisect.bisect_right(b.tolist(), t_s)  # step k holds at t_s
+        full = float(np.dot(rates[1:k], np.diff(b[:k]))) if k > 1 else 0.0
+        return full + float(rates[k]) * (t_s - float(b[max(k - 1, 0)]))
+
+    def gain(self, t0_s: float, t1_s: float) -> tuple[float, float]:
+        """``(FED, dose)`` gained from ``t0_s`` to ``t1_s``."""
+        if t1_s <= t0_s:
+            return 0.0, 0.0
+        fed = self._integral(self.fed_rate, t1_s) - self._integral(self.fed_rate, t0_s)
+        dose = self._integral(self.dose_rate, t1_s) - self._integral(self.dose_rate, t0_s)
+        return fed, dose
+
+    def crossing_s(self, t0_s: float, fed_to_go: float) -> float:
+        """When the FED gained since ``t0_s`` reaches ``fed_to_go`` (``inf`` if never)."""
+        if fed_to_go <= 0.0:
+            return t0_s
+        b = [t for t in self.breaks_s.tolist() if t > t0_s]
+        k = len(self.breaks_s) - len(b)  # step holding at t0
+        t, gained = t0_s, 0.0
+        for step, end in enumerate([*b, math.inf], start=k):
+            rate = float(self.fed_rate[step])
+            if rate > 0.0 and gained + rate * (end - t) >= fed_to_go:
+                return t + (fed_to_go - gained) / rate
+            gained += rate * (end - t) if math.isfinite(end) else 0.0
+            t = end
+        return math.inf
 
 
 def harm_field(
@@ -330,14 +383,9 @@ def harm_field(
     blasts: tuple[BlastSource, ...] = (),
     casualty_psi: float = 8.0,
 ) -> HarmField | None:
-    """A :class:`HarmField` with its support computed (``None`` for ``kind=None``)."""
+    """A :class:`HarmField` (``None`` for ``kind=None``)."""
     if kind is None:
         return None
-    parts: list[BaseGeometry] = [p.footprints[2][0] for p in plumes]
-    emitters: tuple[PoolFireEmitter | Fireball, ...] = (*fires, *fireballs)
-    parts += [Point(e.x_m, e.y_m).buffer(e.reach_m(), quad_segs=32) for e in emitters]
-    support = shapely.union_all(parts) if parts else Point().buffer(0)
     return HarmField(
-        kind, support, plumes, c_ref_ppm, exponent, t_ref_min, fires, fireballs, blasts,
-        casualty_psi,
+        kind, plumes, c_ref_ppm, exponent, t_ref_min, fires, fireballs, blasts, casualty_psi,
     )  # fmt: skip

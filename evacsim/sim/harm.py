@@ -40,6 +40,7 @@ import math
 import numpy as np
 import shapely
 
+from evacsim.hazard.harm import PointTimeline
 from evacsim.sim.state import BUS, SimState
 from evacsim.sim.trajectory import Intervals, Pieces, add_leg, subdivide
 
@@ -76,17 +77,20 @@ class Harm:
         self.version = np.zeros(n, dtype=np.int64)  # bumped when it leaves a place
         field = self.field
         self.dosing = field is not None and field.kind != "blast"
-        self.hot_link: list[bool] = []
-        self.hot_node = np.zeros(0, dtype=bool)
-        self.window_s = (math.inf, -math.inf)
+        # when the FED rate can be above zero on each edge and at each node (outside: skip)
+        net = sim.prepared.network
+        self.edge_on = self.edge_off = np.zeros(0)
+        self.node_on, self.node_off = np.full(net.n_nodes, np.inf), np.full(net.n_nodes, -np.inf)
+        self.link_on: list[float] = []
+        self.link_off: list[float] = []
+        self._timelines: dict[tuple[int, bool], PointTimeline] = {}
         if self.dosing:
             assert field is not None
-            net = sim.prepared.network
-            shapely.prepare(field.support)
-            hot_edge = shapely.intersects(net.edge_geometry, field.support)
-            self.hot_link = hot_edge[sim.links.link_edge].tolist()
-            self.hot_node = shapely.intersects_xy(field.support, net.node_x_m, net.node_y_m)
-            self.window_s = field.window_s
+            self.edge_on, self.edge_off = field.windows_s(net.edge_geometry)
+            self.link_on = self.edge_on[sim.links.link_edge].tolist()
+            self.link_off = self.edge_off[sim.links.link_edge].tolist()
+            nodes = shapely.points(net.node_x_m, net.node_y_m)
+            self.node_on, self.node_off = field.windows_s(nodes)
 
     # ------------------------------------------------------------------ hooks
     def start(self) -> None:
@@ -95,7 +99,7 @@ class Harm:
         if field is None:
             return
         if self.dosing:
-            for g in np.flatnonzero(self.hot_node[self.place]).tolist():
+            for g in np.flatnonzero(np.isfinite(self.node_off[self.place])).tolist():
                 self._schedule(g)
         for t in sorted({b.t_s for b in field.blasts}):
             ev = self.sim.env.timeout(max(0.0, t - self.sim.env.now))
@@ -134,7 +138,7 @@ class Harm:
             self.leg[g] = -1
             self.place[g] = node
             self.t_from[g] = t_s
-            if self.dosing and self.hot_node[node]:
+            if self.dosing and self.node_off[node] > t_s:
                 self._schedule(g)
 
     def finish(self) -> None:
@@ -154,6 +158,20 @@ class Harm:
             self._advance_leg(agent, groups, now)
 
     # ---------------------------------------------------------------- places
+    def _timeline(self, node: int, indoor: bool) -> PointTimeline:
+        """The rates at a node as a step function of time (computed once per node)."""
+        key = (node, indoor)
+        tl = self._timelines.get(key)
+        if tl is None:
+            assert self.field is not None
+            x, y = self._xy(node)
+            tl = self._timelines[key] = self.field.point_timeline(x, y, indoor=indoor)
+        return tl
+
+    def _node_hot(self, node: int, t0: float, t1: float) -> bool:
+        """Whether anyone at ``node`` between ``t0`` and ``t1`` could gain FED."""
+        return bool(t0 < self.node_off[node] and t1 > self.node_on[node])
+
     def _out(self, g: int) -> bool:
         return bool(self.sim.state[g] == "incapacitated")
 
@@ -164,10 +182,11 @@ class Harm:
     def _schedule(self, g: int) -> None:
         """Schedule the instant the group's FED reaches 1 if it stays at its place."""
         assert self.field is not None
-        x, y = self._xy(int(self.place[g]))
-        t_star = self.field.point_crossing_s(
-            x, y, float(self.t_from[g]), 1.0 - float(self.fed[g]), indoor=bool(self.home[g])
-        )
+        node = int(self.place[g])
+        if not self._node_hot(node, float(self.t_from[g]), math.inf):
+            return
+        timeline = self._timeline(node, bool(self.home[g]))
+        t_star = timeline.crossing_s(float(self.t_from[g]), 1.0 - float(self.fed[g]))
         if not math.isfinite(t_star):
             return
         version = int(self.version[g])
@@ -185,35 +204,35 @@ class Harm:
         """Integrate the group's stay at its place up to ``t_s``."""
         t0 = float(self.t_from[g])
         self.t_from[g] = t_s
-        field = self.field
         node = int(self.place[g])
-        if not self.dosing or self.sim.state[g] == "sheltered" or not self.hot_node[node]:
+        if not self.dosing or self.sim.state[g] == "sheltered":
             return
-        assert field is not None
-        if t_s <= self.window_s[0] or t0 >= self.window_s[1]:
+        if not self._node_hot(node, t0, t_s):
             return
-        x, y = self._xy(node)
-        indoor = bool(self.home[g])
-        fed, dose = field.point_dose(x, y, t0, t_s, indoor=indoor)
+        timeline = self._timeline(node, bool(self.home[g]))
+        fed, dose = timeline.gain(t0, t_s)
         to_go = 1.0 - float(self.fed[g])
         if fed < to_go - tolerance:
             self.fed[g] += fed
             self.dose[g] += dose
             return
-        t_star = min(field.point_crossing_s(x, y, t0, to_go, indoor=indoor), t_s)
-        self.dose[g] += field.point_dose(x, y, t0, t_star, indoor=indoor)[1]
+        t_star = min(timeline.crossing_s(t0, to_go), t_s)
+        self.dose[g] += timeline.gain(t0, t_star)[1]
         self.fed[g] = 1.0
         self._incapacitate(g, t_star, node)
 
     # ------------------------------------------------------------------ legs
     def _hot_leg(self, agent: int, t_s: float) -> bool:
-        t0 = self.agent_t0_s[agent]
-        if t_s <= self.window_s[0] or t0 >= self.window_s[1]:
-            return False
-        if self.hot_node[self.agent_origin[agent]]:
+        """Whether the leg, up to ``t_s``, was anywhere while FED could be gained there."""
+        records = self.sim.engine.path(agent)
+        first_in = records[0][1] if records else t_s
+        if self._node_hot(self.agent_origin[agent], self.agent_t0_s[agent], first_in):
             return True
-        hot = self.hot_link
-        return any(hot[link] for link, _, _ in self.sim.engine.path(agent))
+        on, off = self.link_on, self.link_off
+        for link, tin, tout in records:
+            if tin < off[link] and (t_s if math.isnan(tout) else tout) > on[link]:
+                return True
+        return False
 
     def leg_intervals(self, agent: int, ta: float, tb: float, owner: int = 0) -> Intervals:
         """The leg of ``agent`` between ``ta`` and ``tb`` as short intervals."""
@@ -226,10 +245,8 @@ class Harm:
             end=self.agent_end[agent], ta=ta, tb=tb,
         )  # fmt: skip
         assert self.field is not None
-        return subdivide(
-            pieces, sim.prepared.network, breaks_s=self.field.breaks_s,
-            point_breaks=self.field.point_breaks_s,
-        )  # fmt: skip
+        # waits within a leg (an origin queue) are short: sampled like the roads
+        return subdivide(pieces, sim.prepared.network, breaks_s=self.field.breaks_s)
 
     def _advance_leg(self, agent: int, groups: list[int], t_s: float) -> None:
         """Add the leg's FED and dose since the groups boarded; incapacitate at FED 1."""

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+import shapely
 
 from evacsim.hazard.blast import overpressure_distance_m
 from evacsim.hazard.harm import (
@@ -49,15 +50,10 @@ def test_pool_fire_point_crossing_at_5_kw_m2() -> None:
     fed, dose = field.point_dose(r5, 0.0, 0.0, 160.0)
     assert fed == pytest.approx(0.85, abs=0.005)
     assert dose == pytest.approx(513.0, abs=0.5)
-    # the support reaches the 2.5 kW/m² circle, √2 × the 5 kW/m² one
-    assert field.support.contains(_point(r5 * math.sqrt(2) - 0.5))
-    assert not field.support.contains(_point(r5 * math.sqrt(2) + 0.5))
-
-
-def _point(x: float) -> object:
-    from shapely.geometry import Point
-
-    return Point(x, 0.0)
+    # harm reaches the 2.5 kW/m² circle, √2 × the 5 kW/m² one, from the ignition on
+    r = r5 * math.sqrt(2)
+    on, off = field.windows_s(shapely.points([[r - 0.5, 0.0], [r + 0.5, 0.0]]))
+    assert on.tolist() == [100.0, math.inf] and off.tolist() == [math.inf, -math.inf]
 
 
 def test_fireball_harms_only_while_it_lasts() -> None:
@@ -85,6 +81,10 @@ def test_toxic_field_is_the_aegl3_load() -> None:
     fed, dose = field.point_dose(0.0, -x, 0.0, arrive + 1800.0)
     assert fed == pytest.approx((c / 20.0) ** 2 * 0.5)
     assert dose == pytest.approx(c * 30.0)
+    # a road across the plume 1 km downwind: covered from the front's arrival to the tail's
+    road = shapely.linestrings([[-50.0, -x], [50.0, -x]])
+    on, off = field.windows_s(np.array([road]))
+    assert on[0] == pytest.approx(arrive) and off[0] == pytest.approx(arrive + 3600.0)
     t_star = field.point_crossing_s(0.0, -x, 0.0, 1.0)
     assert t_star == pytest.approx(arrive + 3600.0 * (20.0 / c) ** 2)
     # upwind: never

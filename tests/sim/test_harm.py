@@ -67,13 +67,13 @@ def crossing_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
 def test_seconds_in_orange_along_a_link_are_the_chord_time(crossing_run: Run) -> None:
     g = crossing_run.results.groups
     assert list(g["mode"]) == ["car"] and g["state"].iloc[0] == "sheltered"
-    # 150 m of orange at 10 m/s; intervals of at most 5 m (0.5 s) err by at most half an
-    # interval per boundary crossed, and the rings are 64-gons (a 149.5 m chord): 0.55 s
-    assert g["exposure_orange_s"].iloc[0] == pytest.approx(15.0, abs=0.55)
+    # 150 m of orange at 10 m/s; the rings are drawn as 64-gons, whose chord is at most
+    # 2·(√(125² − 100²) − √((125 cos(π/64))² − 100²)) = 0.5 m shorter: 0.05 s
+    assert g["exposure_orange_s"].iloc[0] == pytest.approx(15.0, abs=0.06)
     assert g["exposure_red_s"].iloc[0] == 0.0
     # yellow: 60 s at home, the other 450 m of the first link, then 300 → √(400² − 100²) m
     yellow = 60.0 + 45.0 + (math.sqrt(400**2 - 100**2) - 300.0) / 10.0
-    assert g["exposure_yellow_s"].iloc[0] == pytest.approx(yellow, abs=0.55 + 0.25)
+    assert g["exposure_yellow_s"].iloc[0] == pytest.approx(yellow, abs=0.12)
 
 
 # ------------------------------------------------------- RN-12: a stationary person, a plume
