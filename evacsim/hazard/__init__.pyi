@@ -77,9 +77,6 @@ from .harm import (
     HarmField as HarmField,
 )
 from .harm import (
-    harm_field as harm_field,
-)
-from .harm import (
     thermal_dose_tdu as thermal_dose_tdu,
 )
 from .harm import (

@@ -57,13 +57,7 @@ from evacsim.hazard.fire import (
     point_source_distance_m,
     point_source_flux_kw_m2,
 )
-from evacsim.hazard.harm import (
-    BlastSource,
-    Fireball,
-    HarmField,
-    PoolFireEmitter,
-    harm_field,
-)
+from evacsim.hazard.harm import BlastSource, Fireball, HarmField, PoolFireEmitter
 from evacsim.hazard.plume import BRIGGS_MAX_DISTANCE_M, MIN_WIND_M_S, GaussianPlume
 from evacsim.hazard.sources import Source, build_sources, resolve_sources
 from evacsim.hazard.spec import LEVELS, HazardSpec, WeatherSpec, check_spec
@@ -437,19 +431,19 @@ def _harm(
     """The hazard's harm field (:mod:`evacsim.hazard.harm`); ``None`` for fixed radii."""
     if spec.model == "toxic_plume":
         assert substance is not None
-        return harm_field(
+        return HarmField(
             "toxic", plumes=plumes, c_ref_ppm=levels[0].threshold,
             t_ref_min=spec.aegl_duration_min, exponent=substance.toxic_load_exponent or 1.0,
         )  # fmt: skip
     if spec.model in ("pool_fire", "bleve"):
-        return harm_field(
+        return HarmField(
             "thermal",
             fires=tuple(e for e in emitters if isinstance(e, PoolFireEmitter)),
             fireballs=tuple(e for e in emitters if isinstance(e, Fireball)),
         )
     if spec.model == "vce":
         blasts = tuple(e for e in emitters if isinstance(e, BlastSource))
-        return harm_field("blast", blasts=blasts, casualty_psi=levels[0].threshold)
+        return HarmField("blast", blasts=blasts, casualty_psi=levels[0].threshold)
     return None
 
 

@@ -3,7 +3,7 @@
 A :class:`HarmField` gives, at map points (m, the zones' projected CRS) and times (s after the
 incident), the rate at which a person there accumulates the fractional effective dose (FED)
 toward incapacitation, FED = 1 being incapacitation, and the rate of the hazard's own dose
-measure. :func:`harm_field` builds it from a model's sources (:mod:`evacsim.hazard.build`).
+measure. :mod:`evacsim.hazard.build` makes it from a model's sources (``ThreatZones.harm``).
 
 ``toxic`` (``toxic_plume``)
     FED rate ``(C / C_ref)^n / t_ref`` with ``C`` the plume's ground-level concentration (ppm),
@@ -64,7 +64,6 @@ __all__ = [
     "HarmKind",
     "PointTimeline",
     "PoolFireEmitter",
-    "harm_field",
     "thermal_dose_tdu",
     "thermal_fed_rate_per_s",
 ]
@@ -202,25 +201,12 @@ class HarmField:
             self.kind, "peak_overpressure_psi"
         )
 
-    @property
-    def window_s(self) -> tuple[float, float]:
-        """Times outside which every rate is zero (a blast: its instant)."""
-        if self.kind == "blast":
-            t = min(b.t_s for b in self.blasts)
-            return t, max(b.t_s for b in self.blasts)
-        on = [f.t_on_s for f in self.fires] + [b.t_on_s for b in self.fireballs]
-        off = [math.inf] * len(self.fires) + [b.t_on_s + b.duration_s for b in self.fireballs]
-        for p in self.plumes:
-            length = p.footprints[2][1]
-            on.append(p.start_s)
-            off.append(p.start_s + p.duration_s + length / p.wind_speed_m_s)
-        return (min(on), max(off)) if on else (math.inf, -math.inf)
-
     def windows_s(self, geometries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each geometry (road edges, points), ``(t_on, t_off)``: outside that time span the
         FED rate is zero everywhere on it (``(inf, -inf)``: never touched). A fire's from its
-        ignition on, if within its reach; a plume's while its cloud covers any part inside the
-        support (plug flow: from ``start + x_min/u`` to ``start + duration + x_max/u``)."""
+        ignition on, if within its reach (2.5 kW/m²); a plume's while its cloud covers any part of
+        it inside the yellow footprint (plug flow: from ``start + x_min/u`` to
+        ``start + duration + x_max/u``)."""
         geoms = np.asarray(geometries, dtype=object)
         t_on, t_off = np.full(len(geoms), math.inf), np.full(len(geoms), -math.inf)
         emitters: tuple[PoolFireEmitter | Fireball, ...] = (*self.fires, *self.fireballs)
@@ -314,19 +300,6 @@ class HarmField:
         fed, dose = self.rates(np.full(at.size, x_m), np.full(at.size, y_m), at, indoor)
         return PointTimeline(b, fed, dose)
 
-    def point_dose(
-        self, x_m: float, y_m: float, t0_s: float, t1_s: float, *, indoor: bool = False
-    ) -> tuple[float, float]:
-        """``(FED, dose)`` of a person standing at a point from ``t0_s`` to ``t1_s``."""
-        return self.point_timeline(x_m, y_m, indoor=indoor).gain(t0_s, t1_s)
-
-    def point_crossing_s(
-        self, x_m: float, y_m: float, t0_s: float, fed_to_go: float, *, indoor: bool = False
-    ) -> float:
-        """When a person standing at a point from ``t0_s`` has gained ``fed_to_go`` more FED
-        (``inf`` if never)."""
-        return self.point_timeline(x_m, y_m, indoor=indoor).crossing_s(t0_s, fed_to_go)
-
 
 @dataclass(frozen=True, eq=False)
 class PointTimeline:
@@ -369,23 +342,3 @@ class PointTimeline:
             gained += rate * (end - t) if math.isfinite(end) else 0.0
             t = end
         return math.inf
-
-
-def harm_field(
-    kind: HarmKind | None,
-    *,
-    plumes: tuple[GaussianPlume, ...] = (),
-    c_ref_ppm: float = 1.0,
-    exponent: float = 1.0,
-    t_ref_min: float = 60.0,
-    fires: tuple[PoolFireEmitter, ...] = (),
-    fireballs: tuple[Fireball, ...] = (),
-    blasts: tuple[BlastSource, ...] = (),
-    casualty_psi: float = 8.0,
-) -> HarmField | None:
-    """A :class:`HarmField` (``None`` for ``kind=None``)."""
-    if kind is None:
-        return None
-    return HarmField(
-        kind, plumes, c_ref_ppm, exponent, t_ref_min, fires, fireballs, blasts, casualty_psi,
-    )  # fmt: skip

@@ -29,8 +29,10 @@ is :mod:`evacsim.hazard.harm`'s business.
 * A blast is evaluated for everyone at its instant, on legs at the estimated position.
 * At the end of the run, legs still running and places are integrated up to the end.
 
-Only a leg that touches the hazard's support (precomputed per link) within its time window is
-integrated; a hazard without a harm field (fixed radii) costs two list appends per leg.
+Only a leg that was on a link or at a node while the harm field could reach it there is
+integrated (:meth:`evacsim.hazard.harm.HarmField.windows_s`, computed once per edge and node: a
+fire's reach from its ignition, a plume's footprint while its cloud passes); a hazard without a
+harm field (fixed radii) costs a few list appends per leg.
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ class Harm:
             self.edge_on, self.edge_off = field.windows_s(net.edge_geometry)
             self.link_on = self.edge_on[sim.links.link_edge].tolist()
             self.link_off = self.edge_off[sim.links.link_edge].tolist()
-            nodes = shapely.points(net.node_x_m, net.node_y_m)
+            nodes = np.asarray(shapely.points(net.node_x_m, net.node_y_m), dtype=object)
             self.node_on, self.node_off = field.windows_s(nodes)
 
     # ------------------------------------------------------------------ hooks
@@ -116,11 +118,11 @@ class Harm:
         for g in groups:
             if self._out(g):
                 continue
+            self.leg[g] = agent  # before closing the place: a casualty found now is aboard
             self._close_place(g, now)
             if self._out(g):
                 continue
             self.rides[g].append(agent)
-            self.leg[g] = agent
             self.home[g] = False
             self.version[g] += 1
 

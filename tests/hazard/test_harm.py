@@ -12,8 +12,8 @@ from evacsim.hazard.blast import overpressure_distance_m
 from evacsim.hazard.harm import (
     BlastSource,
     Fireball,
+    HarmField,
     PoolFireEmitter,
-    harm_field,
     thermal_dose_tdu,
     thermal_fed_rate_per_s,
 )
@@ -41,13 +41,13 @@ def _fire(t_on: float = 100.0) -> PoolFireEmitter:
 
 
 def test_pool_fire_point_crossing_at_5_kw_m2() -> None:
-    field = harm_field("thermal", fires=(_fire(),))
-    assert field is not None
+    field = HarmField("thermal", fires=(_fire(),))
     r5 = math.sqrt(0.30 * 568_279.0 / (4 * math.pi * 5.0))
     # standing there before the fire: FED 1 at 100 s + 70.55 s; indoors never
-    assert field.point_crossing_s(r5, 0.0, 0.0, 1.0) == pytest.approx(170.55, abs=0.01)
-    assert math.isinf(field.point_crossing_s(r5, 0.0, 0.0, 1.0, indoor=True))
-    fed, dose = field.point_dose(r5, 0.0, 0.0, 160.0)
+    outdoors, indoors = (field.point_timeline(r5, 0.0, indoor=i) for i in (False, True))
+    assert outdoors.crossing_s(0.0, 1.0) == pytest.approx(170.55, abs=0.01)
+    assert math.isinf(indoors.crossing_s(0.0, 1.0))
+    fed, dose = outdoors.gain(0.0, 160.0)
     assert fed == pytest.approx(0.85, abs=0.005)
     assert dose == pytest.approx(513.0, abs=0.5)
     # harm reaches the 2.5 kW/m² circle, √2 × the 5 kW/m² one, from the ignition on
@@ -59,48 +59,47 @@ def test_pool_fire_point_crossing_at_5_kw_m2() -> None:
 def test_fireball_harms_only_while_it_lasts() -> None:
     # CCPS propane truck (reference §3): D 132.6 m, 10.3 s, 89.1 kW/m² at 100 m
     ball = Fireball(0.0, 0.0, 132.63, 350.0, 1.0, 50.0, 10.29)
-    field = harm_field("thermal", fireballs=(ball,))
-    assert field is not None
+    field = HarmField("thermal", fireballs=(ball,))
     q = float(field.flux_kw_m2(np.array([100.0]), np.array([0.0]), np.array([55.0]))[0])
     assert q == pytest.approx(89.1, abs=0.05)
-    _, dose = field.point_dose(100.0, 0.0, 0.0, 3600.0)
+    _, dose = field.point_timeline(100.0, 0.0).gain(0.0, 3600.0)
     assert dose == pytest.approx(10.29 * q ** (4 / 3), rel=1e-9)
-    assert field.window_s == (50.0, pytest.approx(60.29))
+    on, off = field.windows_s(shapely.points([[100.0, 0.0]]))
+    assert on[0] == 50.0 and off[0] == pytest.approx(60.29)
 
 
 def test_toxic_field_is_the_aegl3_load() -> None:
     # chlorine, AEGL-3 60 min = 20 ppm, n = 2 (addendum §5: 20 ppm for 30 min is FED 0.5)
     plume = GaussianPlume(2.0, 2.0, "D", 70.90, (20.0, 2.0, 0.5), wind_from_deg=0.0,
                           duration_s=3600.0)  # fmt: skip
-    field = harm_field("toxic", plumes=(plume,), c_ref_ppm=20.0, exponent=2.0, t_ref_min=60.0)
-    assert field is not None
+    field = HarmField("toxic", plumes=(plume,), c_ref_ppm=20.0, exponent=2.0, t_ref_min=60.0)
     x = 1000.0  # downwind (south)
     c = float(plume.centreline_ppm(x))
     arrive = x / 2.0
     assert field.point_breaks_s(0.0, -x).tolist() == pytest.approx([arrive, arrive + 3600.0])
-    fed, dose = field.point_dose(0.0, -x, 0.0, arrive + 1800.0)
+    there = field.point_timeline(0.0, -x)
+    fed, dose = there.gain(0.0, arrive + 1800.0)
     assert fed == pytest.approx((c / 20.0) ** 2 * 0.5)
     assert dose == pytest.approx(c * 30.0)
     # a road across the plume 1 km downwind: covered from the front's arrival to the tail's
     road = shapely.linestrings([[-50.0, -x], [50.0, -x]])
     on, off = field.windows_s(np.array([road]))
     assert on[0] == pytest.approx(arrive) and off[0] == pytest.approx(arrive + 3600.0)
-    t_star = field.point_crossing_s(0.0, -x, 0.0, 1.0)
+    t_star = there.crossing_s(0.0, 1.0)
     assert t_star == pytest.approx(arrive + 3600.0 * (20.0 / c) ** 2)
     # upwind: never
-    assert math.isinf(field.point_crossing_s(0.0, x, 0.0, 1.0))
+    assert math.isinf(field.point_timeline(0.0, x).crossing_s(0.0, 1.0))
     # once the cloud has passed, the load stops growing: beyond reach
-    assert math.isinf(field.point_crossing_s(0.0, -x, 0.0, 1e6))
+    assert math.isinf(there.crossing_s(0.0, 1e6))
 
 
 def test_blast_overpressure_at_the_8_psi_radius() -> None:
     w = 1000.0
     blast = BlastSource(0.0, 0.0, w, True, 0.0)
-    field = harm_field("blast", blasts=(blast,), casualty_psi=8.0)
-    assert field is not None
+    field = HarmField("blast", blasts=(blast,), casualty_psi=8.0)
     r8 = overpressure_distance_m(w, 8.0, ground_burst=True)
     assert float(field.overpressure_psi(np.array([r8]), np.array([0.0]))[0]) == pytest.approx(8.0)
     # EPA RMP: 1 psi at ≈ 17 W^(1/3) m for a ground burst
     p = float(field.overpressure_psi(np.array([17.0 * w ** (1 / 3)]), np.array([0.0]))[0])
     assert p == pytest.approx(1.0, rel=0.01)
-    assert field.point_dose(10.0, 0.0, 0.0, 100.0) == (0.0, 0.0)  # nothing to accumulate
+    assert field.point_timeline(10.0, 0.0).gain(0.0, 100.0) == (0.0, 0.0)  # no dose to add
