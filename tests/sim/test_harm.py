@@ -118,6 +118,38 @@ def test_rn12_stationary_person_in_a_steady_plume(tmp_path: Path) -> None:
     assert result.results.check_accounting() is None
 
 
+def test_waiting_at_home_for_a_team_that_comes_too_late(tmp_path: Path) -> None:
+    """People who need help call at 60 s and wait at home; the only team leaves its base after
+    3000 s. They are incapacitated at home at the RN-12 instant, and no vehicle comes for them."""
+    d, u, q = 1000.0, 2.0, 3.2
+    write_metric_area(
+        tmp_path / "area",
+        roads=[([(0, -d), (2000, -d)], {}), ([(2000, -d), (2500, -d)], {})],
+        grids=[(_square(0, -d), {"population_day": 2, "needs_assistance": 2})],
+        assembly_points=[((2000, -d), {"id": "AP-1", "capacity_persons": 100})],
+        shelters=[((2500, -d), {"id": "S-1", "capacity_persons": 100})],
+        team_bases=[((2500, -d), {"id": "TM-1", "members": 10, "vehicles": 1})],
+    )  # fmt: skip
+    hazard = ('model = "toxic_plume"\nsubstance = "chlorine"\nevacuate = "red"\n'
+              f"release_rate_kg_s = {q}\nrelease_duration_s = 7200\n")  # fmt: skip
+    extra = (
+        f'[weather]\nwind_from_deg = 0\nwind_speed_m_s = {u}\nstability = "D"\n'
+        "[teams]\nmobilisation_s = 3000\nstaff_assembly_points = false\n"
+        "staff_shelters = false\ncordon_points = 0\n"
+    )
+    result = run(_scenario(tmp_path, hazard, extra))
+    g = result.results.groups
+    assert set(g["mode"]) == {"assisted"}
+    t_star = d / u + 3600.0 * (20.0 / _briggs_d_ppm(q, u, d)) ** 2
+    assert set(g["state"]) == {"incapacitated"}
+    np.testing.assert_allclose(g["t_incapacitated_s"], t_star, atol=0.01)
+    events = result.results.events
+    assert (events["kind"] == "called_team").sum() == len(g)  # they did call
+    assert result.summary["teams"]["door_to_door"]["persons"] == 0  # nobody came for them
+    trips = result.results.extra["teams"]
+    assert (trips["task"] != "door_to_door").all()
+
+
 # ------------------------------------------- a fire: waiting outdoors, walking, indoors, crews
 
 # gasoline in the NUREG-1805 spreadsheet's dike (2545 ft²): Q = 568,279 kW (reference §2)
