@@ -47,12 +47,7 @@ import shapely
 from shapely.geometry import Point
 
 from evacsim.hazard.blast import ATMOSPHERE_PSI, kinney_graham_ratio
-from evacsim.hazard.fire import (
-    fireball_distance_m,
-    fireball_flux_kw_m2,
-    point_source_distance_m,
-    point_source_flux_kw_m2,
-)
+from evacsim.hazard.fire import fireball_flux_kw_m2, point_source_flux_kw_m2
 from evacsim.hazard.plume import GaussianPlume
 
 __all__ = [
@@ -104,18 +99,20 @@ class PoolFireEmitter:
     diameter_m: float
     t_on_s: float
 
+    def flux_at_m(self, distance_m: np.ndarray) -> np.ndarray:
+        """Flux (kW/m²) at a distance while burning; inside the pool the point source diverges:
+        the pool edge is the nearest distance."""
+        d = np.maximum(distance_m, self.diameter_m / 2.0)
+        return point_source_flux_kw_m2(self.hrr_kw, d, radiative_fraction=self.radiative_fraction)
+
     def flux_kw_m2(self, x: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarray:
-        # inside the pool the point source diverges: the pool edge is the nearest distance
-        d = np.maximum(np.hypot(x - self.x_m, y - self.y_m), self.diameter_m / 2.0)
-        q = point_source_flux_kw_m2(self.hrr_kw, d, radiative_fraction=self.radiative_fraction)
+        q = self.flux_at_m(np.hypot(x - self.x_m, y - self.y_m))
         return np.where(t >= self.t_on_s, q, 0.0)
 
-    def reach_m(self) -> float:
-        """Distance beyond which the flux is below the harm floor."""
-        r = point_source_distance_m(
-            self.hrr_kw, THERMAL_FLOOR_KW_M2, radiative_fraction=self.radiative_fraction
-        )
-        return max(r, self.diameter_m / 2.0)
+    @property
+    def t_off_s(self) -> float:
+        """Fires are not put out."""
+        return math.inf
 
 
 @dataclass(frozen=True)
@@ -130,24 +127,24 @@ class Fireball:
     t_on_s: float
     duration_s: float
 
-    def flux_kw_m2(self, x: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarray:
-        # the view factor falls to 0 right below the ball; hold its peak closer in than r/√2
-        peak_x = self.diameter_m / 2.0 / math.sqrt(2.0)
-        d = np.maximum(np.hypot(x - self.x_m, y - self.y_m), peak_x)
-        q = fireball_flux_kw_m2(
+    def flux_at_m(self, distance_m: np.ndarray) -> np.ndarray:
+        """Flux (kW/m²) at a ground distance while it lasts; the view factor falls to 0 right
+        below the ball: its peak is held closer in than r/√2."""
+        d = np.maximum(distance_m, self.diameter_m / 2.0 / math.sqrt(2.0))
+        return fireball_flux_kw_m2(
             d, self.diameter_m, emissive_power_kw_m2=self.emissive_power_kw_m2,
             transmissivity=self.transmissivity,
         )  # fmt: skip
-        on = (t >= self.t_on_s) & (t < self.t_on_s + self.duration_s)
+
+    def flux_kw_m2(self, x: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarray:
+        q = self.flux_at_m(np.hypot(x - self.x_m, y - self.y_m))
+        on = (t >= self.t_on_s) & (t < self.t_off_s)
         return np.where(on, q, 0.0)
 
-    def reach_m(self) -> float:
-        """Distance beyond which the flux is below the harm floor."""
-        r = fireball_distance_m(
-            THERMAL_FLOOR_KW_M2, self.diameter_m, emissive_power_kw_m2=self.emissive_power_kw_m2,
-            transmissivity=self.transmissivity,
-        )  # fmt: skip
-        return max(r, self.diameter_m / 2.0 / math.sqrt(2.0))
+    @property
+    def t_off_s(self) -> float:
+        """When it is over."""
+        return self.t_on_s + self.duration_s
 
 
 @dataclass(frozen=True)
@@ -203,18 +200,25 @@ class HarmField:
 
     def windows_s(self, geometries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each geometry (road edges, points), ``(t_on, t_off)``: outside that time span the
-        FED rate is zero everywhere on it (``(inf, -inf)``: never touched). A fire's from its
-        ignition on, if within its reach (2.5 kW/m²); a plume's while its cloud covers any part of
-        it inside the yellow footprint (plug flow: from ``start + x_min/u`` to
-        ``start + duration + x_max/u``)."""
+        FED rate is zero everywhere on it (``(inf, -inf)``: never touched). Heat: from the first
+        ignition after which the fluxes, each taken at the geometry's nearest point to its fire
+        (an upper bound of their sum), could reach 2.5 kW/m², to the last fire's end. A plume:
+        while its cloud covers any part inside the yellow footprint (plug flow: from
+        ``start + x_min/u`` to ``start + duration + x_max/u``)."""
         geoms = np.asarray(geometries, dtype=object)
         t_on, t_off = np.full(len(geoms), math.inf), np.full(len(geoms), -math.inf)
-        emitters: tuple[PoolFireEmitter | Fireball, ...] = (*self.fires, *self.fireballs)
-        for e in emitters:
-            near = shapely.dwithin(geoms, Point(e.x_m, e.y_m), e.reach_m())
-            end = e.t_on_s + e.duration_s if isinstance(e, Fireball) else math.inf
-            t_on[near] = np.minimum(t_on[near], e.t_on_s)
-            t_off[near] = np.maximum(t_off[near], end)
+        both: tuple[PoolFireEmitter | Fireball, ...] = (*self.fires, *self.fireballs)
+        emitters = sorted(both, key=lambda e: e.t_on_s)
+        if emitters and len(geoms):
+            bound = np.cumsum(
+                [e.flux_at_m(shapely.distance(geoms, Point(e.x_m, e.y_m))) for e in emitters],
+                axis=0,
+            )  # by ignition time: what is burning by then, at most
+            reached = bound >= THERMAL_FLOOR_KW_M2
+            hot = reached.any(axis=0)
+            first = np.argmax(reached, axis=0)
+            t_on[hot] = np.array([e.t_on_s for e in emitters])[first[hot]]
+            t_off[hot] = max(e.t_off_s for e in emitters)
         for p in self.plumes:
             footprint = p.footprints[2][0]
             hit = np.flatnonzero(shapely.intersects(geoms, footprint))

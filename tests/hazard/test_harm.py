@@ -56,6 +56,22 @@ def test_pool_fire_point_crossing_at_5_kw_m2() -> None:
     assert on.tolist() == [100.0, math.inf] and off.tolist() == [math.inf, -math.inf]
 
 
+def test_fluxes_of_several_fires_add_up() -> None:
+    # two fires 200 m either side of a point, each giving it 1.7 kW/m² (harmless alone), the
+    # second igniting later: together 3.4 kW/m² from the second ignition on
+    q_kw = 1.7 * 4 * math.pi * 200.0**2 / 0.30
+    fires = (PoolFireEmitter(-200.0, 0.0, q_kw, 0.30, 20.0, 0.0),
+             PoolFireEmitter(200.0, 0.0, q_kw, 0.30, 20.0, 600.0))  # fmt: skip
+    field = HarmField("thermal", fires=fires)
+    q = field.flux_kw_m2(np.zeros(2), np.zeros(2), np.array([300.0, 900.0]))
+    assert q == pytest.approx([1.7, 3.4])
+    on, off = field.windows_s(shapely.points([[0.0, 0.0]]))
+    assert on[0] == 600.0 and math.isinf(off[0])
+    assert field.point_timeline(0.0, 0.0).crossing_s(0.0, 1.0) == pytest.approx(
+        600.0 + 600.0 / 3.4**1.33
+    )
+
+
 def test_fireball_harms_only_while_it_lasts() -> None:
     # CCPS propane truck (reference §3): D 132.6 m, 10.3 s, 89.1 kW/m² at 100 m
     ball = Fireball(0.0, 0.0, 132.63, 350.0, 1.0, 50.0, 10.29)
