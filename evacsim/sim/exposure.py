@@ -12,7 +12,8 @@ pieces that touch the largest yellow zone are evaluated: elsewhere there is noth
 
 Crews are reported, not stopped (responders carry protective gear; losing them is not modelled):
 bus drivers (each bus from its depot to the end of the run), team vehicle drivers (from their
-base), and the staff of each post (their ride there, then the post until the end of the run).
+base; at the depot or base they are indoors until their first leg), and the staff of each post
+(their ride there, then the post until the end of the run).
 Their FED and dose come from the same pieces; for a blast, from where they were at its instant.
 """
 
@@ -244,10 +245,11 @@ def crews_table(
         else:
             rows.append((str(vehicle_label(ref)), team_ids[int(team_of_vehicle[ref])],
                          "team_driver", 1))  # fmt: skip
-        first = harm.agent_origin[agents[0]]
+        first = harm.agent_origin[agents[0]]  # the depot or base: indoors until the first leg
         _timeline(
-            pieces, owner, sim, harm, agents, node=first, t_begin=0.0, stop=end, wanted=wanted
-        )
+            pieces, owner, sim, harm, agents, node=first, t_begin=0.0, stop=end, home=True,
+            wanted=wanted,
+        )  # fmt: skip
     ride = {row: agent for _v, row, agent in legs}
     for row, task in enumerate(tasks):
         if task["task"] == "door_to_door" or task["status"] != "staffed":
