@@ -41,8 +41,8 @@ _KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"\(over by (?P<over>\d+)\)",
          N_("the plan assigns {n} persons to {id}, capacity {cap} (over by {over}); they "
             "arrive over time")),
-        (r"(?:shelter plan: )?demand exceeds usable capacity \(total capacity (?P<cap>\d+) persons\): (?P<n>\d+) "
-         r"persons over capacity sent to their nearest point",
+        (r"(?:shelter plan: )?demand exceeds usable capacity \(total capacity (?P<cap>\d+) "
+         r"persons\): (?P<n>\d+) persons over capacity sent to their nearest point",
          N_("more persons than usable places (capacity {cap}): {n} persons over capacity sent to "
             "their nearest point")),
         (r"hazard source " + _ID.format("id") + r": the yellow footprint reaches the Gaussian "

@@ -99,8 +99,9 @@ def write_csv_tables(
 
     The metric tables are ``groups``, ``ete`` (overall and per level, community, assembly point),
     ``curves`` (persons arrived per minute), ``occupancy`` (per facility per minute),
-    ``bottlenecks`` (every congested road), ``bus_trips`` and ``events``; in a warning-chain run
-    also ``warning_grids``, ``warning_visits``, ``warning_messages`` and ``warning_curves``.
+    ``bottlenecks`` (every congested road), ``bus_trips``, ``events`` and ``crews`` (dose of bus
+    drivers, team drivers and post staff); in a warning-chain run also ``warning_grids``,
+    ``warning_visits``, ``warning_messages`` and ``warning_curves``.
     """
     folder.mkdir(parents=True, exist_ok=True)
     out = [_write_csv(_wkt_table(gdf), folder / f"{name}.csv") for name, gdf in layers.items()]
@@ -119,6 +120,7 @@ def write_csv_tables(
         "bus_trips": results.vehicles,
         "events": results.events,
         **warning_tables(results),  # the warning chain's tables (chain mode only)
+        "crews": results.extra.get("crews", pd.DataFrame()),
     }
     out += [_write_csv(df, folder / f"{name}.csv") for name, df in tables.items()]
     return out

@@ -73,8 +73,41 @@ from .fire import (
 from .fire import (
     pool_fire_hrr_kw as pool_fire_hrr_kw,
 )
+from .harm import (
+    INCAPACITATION_R as INCAPACITATION_R,
+)
+from .harm import (
+    THERMAL_FLOOR_KW_M2 as THERMAL_FLOOR_KW_M2,
+)
+from .harm import (
+    BlastSource as BlastSource,
+)
+from .harm import (
+    Fireball as Fireball,
+)
+from .harm import (
+    HarmField as HarmField,
+)
+from .harm import (
+    HarmKind as HarmKind,
+)
+from .harm import (
+    PointTimeline as PointTimeline,
+)
+from .harm import (
+    PoolFireEmitter as PoolFireEmitter,
+)
+from .harm import (
+    thermal_dose_tdu as thermal_dose_tdu,
+)
+from .harm import (
+    thermal_fed_rate_per_s as thermal_fed_rate_per_s,
+)
 from .plume import (
     BRIGGS_MAX_DISTANCE_M as BRIGGS_MAX_DISTANCE_M,
+)
+from .plume import (
+    DISPERSION as DISPERSION,
 )
 from .plume import (
     MIN_WIND_M_S as MIN_WIND_M_S,

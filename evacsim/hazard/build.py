@@ -19,7 +19,8 @@ Models (``hazard.model``), physics in :mod:`evacsim.hazard`:
     TNT equivalence with Kinney–Graham overpressure (ground burst by default); 8/3.5/1 psi.
     Without ``mass_kg`` the whole inventory is taken as the cloud (EPA RMP worst case).
 ``toxic_plume``
-    Gaussian plume (Briggs open-country σ, stability A–F); levels AEGL-3/2/1 of the substance
+    Gaussian plume (Briggs σ, stability A–F, ``dispersion`` ``rural`` for open country or
+    ``urban`` for built-up areas); levels AEGL-3/2/1 of the substance
     (``aegl_duration_min``). Without ``release_rate_kg_s`` the inventory is released over
     ``release_duration_s`` (EPA RMP worst case for a gas: 10 minutes). Calm fallback: below
     1 m/s the plume is computed at 1 m/s and drawn as a disk (the direction is unknown in calm
@@ -62,6 +63,7 @@ from evacsim.hazard.fire import (
     point_source_distance_m,
     point_source_flux_kw_m2,
 )
+from evacsim.hazard.harm import BlastSource, Fireball, HarmField, PoolFireEmitter
 from evacsim.hazard.plume import BRIGGS_MAX_DISTANCE_M, MIN_WIND_M_S, GaussianPlume
 from evacsim.hazard.sources import Source, build_sources, resolve_sources
 from evacsim.hazard.spec import LEVELS, HazardSpec, WeatherSpec, check_spec
@@ -123,6 +125,7 @@ class _Built:
     outputs: dict[str, Any]
     plume: GaussianPlume | None = None
     warnings: list[str] = field(default_factory=list)
+    emitter: PoolFireEmitter | Fireball | BlastSource | None = None  # for the harm field
 
 
 def _disks(src: Source, radii: tuple[float, ...], t_s: float) -> list[Frame]:
@@ -154,7 +157,11 @@ def _pool_fire(spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...]) -
         "pool_diameter_m": diameter_m,
         "substance": src.substance_for(spec).name,
     }
-    return _Built(_disks(src, radii, spec.start_s), radii, outputs)  # type: ignore[arg-type]
+    emitter = PoolFireEmitter(
+        src.x_m, src.y_m, hrr_kw, spec.radiative_fraction, diameter_m, spec.start_s
+    )
+    frames = _disks(src, radii, spec.start_s)
+    return _Built(frames, radii, outputs, emitter=emitter)  # type: ignore[arg-type]
 
 
 def _bleve(spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...]) -> _Built:
@@ -169,18 +176,27 @@ def _bleve(spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...]) -> _B
         "fireball_duration_s": fireball_duration_s(mass_kg),
         "flux_at_100_m_kw_m2": float(fireball_flux_kw_m2(100.0, diameter_m, **kwargs)),
     }
-    return _Built(_disks(src, radii, spec.start_s), radii, outputs)  # type: ignore[arg-type]
+    emitter = Fireball(
+        src.x_m, src.y_m, diameter_m, spec.emissive_power_kw_m2, spec.transmissivity,
+        spec.start_s, outputs["fireball_duration_s"],
+    )  # fmt: skip
+    frames = _disks(src, radii, spec.start_s)
+    return _Built(frames, radii, outputs, emitter=emitter)  # type: ignore[arg-type]
 
 
-def _vce(spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...]) -> _Built:
-    mass_kg, heat_kj_kg = src.vce_fuel(spec)
+def _vce(
+    spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...], weather: WeatherSpec
+) -> _Built:
+    mass_kg, heat_kj_kg = src.vce_fuel(spec, weather.temperature_c)
     w_tnt = tnt_equivalent_kg(mass_kg, heat_kj_kg, yield_factor=spec.yield_factor)
     radii = tuple(
         overpressure_distance_m(w_tnt, lv.threshold, ground_burst=spec.ground_burst)
         for lv in levels
     )
     outputs = {"fuel_mass_kg": mass_kg, "w_tnt_kg": w_tnt, "yield_factor": spec.yield_factor}
-    return _Built(_disks(src, radii, spec.start_s), radii, outputs)  # type: ignore[arg-type]
+    emitter = BlastSource(src.x_m, src.y_m, w_tnt, spec.ground_burst, spec.start_s)
+    frames = _disks(src, radii, spec.start_s)
+    return _Built(frames, radii, outputs, emitter=emitter)  # type: ignore[arg-type]
 
 
 def _toxic_plume(
@@ -210,6 +226,7 @@ def _toxic_plume(
         start_s=spec.start_s,
         duration_s=spec.release_duration_s,
         omnidirectional=calm,
+        dispersion=spec.dispersion,
     )
     lengths = tuple(length for _, length, _ in plume.footprints)
     if lengths[2] >= BRIGGS_MAX_DISTANCE_M:
@@ -245,7 +262,7 @@ def _build_one(
     if spec.model == "bleve":
         return _bleve(spec, src, levels)
     if spec.model == "vce":
-        return _vce(spec, src, levels)
+        return _vce(spec, src, levels, weather)
     return _toxic_plume(spec, src, levels, weather)
 
 
@@ -384,6 +401,7 @@ def build_threat_zones(
             timelines.append(extra.frames)
             escalation.append((t, tank.id, flux))
     warnings = [w for _, b in built for w in b.warnings]
+    plumes = tuple(b.plume for _, b in built if b.plume is not None)
     zones = ThreatZones(
         model=spec.model,
         levels=levels,
@@ -395,9 +413,10 @@ def build_threat_zones(
         escalation=tuple(escalation),
         outputs={s.id: b.outputs for s, b in built},
         warnings=tuple(warnings),
-        plumes=tuple(b.plume for _, b in built if b.plume is not None),
+        plumes=plumes,
         aegl_duration_min=spec.aegl_duration_min if substance is not None else None,
         toxic_load_exponent=substance.toxic_load_exponent if substance is not None else None,
+        harm=_harm(spec, levels, substance, plumes, [b.emitter for _, b in built]),
     )
     if spec.worst_case:
         keep = {"worst_case": (), "domino": False, "thresholds": None, "radii_m": None}
@@ -431,6 +450,32 @@ def _unite(main: ThreatZones, others: list[ThreatZones]) -> ThreatZones:
         outputs={z.model: z.outputs for z in every},
         warnings=tuple(w for z in every for w in z.warnings),
     )
+
+
+def _harm(
+    spec: HazardSpec,
+    levels: tuple[ThreatLevel, ...],
+    substance: Substance | None,
+    plumes: tuple[GaussianPlume, ...],
+    emitters: list[PoolFireEmitter | Fireball | BlastSource | None],
+) -> HarmField | None:
+    """The hazard's harm field (:mod:`evacsim.hazard.harm`); ``None`` for fixed radii."""
+    if spec.model == "toxic_plume":
+        assert substance is not None
+        return HarmField(
+            "toxic", plumes=plumes, c_ref_ppm=levels[0].threshold,
+            t_ref_min=spec.aegl_duration_min, exponent=substance.toxic_load_exponent or 1.0,
+        )  # fmt: skip
+    if spec.model in ("pool_fire", "bleve"):
+        return HarmField(
+            "thermal",
+            fires=tuple(e for e in emitters if isinstance(e, PoolFireEmitter)),
+            fireballs=tuple(e for e in emitters if isinstance(e, Fireball)),
+        )
+    if spec.model == "vce":
+        blasts = tuple(e for e in emitters if isinstance(e, BlastSource))
+        return HarmField("blast", blasts=blasts, casualty_psi=levels[0].threshold)
+    return None
 
 
 def _with_warning(zones: ThreatZones, msg: str) -> ThreatZones:

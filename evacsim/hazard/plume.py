@@ -1,4 +1,5 @@
-"""Toxic dispersion: a Gaussian plume with Briggs σ by Pasquill stability class.
+"""Toxic dispersion: a Gaussian plume with Briggs σ by Pasquill stability class, open country
+(``rural``) or built-up (``urban``).
 
 Formulas and worked examples: ``reference/hazard_reference.md``; each function names its source.
 """
@@ -18,7 +19,13 @@ from shapely.geometry.base import BaseGeometry
 
 from evacsim.errors import HazardError
 
-__all__ = ["BRIGGS_MAX_DISTANCE_M", "MIN_WIND_M_S", "GaussianPlume", "briggs_sigmas_m"]
+__all__ = [
+    "BRIGGS_MAX_DISTANCE_M",
+    "DISPERSION",
+    "MIN_WIND_M_S",
+    "GaussianPlume",
+    "briggs_sigmas_m",
+]
 
 
 #: Below this wind speed (m/s) the Gaussian plume is not used as is (calm fallback). ALOHA's
@@ -46,17 +53,45 @@ _BRIGGS_Z = {
 }
 
 
-def briggs_sigmas_m(x_m: np.ndarray | float, stability: str) -> tuple[np.ndarray, np.ndarray]:
+# Briggs (1973) urban σ fits (his fit to McElroy & Pooler's St Louis data), as tabulated by
+# Gifford in Boubel, Fox, Turner & Stern, *Fundamentals of Air Pollution* (3rd ed., 1994),
+# Table 19-6, for 100 m < x < 10 km; classes A–B share one row, and E–F another. Note the A–B σz
+# exponent is +1/2 (σz grows faster than x), the only positive one.
+_URBAN_Y = {
+    c: (a, 4e-4, -0.5) for c, a in zip("ABCDEF", (0.32, 0.32, 0.22, 0.16, 0.11, 0.11), strict=True)
+}
+
+_URBAN_Z = {
+    "A": (0.24, 1e-3, 0.5),
+    "B": (0.24, 1e-3, 0.5),
+    "C": (0.20, 0.0, 1.0),
+    "D": (0.14, 3e-4, -0.5),
+    "E": (0.08, 1.5e-3, -0.5),
+    "F": (0.08, 1.5e-3, -0.5),
+}
+
+#: Dispersion coefficient sets by terrain: ``rural`` (open country) and ``urban`` (built-up).
+DISPERSION = {"rural": (_BRIGGS_Y, _BRIGGS_Z), "urban": (_URBAN_Y, _URBAN_Z)}
+
+
+def briggs_sigmas_m(
+    x_m: np.ndarray | float, stability: str, *, dispersion: str = "rural"
+) -> tuple[np.ndarray, np.ndarray]:
     """Pasquill–Gifford dispersion ``(σy, σz)`` in m at downwind distance ``x_m`` (m).
 
-    Briggs (1973) open-country formulas (Turner's Workbook, EPA): e.g. class D
-    ``σy = 0.08 x (1 + 0.0001 x)^-0.5``, ``σz = 0.06 x (1 + 0.0015 x)^-0.5``.
+    Briggs (1973) fits ``σ = a x (1 + b x)^p``. ``rural``: open country (Turner's Workbook, EPA),
+    e.g. class D ``σy = 0.08 x (1 + 0.0001 x)^-0.5``, ``σz = 0.06 x (1 + 0.0015 x)^-0.5``.
+    ``urban``: built-up areas (Briggs' fit to McElroy–Pooler, Boubel et al. Table 19-6), e.g.
+    class D ``σy = 0.16 x (1 + 0.0004 x)^-0.5``, ``σz = 0.14 x (1 + 0.0003 x)^-0.5``.
     """
     if stability not in _BRIGGS_Y:
         raise HazardError(f"field 'weather.stability': {stability!r} is not one of A–F")
+    if dispersion not in DISPERSION:
+        raise HazardError(f"field 'hazard.dispersion': {dispersion!r} is not rural or urban")
+    table_y, table_z = DISPERSION[dispersion]
     x = np.asarray(x_m, dtype=float)
-    ay, by, py = _BRIGGS_Y[stability]
-    az, bz, pz = _BRIGGS_Z[stability]
+    ay, by, py = table_y[stability]
+    az, bz, pz = table_z[stability]
     return ay * x * (1.0 + by * x) ** py, az * x * (1.0 + bz * x) ** pz
 
 
@@ -65,7 +100,8 @@ class GaussianPlume:
     """A continuous ground-level or elevated release in a Gaussian plume (reflecting ground).
 
     Ground-level concentration ``C = Q / (π σy σz u) exp(−y²/2σy²) exp(−H²/2σz²)`` (Turner's
-    Workbook), with Briggs open-country σ (:func:`briggs_sigmas_m`); σy scaled by
+    Workbook), with Briggs σ for ``dispersion`` ``rural`` or ``urban`` (:func:`briggs_sigmas_m`);
+    σy scaled by
     ``(t_avg / 600 s)^0.2`` for the averaging time (Turner's power law). The release runs from
     ``start_s`` for ``duration_s`` and moves as a plug at the wind speed (no along-wind spread):
     at time t the cloud covers downwind distances ``u (t − start − duration) < x <= u (t − start)``.
@@ -90,6 +126,12 @@ class GaussianPlume:
     start_s: float = 0.0
     duration_s: float = 600.0
     omnidirectional: bool = False
+    dispersion: str = "rural"
+
+    def sigmas_m(self, x_down_m: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+        """``(σy, σz)`` (m) at downwind distance(s), σy scaled for the averaging time."""
+        sy, sz = briggs_sigmas_m(x_down_m, self.stability, dispersion=self.dispersion)
+        return sy * (self.averaging_time_s / 600.0) ** 0.2, sz
 
     @property
     def _mg_m3_to_ppm(self) -> float:
@@ -105,8 +147,7 @@ class GaussianPlume:
     def centreline_ppm(self, x_down_m: np.ndarray | float) -> np.ndarray:
         """Steady ground-level centreline concentration (ppm) at downwind distance(s) x (m)."""
         x = np.maximum(np.asarray(x_down_m, dtype=float), 1e-9)
-        sy, sz = briggs_sigmas_m(x, self.stability)
-        sy = sy * (self.averaging_time_s / 600.0) ** 0.2
+        sy, sz = self.sigmas_m(x)
         q_mg_s = self.release_rate_kg_s * 1e6
         with np.errstate(under="ignore"):
             c = q_mg_s / (math.pi * sy * sz * self.wind_speed_m_s)
@@ -116,8 +157,7 @@ class GaussianPlume:
     def local_ppm(self, x_down_m: np.ndarray, y_cross_m: np.ndarray) -> np.ndarray:
         """Steady ground-level concentration (ppm) at plume coordinates (downwind, crosswind)."""
         x = np.asarray(x_down_m, dtype=float)
-        sy, _ = briggs_sigmas_m(np.maximum(x, 1e-9), self.stability)
-        sy = sy * (self.averaging_time_s / 600.0) ** 0.2
+        sy, _ = self.sigmas_m(np.maximum(x, 1e-9))
         with np.errstate(under="ignore"):
             lateral = np.exp(-(np.asarray(y_cross_m, dtype=float) ** 2) / (2.0 * sy * sy))
         return self.centreline_ppm(x) * lateral
@@ -172,8 +212,7 @@ class GaussianPlume:
         theta = np.linspace(0.0, math.pi, n)
         xs = x_start + (x_end - x_start) * (1.0 - np.cos(theta)) / 2.0
         c0 = self.centreline_ppm(np.maximum(xs, 1e-9))
-        sy, _ = briggs_sigmas_m(np.maximum(xs, 1e-9), self.stability)
-        sy = sy * (self.averaging_time_s / 600.0) ** 0.2
+        sy, _ = self.sigmas_m(np.maximum(xs, 1e-9))
         ratio = np.maximum(c0 / threshold_ppm, 1.0)
         half = sy * np.sqrt(2.0 * np.log(ratio))
         half[0] = 0.0

@@ -133,9 +133,11 @@ class Source:
         """Fuel mass (kg) of a BLEVE; only pressurised liquefied flammable gas qualifies."""
         sub = self.substance_for(spec)
         if not (sub.flammable and sub.phase == "liquefied_gas"):
+            what = "a liquid at atmospheric pressure, " if sub.phase == "liquid" else ""
             raise HazardError(
-                f"{self._where()}field 'hazard.substance': {sub.name!r} is not a pressurised "
-                "liquefied flammable gas; model 'bleve' needs one (e.g. propane, butane)"
+                f"{self._where()}field 'hazard.substance': {sub.name!r} is {what}not a "
+                "pressurised liquefied flammable gas; model 'bleve' needs one (e.g. propane, "
+                "butane)"
             )
         if self.category == "tank":
             kind = (self.kind or "").lower()
@@ -146,13 +148,24 @@ class Source:
                 )
         return self.inventory_kg_for(spec, sub)
 
-    def vce_fuel(self, spec: HazardSpec) -> tuple[float, float]:
-        """(fuel mass in the cloud kg, heat of combustion kJ/kg) for TNT equivalence."""
+    def vce_fuel(self, spec: HazardSpec, temperature_c: float) -> tuple[float, float]:
+        """(fuel mass in the cloud kg, heat of combustion kJ/kg) for TNT equivalence.
+
+        Only a substance that forms a flammable vapour cloud at the air temperature qualifies: a
+        liquefied gas, or a liquid at or above its flash point (diesel, heavy fuel oil do not).
+        """
         sub = self.substance_for(spec)
         if not sub.flammable or sub.heat_of_combustion_kj_kg is None:
             raise HazardError(
                 f"{self._where()}field 'hazard.substance': {sub.name!r} is not flammable; "
                 "model 'vce' needs a flammable substance"
+            )
+        if not sub.volatile_at(temperature_c):
+            raise HazardError(
+                f"{self._where()}field 'hazard.substance': {sub.name!r} is a non-volatile liquid "
+                f"(flash point {sub.flash_point_c:g} °C, air {temperature_c:g} °C): it forms no "
+                "vapour cloud; model 'vce' needs a liquefied gas or a volatile liquid "
+                "(e.g. propane, gasoline)"
             )
         return self.inventory_kg_for(spec, sub), sub.heat_of_combustion_kj_kg
 

@@ -88,6 +88,7 @@ class HazardSpec(_Section):
     source_height_m: float = Field(default=0.0, ge=0, le=500)
     averaging_time_s: float = Field(default=600.0, gt=0, le=3600)
     aegl_duration_min: Literal[10, 30, 60] = 60
+    dispersion: Literal["rural", "urban"] = "rural"
     frame_interval_s: float = Field(default=60.0, gt=0)
     domino: bool = False
     domino_threshold_kw_m2: float = Field(default=15.0, gt=0)
@@ -155,6 +156,10 @@ def check_spec(spec: HazardSpec, weather: WeatherSpec) -> None:
             "field 'hazard.worst_case': fire and blast models (pool_fire, bleve, vce), each once, "
             "other than hazard.model, and not with model 'toxic_plume'"
         )  # fmt: skip
+    if spec.dispersion != "rural" and spec.model != "toxic_plume":
+        raise HazardError(
+            f"field 'hazard.dispersion': only used by model 'toxic_plume', not {spec.model!r}"
+        )
     if spec.domino and spec.model != "pool_fire":
         raise HazardError("field 'hazard.domino': escalation is modelled for 'pool_fire' only")
     if spec.substance is not None:

@@ -17,6 +17,14 @@ Sources (see ``/work/shared/reference/hazard_reference.md``):
 * chlorine AEGLs (ppm; 10/30/60 min): AEGL-1 0.5/0.5/0.5, AEGL-2 2.8/2.8/2.0, AEGL-3 50/28/20 —
   US EPA AEGL final values for chlorine, quoted from memory: UNVERIFIED, check before relying on
   them. Molar masses: IUPAC atomic weights.
+* heavy fuel oil burning data (m'' 0.035 kg/m²·s, ΔHc 39,700 kJ/kg, kβ 1.7 1/m): Babrauskas,
+  SFPE Handbook, from memory (UNVERIFIED); density typical (UNVERIFIED); molar mass nominal.
+* flash points (closed cup, °C), which decide whether a liquid can form a vapour cloud
+  (:attr:`Substance.volatile_at`): gasoline −43, benzene −11, hexane −22, heptane −4 (NIOSH Pocket
+  Guide, −45/12/−7/25 °F; UNVERIFIED, from memory); kerosene / jet fuel 38 (the Jet A-1 minimum of
+  DEF STAN 91-091 and ASTM D1655); diesel 45 (the lowest minimum of the GB 19147 grades, −35#
+  and −50#; the summer grades are ≥ 60 °C and EN 590 is > 55 °C: the low value is the cautious
+  one here, UNVERIFIED); heavy fuel oil 60 (the ISO 8217 / SOLAS minimum for marine fuel).
 """
 
 from __future__ import annotations
@@ -55,6 +63,8 @@ class Substance:
     toxic_load_exponent
         ``n`` of the toxic load ``C^n t`` (ten Berge); chlorine 2.0, derived from its AEGL-3
         values (10/30/60 min: 50/28/20 ppm give n = 1.96 and 2.06).
+    flash_point_c
+        Closed-cup flash point of a liquid, °C (``None`` for liquefied gases and non-flammables).
     source
         Where the numbers come from (one line).
     """
@@ -71,6 +81,17 @@ class Substance:
     k_beta_per_m: float | None = None
     aegl_ppm: dict[int, tuple[float, float, float]] = field(default_factory=dict)
     toxic_load_exponent: float | None = None
+    flash_point_c: float | None = None
+
+    def volatile_at(self, temperature_c: float) -> bool:
+        """Whether it can form a flammable vapour cloud at ``temperature_c`` (°C).
+
+        A liquefied gas boils off at any ambient temperature; a liquid gives a flammable vapour
+        above its pool only at or above its flash point (that is what the flash point measures).
+        """
+        if self.phase == "liquefied_gas":
+            return True
+        return self.flash_point_c is not None and self.flash_point_c <= temperature_c
 
     @property
     def pool_fire_data(self) -> bool:
@@ -88,21 +109,35 @@ _TABLE: tuple[Substance, ...] = (
     Substance(
         "gasoline", "liquid", True, False, 740.0, 100.0,
         "m'', ΔHc: NUREG-1805 tables; kβ: Babrauskas (UNVERIFIED); density typical (UNVERIFIED)",
-        0.055, 43_700.0, 2.1,
+        0.055, 43_700.0, 2.1, flash_point_c=-43.0,
     ),
     Substance(
         "diesel", "liquid", True, False, 840.0, 200.0,
         "Babrauskas via NUREG-1805 spreadsheet defaults; density typical (UNVERIFIED)",
-        0.045, 44_400.0, 2.1,
+        0.045, 44_400.0, 2.1, flash_point_c=45.0,
+    ),
+    Substance(
+        "heavy_fuel_oil", "liquid", True, False, 980.0, 500.0,
+        "Babrauskas, SFPE Handbook, from memory (UNVERIFIED); flash point: ISO 8217 minimum",
+        0.035, 39_700.0, 1.7, flash_point_c=60.0,
     ),
     Substance(
         "kerosene", "liquid", True, False, 810.0, 170.0,
         "Babrauskas, SFPE Handbook, from memory (UNVERIFIED)",
-        0.039, 43_200.0, 3.5,
+        0.039, 43_200.0, 3.5, flash_point_c=38.0,
     ),
-    Substance("benzene", "liquid", True, True, 876.0, 78.11, _NUREG, 0.085, 40_100.0, 2.7),
-    Substance("hexane", "liquid", True, False, 655.0, 86.18, _NUREG, 0.074, 44_700.0, 1.9),
-    Substance("heptane", "liquid", True, False, 684.0, 100.2, _NUREG, 0.101, 44_600.0, 1.1),
+    Substance(
+        "benzene", "liquid", True, True, 876.0, 78.11, _NUREG, 0.085, 40_100.0, 2.7,
+        flash_point_c=-11.0,
+    ),
+    Substance(
+        "hexane", "liquid", True, False, 655.0, 86.18, _NUREG, 0.074, 44_700.0, 1.9,
+        flash_point_c=-22.0,
+    ),
+    Substance(
+        "heptane", "liquid", True, False, 684.0, 100.2, _NUREG, 0.101, 44_600.0, 1.1,
+        flash_point_c=-4.0,
+    ),
     Substance("butane", "liquefied_gas", True, False, 580.0, 58.12, _NUREG, 0.078, 45_700.0, 2.7),
     Substance(
         "propane", "liquefied_gas", True, False, 585.3, 44.10,
@@ -138,6 +173,11 @@ _ALIASES: MappingProxyType[str, str] = MappingProxyType(
         "液氯": "chlorine",
         "氯气": "chlorine",
         "苯": "benzene",
+        "hfo": "heavy_fuel_oil",
+        "fuel_oil": "heavy_fuel_oil",
+        "bunker_fuel": "heavy_fuel_oil",
+        "重油": "heavy_fuel_oil",
+        "燃料油": "heavy_fuel_oil",
     }
 )
 

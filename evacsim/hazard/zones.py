@@ -15,6 +15,7 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from evacsim.errors import HazardError
+from evacsim.hazard.harm import HarmField
 from evacsim.hazard.plume import GaussianPlume
 from evacsim.hazard.spec import LEVELS
 
@@ -62,6 +63,9 @@ class ThreatZones:
     plumes, aegl_duration_min, toxic_load_exponent
         For a toxic release: the plume models (concentration field), the AEGL duration the red
         threshold stands for, and the substance's toxic-load exponent n (toxic FED).
+    harm
+        What the hazard does to a person at a point and time (toxic or thermal FED and dose, blast
+        overpressure); ``None`` for fixed radii, which carry no physics.
     """
 
     model: str
@@ -77,6 +81,7 @@ class ThreatZones:
     plumes: tuple[GaussianPlume, ...] = ()
     aegl_duration_min: int | None = None
     toxic_load_exponent: float | None = None
+    harm: HarmField | None = None
 
     def _index(self, level: str) -> int:
         if level not in LEVELS:

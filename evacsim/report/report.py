@@ -185,8 +185,10 @@ def _exposure_rows(summary: Mapping[str, Any], tr: Translator) -> list[tuple[str
             rows.append((tr("person-minutes in the {level} zone", level=name),
                          number(round(exp[f"person_s_{level}"] / 60.0, 1))))  # fmt: skip
     for key, text in (("max_dose_ppm_min", "largest toxic dose, ppm·min"),
-                      ("persons_fed_over_0_3", "persons with toxic FED > 0.3"),
-                      ("persons_fed_over_1", "persons with toxic FED ≥ 1")):  # fmt: skip
+                      ("max_thermal_dose_tdu", "largest thermal dose, (kW/m²)^4/3·s"),
+                      ("max_overpressure_psi", "largest peak overpressure, psi"),
+                      ("persons_fed_over_0_3", "persons with FED > 0.3"),
+                      ("persons_fed_over_1", "persons with FED ≥ 1 (incapacitated)")):  # fmt: skip
         if key in exp:
             rows.append((tr.gettext(text), number(exp[key])))
     return rows

@@ -89,6 +89,9 @@ from .tables import (
     stranded_table as stranded_table,
 )
 from .teams import (
+    crew_harm as crew_harm,
+)
+from .teams import (
     task_routes as task_routes,
 )
 from .teams import (

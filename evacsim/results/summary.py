@@ -27,10 +27,20 @@ def _exposure(results: Results) -> dict[str, Any]:
         seconds = g[f"exposure_{level}_s"].to_numpy()
         out[f"person_s_{level}"] = round(float((seconds * persons).sum()), 1)
         out[f"persons_exposed_{level}"] = int(persons[seconds > 0].sum())
-    if "dose_ppm_min" in g:
-        out["max_dose_ppm_min"] = round(float(g["dose_ppm_min"].max()) if len(g) else 0.0, 3)
-        out["persons_fed_over_0_3"] = int(persons[g["fed"].to_numpy() > 0.3].sum())
-        out["persons_fed_over_1"] = int(persons[g["fed"].to_numpy() >= 1.0].sum())
+    if "fed" in g:
+        fed = g["fed"].to_numpy(float)
+        out["max_fed"] = round(float(fed.max()) if len(g) else 0.0, 3)
+        out["persons_fed_over_0_3"] = int(persons[fed > 0.3].sum())
+        out["persons_fed_over_1"] = int(persons[fed >= 1.0].sum())
+        for column, key in _DOSES:
+            if column in g:
+                out[key] = round(float(g[column].max()) if len(g) else 0.0, 3)
+    crews: pd.DataFrame | None = results.extra.get("crews")
+    if crews is not None and "fed" in crews:
+        from evacsim.results.teams import crew_harm
+
+        drivers = crews[crews["kind"] == "bus_driver"]
+        out["bus_drivers"] = crew_harm(drivers)
     score = g["exposure_red_s"] * 4 + g["exposure_orange_s"] * 2 + g["exposure_yellow_s"]
     per_grid = (score * g["persons"]).groupby(g["grid_id"]).sum() / g.groupby("grid_id")[
         "persons"
@@ -42,6 +52,10 @@ def _exposure(results: Results) -> dict[str, Any]:
         if v > 0
     ]
     return out
+
+
+_DOSES = (("dose_ppm_min", "max_dose_ppm_min"), ("thermal_dose_tdu", "max_thermal_dose_tdu"),
+          ("peak_overpressure_psi", "max_overpressure_psi"))  # fmt: skip
 
 
 def _stranded(results: Results) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from evacsim.network.graph import RoadNetwork
     from evacsim.sim.results import Results
 
-__all__ = ["task_routes", "task_tracks", "teams_summary"]
+__all__ = ["crew_harm", "task_routes", "task_tracks", "teams_summary"]
 
 
 # ------------------------------------------------------------------------- summary
@@ -44,22 +44,36 @@ def _shelters_unstaffed_s(results: Results, tasks: pd.DataFrame) -> dict[str, fl
     return out
 
 
+def crew_harm(crews: pd.DataFrame) -> dict[str, Any]:
+    """``max_fed`` and ``persons_fed_over_1`` of some crews (rows of ``extra["crews"]``)."""
+    fed = crews["fed"].to_numpy(float)
+    return {
+        "max_fed": round(float(fed.max()), 3) if len(fed) else 0.0,
+        "persons_fed_over_1": int(crews["persons"].to_numpy()[fed >= 1.0].sum()),
+    }
+
+
 def teams_summary(results: Results) -> dict[str, Any]:
     """The ``teams`` entry of ``summary.json``.
 
     ``by_team``: per team its name, members, vehicles, distance driven (km) and tasks (kind,
     target, vehicle, persons, start and finish times in s, status; a post is "started" when its
     staff arrive and held to the end of the run); ``door_to_door``: persons carried and trips;
-    ``shelters_unstaffed_s``: per shelter, time with people but no staff. Empty without teams.
+    ``shelters_unstaffed_s``: per shelter, time with people but no staff. With a harm field,
+    each team also has ``max_fed`` and ``persons_fed_over_1`` over its drivers and post staff
+    (``results.extra["crews"]``). Empty without teams.
     """
     tasks: pd.DataFrame | None = results.extra.get("teams")
     info: pd.DataFrame | None = results.extra.get("team_info")
     if tasks is None or info is None or info.empty:
         return {}
+    crews: pd.DataFrame = results.extra.get("crews", pd.DataFrame())
     by_team: dict[str, Any] = {}
     for team in records(info):
         mine = tasks[tasks["team"] == team["team"]]
+        harm = crew_harm(crews[crews["team"] == team["team"]]) if "fed" in crews else {}
         by_team[str(team["team"])] = {
+            **harm,
             "name": str(team["name"]),
             "members": int(team["members"]),
             "vehicles": int(team["vehicles"]),

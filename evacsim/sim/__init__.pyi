@@ -20,19 +20,22 @@ from .engine import (
     TrafficResults as TrafficResults,
 )
 from .exposure import (
-    EDGE_SAMPLES as EDGE_SAMPLES,
+    crews_table as crews_table,
 )
 from .exposure import (
-    HOME_SAMPLES as HOME_SAMPLES,
+    group_exposure as group_exposure,
 )
 from .exposure import (
-    path_exposure as path_exposure,
+    truncate_paths as truncate_paths,
 )
 from .facilities import (
     AP_END_REASONS as AP_END_REASONS,
 )
 from .facilities import (
     Facilities as Facilities,
+)
+from .harm import (
+    Harm as Harm,
 )
 from .results import (
     GROUP_STATES as GROUP_STATES,
@@ -90,6 +93,24 @@ from .teams import (
 )
 from .teams import (
     junction_links as junction_links,
+)
+from .trajectory import (
+    Intervals as Intervals,
+)
+from .trajectory import (
+    Pieces as Pieces,
+)
+from .trajectory import (
+    add_leg as add_leg,
+)
+from .trajectory import (
+    columns as columns,
+)
+from .trajectory import (
+    edge_points as edge_points,
+)
+from .trajectory import (
+    subdivide as subdivide,
 )
 from .warning import (
     MESSAGE_COLUMNS as MESSAGE_COLUMNS,

@@ -14,6 +14,7 @@ which no assembly point that expects people can be reached starts no bus (with a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -82,11 +83,13 @@ def pick_depots(sim: SimState, fac: Facilities, spec: TransportSpec) -> tuple[li
     return [starts[k % len(starts)] for k in range(spec.buses)], warnings
 
 
-def _drive(sim: SimState, bus: int, origin: int, dest: int) -> Any:
-    """Drive a bus from ``origin`` to ``dest``; yields the engine's outcome (or None if there)."""
+def _drive(sim: SimState, bus: int, origin: int, dest: int, passengers: Sequence[int] = ()) -> Any:
+    """Drive a bus from ``origin`` to ``dest`` carrying ``passengers`` (groups); yields the
+    engine's outcome (or None if there)."""
     if origin == dest:
         return None
-    agent = sim.add_agent(BUS, bus, origin, sim.router.table("car", (dest,)), size=2)
+    table = sim.router.table("car", (dest,))
+    agent = sim.add_agent(BUS, bus, origin, table, size=2, carrying=passengers)
     outcome = yield sim.engine.arrival_event(agent)
     return outcome
 
@@ -141,7 +144,7 @@ def _deliver(sim: SimState, fac: Facilities, bus: int, node: int, ap: int, legs:
         s, groups = legs[0]
         aboard = [g for _, gs in legs for g in gs]
         t0 = env.now
-        outcome = yield from _drive(sim, bus, node, int(fac.s_car[s]))
+        outcome = yield from _drive(sim, bus, node, int(fac.s_car[s]), aboard)
         if outcome is not None and not outcome.arrived:
             for shelter, gs in legs:
                 fac.cancel(shelter, gs)

@@ -288,6 +288,15 @@ class Facilities:
         sim.add_agent(STAGE1, g, node, table, size=1 if mode == "car" else persons)
         return True
 
+    def leave_assembly(self, g: int, ap: int) -> None:
+        """Group ``g``, at assembly point ``ap``, leaves it without a bus (incapacitated)."""
+        persons = int(self.sim.g_persons[g])
+        if g in self.waiting[ap]:
+            self.waiting[ap].remove(g)
+            self.waiting_persons[ap] -= persons
+        self._change(self.ap_ids[ap], -persons)
+        self.notify()
+
     # ------------------------------------------------------------------- cars
     def _drive_on(self, g: int, ap: int) -> None:
         """A car household books a shelter place and drives on; it stays at the point when no
@@ -319,8 +328,12 @@ class Facilities:
             self.cancel(s, [g])
 
     def admit(self, g: int, s: int) -> None:
-        """Shelter ``s`` takes group ``g``, which booked its place."""
+        """Shelter ``s`` takes group ``g``, which booked its place (a group incapacitated on
+        the way is not admitted; its place is given back)."""
         sim, sid = self.sim, self.s_ids[s]
+        if sim.state[g] == "incapacitated":
+            self.cancel(s, [g])
+            return
         persons = int(sim.g_persons[g])
         self.arrivals[sid] += persons
         self.booked[s] -= persons
@@ -329,7 +342,10 @@ class Facilities:
         self.notify()  # an idle bus may learn that nothing is left for it
 
     def expected_gone(self, g: int, ap: int) -> None:
-        """A group expected at ``ap`` will not come (stranded on the way)."""
+        """A group expected at ``ap`` will not come (stranded or incapacitated on the way);
+        once only: an incapacitated group is already gone."""
+        if self.sim.state[g] == "incapacitated":
+            return
         if ap >= 0 and self.waits(g) and np.isnan(self.sim.t_assembly[g]):
             self.expected[ap] -= int(self.sim.g_persons[g])
             self.notify()

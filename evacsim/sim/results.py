@@ -2,7 +2,8 @@
 
 Every table is a pandas DataFrame with documented columns (times in seconds since the incident,
 ``NaN`` where an event did not happen). Every person is accounted for exactly once in
-``Results.persons_by_state``: sheltered, at an assembly point, en route, stranded or not evacuated.
+``Results.persons_by_state``: sheltered, at an assembly point, en route, stranded, incapacitated
+or not evacuated.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from evacsim.errors import SimulationError
 __all__ = ["GROUP_STATES", "Results"]
 
 #: The final states a person can be in, in reporting order.
-GROUP_STATES = ("sheltered", "at_assembly", "en_route", "stranded", "not_evacuated")
+GROUP_STATES = (
+    "sheltered", "at_assembly", "en_route", "stranded", "incapacitated", "not_evacuated",
+)  # fmt: skip
 
 #: Columns of :attr:`Results.groups` (one row per evacuee group).
 GROUP_COLUMNS = {
@@ -36,11 +39,16 @@ GROUP_COLUMNS = {
     "persons_sheltered": "int, persons of the group in a shelter at the end",
     "state": "one of GROUP_STATES for the group's persons not yet sheltered",
     "stranded_reason": "str, why the group is stranded ('' otherwise)",
-    "stranded_node": "int, network node where it stopped (-1 otherwise)",
+    "stranded_node": "int, network node where it stopped, stranded or incapacitated (-1 otherwise)",
     "end_reason": "str, why the group ends in its state (README, 'How a run ends'); '' sheltered",
-    "exposure_red_s": "float, seconds spent in the red zone along its path",
+    "exposure_red_s": "float, seconds in the red zone (at home, on the way, waiting, riding)",
     "exposure_orange_s": "float, seconds in the orange zone",
     "exposure_yellow_s": "float, seconds in the yellow zone",
+    "fed": "float, fractional effective dose toward incapacitation (hazards with a harm field)",
+    "dose_ppm_min": "float, toxic dose ∫C dt (toxic plume)",
+    "thermal_dose_tdu": "float, thermal dose ∫q^(4/3) dt, (kW/m²)^(4/3)·s (fire, fireball)",
+    "peak_overpressure_psi": "float, peak overpressure where it was at the blast (explosion)",
+    "t_incapacitated_s": "float, when its FED reached 1 (NaN if never)",
 }
 
 

@@ -15,7 +15,9 @@ path (vehicles through link queues) is the engine's event callbacks (DESIGN.md, 
 
 A run ends (:data:`ENDINGS`) when everyone is settled (``done``), at the horizon, or at gridlock.
 Every person is accounted for at the end (:meth:`evacsim.sim.results.Results.check_accounting`),
-with the reason for their final state (``end_reason``).
+with the reason for their final state (``end_reason``). Dose and FED accumulate as the run goes
+(:mod:`evacsim.sim.harm`): a group whose FED reaches 1 is incapacitated where it is and goes no
+further.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from evacsim.plan.assembly import row_label
 from evacsim.plan.make import Plan, make_plan
 from evacsim.sim._engine_hot import schedule_at
 from evacsim.sim.buses import bus_process, pick_depots
-from evacsim.sim.exposure import path_exposure
+from evacsim.sim.exposure import crews_table, group_exposure, truncate_paths
 from evacsim.sim.facilities import Facilities
+from evacsim.sim.harm import Harm
 from evacsim.sim.results import Results
 from evacsim.sim.router import MODES
 from evacsim.sim.state import CAR_ON, STAGE1, SimState
@@ -63,6 +66,7 @@ class Simulation(SimState):
 
     def __init__(self, prepared: Prepared, plan: Plan) -> None:
         super().__init__(prepared, plan)
+        self.harm = Harm(self)
         self.facilities = Facilities(self, prepared.area, prepared.snapped, plan)
         self.teams = Teams(self, self.facilities)
         self.supplies = Supplies(self, self.facilities)
@@ -74,8 +78,24 @@ class Simulation(SimState):
         """No bus is still running."""
         return self.facilities.idle()
 
+    def _on_board(self, agent: int, groups: list[int], origin: int) -> None:
+        self.harm.board(agent, groups, origin)
+
+    def incapacitate(self, g: int, node: int, t_s: float, *, moving: bool) -> None:
+        """Also: nobody expects, waits for or collects the group any more."""
+        ap, was = int(self.g_ap[g]), self.state[g]
+        self.facilities.expected_gone(g, ap)
+        if was == "at_assembly":
+            self.facilities.leave_assembly(g, ap)
+        self.teams.cancel_call(g)
+        super().incapacitate(g, node, t_s, moving=moving)
+        self.settle_check()
+
     def _on_arrival(self, agent: int, node: int, t: float) -> None:
+        self.harm.leg_end(agent, node, t)
         kind, g = self.agent_kind[agent], self.agent_ref[agent]
+        if kind in (STAGE1, CAR_ON) and self.state[g] == "incapacitated":
+            return  # its FED reached 1 on the way: it never got here
         if kind == STAGE1:
             self.facilities.reach_assembly(g, int(self.g_ap[g]), node)
         elif kind == CAR_ON:
@@ -83,10 +103,11 @@ class Simulation(SimState):
         self.settle_check()
 
     def _on_stranded(self, agent: int, node: int, t: float, reason: str) -> None:
+        self.harm.leg_end(agent, node, t)
         if reason == "gridlock" and not self.gridlock.triggered:
             self.gridlock.succeed()
         kind, g = self.agent_kind[agent], self.agent_ref[agent]
-        if kind not in (STAGE1, CAR_ON):
+        if kind not in (STAGE1, CAR_ON) or self.state[g] == "incapacitated":
             return  # the vehicle's process sees its outcome and strands its passengers
         if kind == CAR_ON:
             self.facilities.car_lost(g)
@@ -105,6 +126,8 @@ class Simulation(SimState):
             self._depart(int(g))
 
     def _depart(self, g: int) -> None:
+        if self.state[g] == "incapacitated":
+            return  # at home, before it could leave
         mode, origin = str(self.g_mode[g]), int(self.g_origin[g])
         if mode == "assisted" and self.teams.door_to_door:
             self.teams.request_pickup(g)  # waits at home for a team vehicle
@@ -174,6 +197,7 @@ class Simulation(SimState):
             self.env.process(bus_process(self, self.facilities, k, node))
         self.teams.start()
         self.supplies.start()
+        self.harm.start()
         self.settle_check()
         horizon = self.env.timeout(sc.simulation.end_s)
         self.env.run(until=simpy.AnyOf(self.env, [self.done, self.gridlock, horizon]))
@@ -183,6 +207,7 @@ class Simulation(SimState):
             ended_by = "done"
         else:
             ended_by = "horizon"
+        self.harm.finish()
         self.facilities.check_cut_off()
         self.warnings += self._moved_warnings() + self._cut_off_warnings()
         return self._results(ended_by)
@@ -250,9 +275,8 @@ class Simulation(SimState):
                 "end_reason": self._end_reasons(ended_by).astype(str),
             }
         )
-        paths = self._paths(demand["group_id"].to_numpy())
-        exposure = path_exposure(self, groups, paths)
-        groups = pd.concat([groups, exposure], axis=1)
+        groups = pd.concat([groups, group_exposure(self, self.harm)], axis=1)
+        paths = truncate_paths(self._paths(demand["group_id"].to_numpy()), groups)
         results = Results(
             groups=groups,
             links=self._link_table(),
@@ -337,4 +361,9 @@ def simulate(prepared: Prepared, *, rng: np.random.Generator, plan: Plan | None 
     results.extra.update(sim.supplies.tables())
     results.extra["per_grid"] = plan.demand.per_grid
     results.extra["bus_paths"] = sim.bus_paths()
+    teams = sim.teams
+    results.extra["crews"] = crews_table(
+        sim, sim.harm, team_ids=teams.ids, team_of_vehicle=teams.v_team,
+        vehicle_label=teams.label, legs=teams.legs, tasks=teams.tasks,
+    )  # fmt: skip
     return results

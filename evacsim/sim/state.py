@@ -13,6 +13,7 @@ stranded, waiting at an assembly point (whether a bus can still come for it is t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -85,14 +86,23 @@ class SimState:
         self.events.append((float(self.env.now), kind, who, where, detail))
 
     # ------------------------------------------------------------------ agents
-    def add_agent(self, kind: int, ref: int, origin: int, table: int, *, size: int = 1) -> int:
-        """Put an agent on the network now; remember what it stands for."""
+    def add_agent(
+        self, kind: int, ref: int, origin: int, table: int, *, size: int = 1,
+        carrying: Sequence[int] = (),
+    ) -> int:  # fmt: skip
+        """Put an agent on the network now; remember what it stands for and, for a vehicle, the
+        groups it ``carrying`` (a group's own agent carries the group)."""
         agent = self.engine.add_agent(origin, self.env.now, table_id=table, size=size)
         self.agent_kind.append(kind)
         self.agent_ref.append(ref)
         if kind in (STAGE1, CAR_ON):
             self.g_agents[ref].append(agent)
+            carrying = (ref,)
+        self._on_board(agent, list(carrying), origin)
         return agent
+
+    def _on_board(self, agent: int, groups: list[int], origin: int) -> None:
+        """A new agent carries ``groups`` from now (the behaviour on top counts their harm)."""
 
     def _on_arrival(self, agent: int, node: int, t: float) -> None:
         """An agent reached its destination (the behaviour on top decides what that means)."""
@@ -111,8 +121,16 @@ class SimState:
         self.settle_check()
 
     def strand(self, g: int, node: int, reason: str, *, moving: bool = True) -> None:
-        """Mark group ``g`` stranded at ``node`` for ``reason`` (``moving``: it was active)."""
+        """Mark group ``g`` stranded at ``node`` for ``reason`` (``moving``: it was active);
+        an incapacitated group stays so."""
+        if self.state[g] == "incapacitated":
+            return
         self.settle(g, "stranded", node, reason, moving=moving)
+
+    def incapacitate(self, g: int, node: int, t_s: float, *, moving: bool) -> None:
+        """Group ``g``'s FED reached 1 at ``t_s`` near ``node``: it stops there for good
+        (``moving``: it was active, walking or driving or yet to leave)."""
+        self.settle(g, "incapacitated", node, "fed_1", moving=moving)
 
     def idle(self) -> bool:
         """No vehicle is still running for anyone (the behaviour on top knows its vehicles)."""

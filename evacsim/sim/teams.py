@@ -183,6 +183,7 @@ class Teams:
         self.legs: list[tuple[int, int, int]] = []  # (vehicle, task row, engine agent)
         self.requests: deque[int] = deque()
         self.called: set[int] = set()  # groups waiting at home for a team vehicle
+        self.has_called: set[int] = set()  # groups that made their call (or never will)
         self.signal = self.env.event()
         self.queue: list[deque[_Post]] = [deque() for _ in self.ids]
         self.v_team = np.repeat(np.arange(len(self.ids)), self.vehicles if self.active else 0)
@@ -360,7 +361,7 @@ class Teams:
         """Drive vehicle ``v`` to ``dest``; yields the engine's outcome (None: already there)."""
         if origin == dest:
             return None
-        agent = self.sim.add_agent(TEAM, v, origin, table)
+        agent = self.sim.add_agent(TEAM, v, origin, table, carrying=aboard)
         self.legs.append((v, row, agent))
         for g in aboard:
             self.sim.g_agents[g].append(agent)
@@ -406,6 +407,7 @@ class Teams:
         one they lead to (none: it is stranded at home)."""
         sim, fac = self.sim, self.fac
         self.to_call -= 1
+        self.has_called.add(g)
         if self.alive.sum() == 0:
             self._strand_call(g)
             return
@@ -420,6 +422,17 @@ class Teams:
         self.called.add(g)
         self.sim.log_event("called_team", str(self.sim.g_id[g]), str(self.pickup[g]))
         self._notify()
+
+    def cancel_call(self, g: int) -> None:
+        """Group ``g`` needs no ride any more (incapacitated): drop its call, or the call it
+        was going to make."""
+        self.called.discard(g)
+        if g in self.requests:
+            self.requests.remove(g)
+        elif g in self.pickup and g not in self.has_called:
+            self.has_called.add(g)
+            self.to_call -= 1
+            self._notify()
 
     def _strand_call(self, g: int) -> None:
         sim = self.sim
@@ -455,6 +468,8 @@ class Teams:
         aboard: list[int] = []
         later: list[int] = []  # calls the vehicle may not drive to with people aboard
         for k, g in enumerate(batch):
+            if sim.state[g] == "incapacitated":
+                continue  # while waiting for this vehicle
             stop = self.pickup[g]
             if aboard and not sim.router.reachable("car", stop, node):
                 later.append(g)
@@ -462,7 +477,8 @@ class Teams:
             table = sim.router.table("car", (stop,)) if aboard else self.routes.table(stop)
             out = yield from self._drive(v, row, node, stop, table, aboard)
             if out is not None and not out.arrived:
-                return self._trip_failed(v, row, out, aboard, later + batch[k:])
+                left = [h for h in later + batch[k:] if sim.state[h] != "incapacitated"]
+                return self._trip_failed(v, row, out, aboard, left)
             node = stop
             aboard.append(g)
             self.called.discard(g)
@@ -476,6 +492,8 @@ class Teams:
         if out is not None and not out.arrived:
             return self._trip_failed(v, row, out, aboard, [])
         for g in aboard:
+            if sim.state[g] == "incapacitated":
+                continue  # on the way, in the vehicle
             self.fac.reach_assembly(g, ap, dest)
         self.tasks[row].update(t_finish_s=float(self.env.now), status="done")
         sim.settle_check()

@@ -165,7 +165,14 @@ def test_bundled_scenario_runs_and_accounts(bundled_run: Run) -> None:
         assert key in summary, key
     assert set(summary["ete_s"]) == {"assembly", "shelter"}
     assert summary["ended_by"] in ("done", "horizon", "gridlock")
-    assert summary["ete_s"]["assembly"]["p50"] is not None
+    # the median exists exactly when half the persons reached an assembly point
+    g = bundled_run.results.groups
+    arrived = int(g.loc[g["t_assembly_s"].notna(), "persons"].sum())
+    half_arrived = 2 * arrived >= summary["persons_total"]
+    assert (summary["ete_s"]["assembly"]["p50"] is not None) == half_arrived
+    # FED >= 1 is incapacitation: no one over it is anywhere else
+    if "persons_fed_over_1" in summary["exposure"]:
+        assert summary["exposure"]["persons_fed_over_1"] == summary["persons"]["incapacitated"]
 
 
 def test_bundled_scenarios_cover_the_issue() -> None:

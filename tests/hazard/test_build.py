@@ -128,6 +128,48 @@ def test_vce_one_psi_radius() -> None:
     assert out["levels"]["red"]["unit"] == "psi"
 
 
+@pytest.mark.parametrize("substance", ["diesel", "heavy_fuel_oil", "kerosene"])
+def test_vce_refuses_a_non_volatile_liquid(sources: gpd.GeoDataFrame, substance: str) -> None:
+    with pytest.raises(HazardError) as err:
+        _zones(sources, model="vce", source="T-01", substance=substance)
+    msg = str(err.value)
+    assert "'T-01'" in msg and f"'{substance}'" in msg and "non-volatile" in msg
+    assert "\n" not in msg
+
+
+def test_vce_on_kerosene_above_its_flash_point(sources: gpd.GeoDataFrame) -> None:
+    hot = WeatherSpec(temperature_c=40.0)  # Jet A-1 flash point 38 °C: now it does evaporate
+    z = _zones(sources, hot, model="vce", source="T-01", substance="kerosene", mass_kg=1000)
+    assert z.outputs["T-01"]["w_tnt_kg"] == pytest.approx(0.1 * 1000 * 43_200 / 4686)
+
+
+@pytest.mark.parametrize("substance", ["diesel", "heavy_fuel_oil"])
+def test_bleve_refuses_a_liquid(sources: gpd.GeoDataFrame, substance: str) -> None:
+    with pytest.raises(HazardError) as err:
+        _zones(sources, model="bleve", source="T-04", substance=substance)
+    msg = str(err.value)
+    assert "'T-04'" in msg and f"'{substance}'" in msg and "liquid at atmospheric" in msg
+
+
+def test_urban_plume_is_shorter_and_wider(sources: gpd.GeoDataFrame) -> None:
+    w = WeatherSpec(wind_from_deg=0, wind_speed_m_s=3, stability="D")
+    common = {"model": "toxic_plume", "source": "CL-1", "release_rate_kg_s": 1.0}
+    rural = _zones(sources, w, **common).outputs["CL-1"]
+    urban = _zones(sources, w, dispersion="urban", **common).outputs["CL-1"]
+    assert urban["downwind_length_m"]["red"] < 0.6 * rural["downwind_length_m"]["red"]
+    # a point 1 km downwind on the centreline: the ratio of the two σ products (addendum §2)
+    zr = _zones(sources, w, **common)
+    zu = _zones(sources, w, dispersion="urban", **common)
+    cr = float(zr.concentration_ppm(X0, Y0 + 2000, 900.0))
+    cu = float(zu.concentration_ppm(X0, Y0 + 2000, 900.0))
+    assert cr / cu == pytest.approx(135.2 * 122.8 / (76.3 * 37.9), rel=2e-3)
+
+
+def test_urban_dispersion_only_for_plumes(sources: gpd.GeoDataFrame) -> None:
+    with pytest.raises(HazardError, match=r"hazard\.dispersion"):
+        _zones(sources, model="pool_fire", source="T-01", dispersion="urban")
+
+
 def test_at_point_is_projected(sources: gpd.GeoDataFrame) -> None:
     z = _zones(sources, model="radius", at=(106.46, 29.43), radii_m={"red": 1, "orange": 2,
                "yellow": 3})  # fmt: skip

@@ -150,6 +150,44 @@ class TestPlume:
         assert float(got_y) == pytest.approx(sy)
         assert float(got_z) == pytest.approx(sz)
 
+    @pytest.mark.parametrize(
+        ("cls", "sy", "sz"),
+        # Briggs (1973) urban (McElroy–Pooler), Boubel et al. Table 19-6, at x = 1 km; the values
+        # worked out in the reference addendum §2: A–B 270.4 / 339.4, C 185.9 / 200.0,
+        # D 135.2 / 122.8, E–F 93.0 / 50.6 m
+        [
+            ("A", 270.4, 339.4),
+            ("B", 270.4, 339.4),
+            ("C", 185.9, 200.0),
+            ("D", 135.2, 122.8),
+            ("E", 93.0, 50.6),
+            ("F", 93.0, 50.6),
+        ],
+    )
+    def test_briggs_urban_published(self, cls: str, sy: float, sz: float) -> None:
+        got_y, got_z = hm.briggs_sigmas_m(1000.0, cls, dispersion="urban")
+        assert float(got_y) == pytest.approx(sy, abs=0.05)
+        assert float(got_z) == pytest.approx(sz, abs=0.05)
+
+    def test_briggs_urban_a_sigma_z_grows_faster_than_x(self) -> None:
+        # the one positive exponent of the urban table (a public R package gets class D's wrong)
+        _, sz = hm.briggs_sigmas_m(np.array([1000.0, 4000.0]), "A", dispersion="urban")
+        assert sz[1] / sz[0] == pytest.approx(4 * math.sqrt(5.0 / 2.0))
+        _, sz_d = hm.briggs_sigmas_m(np.array([1000.0, 4000.0]), "D", dispersion="urban")
+        assert sz_d[1] / sz_d[0] == pytest.approx(4 * math.sqrt(1.3 / 2.2))
+
+    def test_urban_centreline_is_lower_by_the_sigma_ratio(self) -> None:
+        # ground release: C ∝ 1/(σy σz), so class D rural is 5.7× the urban value at 1 km
+        rural = hm.GaussianPlume(1.0, 3.0, "D", 70.90, (20.0, 2.0, 0.5))
+        urban = hm.GaussianPlume(1.0, 3.0, "D", 70.90, (20.0, 2.0, 0.5), dispersion="urban")
+        ratio = float(rural.centreline_ppm(1000.0) / urban.centreline_ppm(1000.0))
+        assert ratio == pytest.approx(135.2 * 122.8 / (76.3 * 37.9), rel=2e-3)
+        assert ratio == pytest.approx(5.7, abs=0.05)
+
+    def test_unknown_dispersion_refused(self) -> None:
+        with pytest.raises(HazardError, match=r"hazard\.dispersion"):
+            hm.briggs_sigmas_m(1000.0, "D", dispersion="suburban")
+
     def test_stability_ordering(self) -> None:
         widths = [float(hm.briggs_sigmas_m(2000.0, c)[0]) for c in "ABCDEF"]
         assert widths == sorted(widths, reverse=True)
@@ -192,6 +230,16 @@ def test_chlorine_aegl_exponent_is_about_two() -> None:
     n_30_60 = math.log(60 / 30) / math.log(a[30][2] / a[60][2])
     assert n_10_60 == pytest.approx(2.0, rel=0.05)
     assert n_30_60 == pytest.approx(2.0, rel=0.05)
+
+
+def test_volatility_from_the_flash_point() -> None:
+    # a liquid gives a flammable vapour only at or above its flash point; a liquefied gas always
+    assert get_substance("gasoline").volatile_at(20.0)
+    assert get_substance("propane").volatile_at(-30.0)
+    assert not get_substance("diesel").volatile_at(35.0)
+    assert not get_substance("heavy fuel oil").volatile_at(40.0)
+    kerosene = get_substance("jet_fuel")
+    assert not kerosene.volatile_at(20.0) and kerosene.volatile_at(40.0)  # Jet A-1 min 38 °C
 
 
 def test_substance_aliases_and_unknown() -> None:
