@@ -1,8 +1,9 @@
 """Side-by-side comparison of runs: the ETE table with differences, evacuation curves overlaid,
 bottlenecks that appear or vanish — as one self-contained HTML page.
 
-Each item compared is a run folder (holding ``summary.json``) or a scenario file (run here). The
-first item is the baseline: differences and bottleneck changes are relative to it.
+Each item compared is a complete run folder (its ``manifest.json`` says so: see
+:func:`evacsim.manifest.require_run_folder`) or a scenario file (run here). The first item is
+the baseline: differences and bottleneck changes are relative to it.
 
 Evacuation curves: the share of the persons to evacuate who have reached a stage (assembly
 point, shelter) by time t, the curve whose 50/90/95/100 % crossings are the NUREG/CR-7002 ETEs of
@@ -27,7 +28,6 @@ import io
 import json
 import logging
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +36,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evacsim.atomic import write_text_atomic
 from evacsim.errors import EvacsimError
+from evacsim.manifest import require_run_folder
 
 __all__ = [
     "MIN_CONGESTED_S",
@@ -170,6 +172,7 @@ def _first_file(folder: Path, names: tuple[str, ...]) -> Path | None:
 
 
 def _side_from_folder(folder: Path) -> Side:
+    require_run_folder(folder)
     path = folder / "summary.json"
     try:
         summary = json.loads(path.read_text(encoding="utf-8"))
@@ -192,17 +195,15 @@ def _side_from_folder(folder: Path) -> Side:
 
 
 def load_side(item: str | Path, *, seed: int | None = None) -> Side:
-    """A run folder (``summary.json``) or a scenario file (run now, nothing written).
+    """A complete run folder or a scenario file (run now, nothing written).
 
     Raises
     ------
     EvacsimError
-        Neither a run folder nor a scenario file, or a bad scenario.
+        Neither a complete run folder nor a scenario file, or a bad scenario.
     """
     path = Path(item)
     if path.is_dir():
-        if not (path / "summary.json").is_file():
-            raise EvacsimError(f"{path}: not a run folder (no summary.json)")
         return _side_from_folder(path)
     if path.is_file() and path.suffix.lower() == ".toml":
         from evacsim.pipeline import run
@@ -444,10 +445,6 @@ def compare(
         changes=bottleneck_changes(sides, min_congested_s=min_congested_s),
     )
     if out is not None:
-        path = Path(out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
-        tmp.write_text(compare_html(sides, min_congested_s=min_congested_s), encoding="utf-8")
-        tmp.replace(path)
-        result.html_path = path
+        html = compare_html(sides, min_congested_s=min_congested_s)
+        result.html_path = write_text_atomic(out, html, what="--out")
     return result
