@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
 from evacsim.errors import ScenarioError
 from evacsim.hazard.spec import HazardSpec, WeatherSpec
@@ -37,12 +37,16 @@ __all__ = [
 ]
 
 
+#: A run's seed: what ``numpy.random.default_rng`` and ``SeedSequence`` accept, below 2**63.
+Seed = Annotated[int, Field(ge=0, lt=2**63)]
+
+
 class Scenario(Section):
     """A whole scenario. ``path`` and ``area_path`` are filled in by :func:`load_scenario`."""
 
     name: str = Field(min_length=1)
     description: str = ""
-    seed: int = Field(default=0, ge=0, lt=2**63)
+    seed: Seed = 0
     area: str = Field(min_length=1)
     hazard: HazardSpec
     weather: WeatherSpec = Field(default_factory=WeatherSpec)
@@ -64,8 +68,21 @@ class Scenario(Section):
         return "".join(c if c.isalnum() or c in "-_" else "-" for c in raw).strip("-") or "run"
 
     def with_seed(self, seed: int) -> Scenario:
-        """The same scenario with another seed."""
-        return self.model_copy(update={"seed": seed})
+        """The same scenario with another seed, checked like the file's ``seed``.
+
+        Raises
+        ------
+        ScenarioError
+            ``seed`` is not an integer in [0, 2**63) (named ``--seed``, where it comes from).
+        """
+        try:
+            checked = _SEED.validate_python(seed, strict=True)
+        except ValidationError as exc:
+            raise ScenarioError(f"--seed {seed!r}: {exc.errors()[0]['msg']}") from None
+        return self.model_copy(update={"seed": checked})
+
+
+_SEED = TypeAdapter(Seed)
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:
