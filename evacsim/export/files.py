@@ -10,6 +10,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from evacsim.area.schema import file_name_of
 from evacsim.export.layers import COORD_DECIMALS, GPKG_LAYERS
 from evacsim.results.ete import ete_table, evacuation_curves
 from evacsim.results.records import records
@@ -149,11 +150,7 @@ def write_gpx(routes: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, folder: Pa
                         description=str(rec.get("name", "")), symbol="Flag",
                     )
                 )  # fmt: skip
-        path = folder / f"{_safe_name(ap)}.gpx"
+        path = folder / f"{file_name_of(ap)}.gpx"
         path.write_text(gpx.to_xml(version="1.1"), encoding="utf-8")
         out.append(path)
     return out
-
-
-def _safe_name(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text) or "_"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -14,6 +13,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import box
 
+from evacsim.area.schema import file_name_of
 from evacsim.display.format import esc, hmm
 from evacsim.maps.animation import (
     RUN_CSS,
@@ -210,5 +210,6 @@ def _ap_area(
 
 
 def file_id(feature_id: str) -> str:
-    """A file-name-safe form of a feature id (other characters become ``_``)."""
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", feature_id)
+    """A file-name-safe form of a feature id: :func:`evacsim.area.schema.file_name_of`, the one
+    rule the area loader checks for collisions."""
+    return file_name_of(feature_id)

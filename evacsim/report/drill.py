@@ -10,13 +10,13 @@ shown as ``T+h:mm``.
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from pyproj import Transformer
 
+from evacsim.area.schema import file_name_of
 from evacsim.display.format import t_plus
 from evacsim.display.labels import TASK_LABELS
 from evacsim.results.records import records
@@ -60,10 +60,6 @@ vehicles · distance driven {{ "%.1f"|format(distance_km) }} km · times since t
 {% if not tasks %}<p>No task in this run.</p>{% endif %}
 </body></html>
 """
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "team"
 
 
 def _sheet_rows(tasks: pd.DataFrame, routes: pd.DataFrame) -> list[dict[str, Any]]:
@@ -143,7 +139,7 @@ def write_drill_sheets(run: Run, folder: str | Path) -> list[Path]:
             distance_km=float(mine["distance_m"].sum()) / 1000.0,
         )  # fmt: skip
         for suffix, text in ((".html", html), (".gpx", _gpx(team, mine, my_routes, run))):
-            path = out / f"{_safe(str(team.team))}{suffix}"
+            path = out / f"{file_name_of(str(team.team))}{suffix}"
             path.write_text(text, encoding="utf-8")
             written.append(path)
     log.info("drill sheets: %d files in %s", len(written), out)
