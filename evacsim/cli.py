@@ -627,7 +627,7 @@ def _usage_line(exc: Exception) -> str:
 def _invoke(argv: list[str] | None) -> int:
     try:
         # Without standalone mode, click returns the code of a ``typer.Exit`` instead of raising.
-        code = app(args=argv, standalone_mode=False)
+        code = app(args=argv, prog_name="evacsim", standalone_mode=False)
     except EvacsimError as exc:
         return _error(str(exc))
     except typer.Exit as exc:

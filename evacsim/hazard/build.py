@@ -233,11 +233,16 @@ def _toxic_plume(
     return _Built(frames, lengths, outputs, plume, warnings)  # type: ignore[arg-type]
 
 
+def _where(source_id: str) -> str:
+    """A source for a message: its id, or the point a scenario's ``at`` gave."""
+    return "the point given by 'at'" if source_id == "at" else source_id
+
+
 def _check_reach(spec: HazardSpec, src: Source, distances_m: tuple[float, ...]) -> None:
     for level, distance_m in zip(LEVELS, distances_m, strict=True):
         if not distance_m <= MAX_THREAT_DISTANCE_M:
             raise HazardError(
-                f"hazard {spec.model!r} at {src.id}: the {level} zone would reach "
+                f"hazard {spec.model!r} at {_where(src.id)}: the {level} zone would reach "
                 f"{distance_m:.3g} m, beyond the {MAX_THREAT_DISTANCE_M / 1000:.0f} km evacsim "
                 "models; check the hazard's parameters"
             )
@@ -417,7 +422,7 @@ def build_threat_zones(
         toxic_load_exponent=substance.toxic_load_exponent if substance is not None else None,
     )
     if extent is not None and not zones.final()["yellow"].intersects(extent):
-        ids = ", ".join(s.id for s in sources)
+        ids = ", ".join(_where(s.id) for s in sources)
         msg = f"hazard {spec.model!r} at {ids}: entirely outside the area, nobody to evacuate"
         zones = _with_warning(zones, msg)
     for w in zones.warnings:
