@@ -11,6 +11,7 @@ Chongqing), each layer sorted by id.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import warnings
@@ -367,6 +368,18 @@ def _check_ids(gdf: gpd.GeoDataFrame, label: str, problems: list[str]) -> None:
 # --- across layers -------------------------------------------------------------------------------
 
 
+def _utm_crs(roads: gpd.GeoDataFrame) -> pyproj.CRS:
+    """``roads.estimate_utm_crs()``: geopandas uses only the centre of the lon/lat extent."""
+    west, south, east, north = roads.to_crs(4326).total_bounds
+    return _utm_crs_at(float((west + east) / 2), float((south + north) / 2))
+
+
+@functools.lru_cache(maxsize=64)
+def _utm_crs_at(lon: float, lat: float) -> pyproj.CRS:
+    # Cached: the query of pyproj's database takes ~0.2 s, most of a small area's load.
+    return gpd.GeoSeries([shapely.Point(lon, lat)], crs="EPSG:4326").estimate_utm_crs()
+
+
 def _project_layers(
     layers: dict[str, gpd.GeoDataFrame], labels: dict[str, str], problems: list[str]
 ) -> pyproj.CRS | None:
@@ -384,7 +397,7 @@ def _project_layers(
     if problems:
         return None
     try:
-        target = roads.estimate_utm_crs()
+        target = _utm_crs(roads)
     except (RuntimeError, ValueError, pyproj.exceptions.CRSError) as exc:
         problems.append(f"{labels['roads']}: no UTM zone fits its extent ({one_line(exc)})")
         return None
