@@ -369,6 +369,8 @@ def sweep(
     from evacsim.sweep import make_executor, parse_grid
     from evacsim.sweep import sweep as do_sweep
 
+    if out is not None and out.exists() and not out.is_dir():
+        raise EvacsimError(f"{out}: --out is an existing file; sweep writes a folder")
     sc = load_scenario(scenario)
     points = parse_grid(grid)
     if dask is not None:
@@ -425,8 +427,6 @@ def _bar(quiet: bool) -> Any:
 def _write_sweep(result: SweepResult, out: Path) -> None:
     from evacsim.atomic import atomic_path
 
-    if out.exists() and not out.is_dir():
-        raise EvacsimError(f"{out}: --out is an existing file; sweep writes a folder")
     for name, table in (("runs.csv", result.runs), ("table.csv", result.table)):
         with atomic_path(out / name) as tmp:
             table.to_csv(tmp, index=False)

@@ -157,6 +157,8 @@ def load_area(path: str | Path) -> Area:
     problems: list[str] = []
     notes: list[str] = []
     sources = find_sources(root, problems, notes)
+    if problems and not sources:  # no area there at all: its missing layers would only be noise
+        raise AreaValidationError(problems)
     meta = read_meta(root, problems)
     layers: dict[str, gpd.GeoDataFrame] = {}
     labels: dict[str, str] = {}

@@ -152,6 +152,10 @@ def load_scenario(path: str | Path) -> Scenario:
     area_path = (path.parent / scenario.area).resolve()
     if not area_path.exists():
         raise ScenarioError(f"{path}: field 'area': {scenario.area!r} does not exist ({area_path})")
+    if area_path.is_file() and area_path.suffix.lower() != ".gpkg":
+        raise ScenarioError(
+            f"{path}: field 'area': {scenario.area!r} is a file, not an area folder or GeoPackage"
+        )
     return scenario.model_copy(
         update={"path": path, "area_path": area_path, "sha256": hashlib.sha256(raw).hexdigest()}
     )
