@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from evacsim.cli import main
@@ -317,6 +317,8 @@ def test_the_unmutated_inputs_are_valid(tmp_path: Path) -> None:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(change=st.one_of(area_mutations(), scenario_mutations()))
+@example(change=ScenarioMutation(("weather", "stability"), "drop key"))  # valid: the exit-0 branch
+@example(change=AreaMutation("shelters", 0, "duplicate id", "id", "AP-1"))  # exit 2
 def test_a_handful_through_the_command_line(change: AreaMutation | ScenarioMutation) -> None:
     """``evacsim run`` on a mutated input: a conserved result, or one line and no folder."""
     with tempfile.TemporaryDirectory() as tmp:
