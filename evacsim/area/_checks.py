@@ -95,12 +95,14 @@ def check_crs_fit(gdf: gpd.GeoDataFrame, label: str, problems: list[str]) -> Non
 
 
 def _outside_area_of_use(crs: pyproj.CRS, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    aou = crs.area_of_use
+    aou, geodetic = crs.area_of_use, crs.geodetic_crs
     finite = np.isfinite(x) & np.isfinite(y)
-    if aou is None:
+    if aou is None or geodetic is None:  # a local engineering CRS: nothing to compare with
         return np.zeros(len(x), dtype=bool)
-    to_lonlat = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
-    lon, lat = to_lonlat.transform(np.where(finite, x, 0.0), np.where(finite, y, 0.0))
+    to_lonlat = pyproj.Transformer.from_crs(crs, geodetic, always_xy=True)
+    lon, lat = to_lonlat.transform(
+        np.where(finite, x, 0.0), np.where(finite, y, 0.0), errcheck=False
+    )
     m = AREA_OF_USE_MARGIN_DEG
     west, east = aou.west - m, aou.east + m
     if aou.west > aou.east:  # an area of use across the antimeridian
@@ -114,7 +116,10 @@ def _lonlat_box(gdf: gpd.GeoDataFrame) -> tuple[float, float, float, float] | No
     geoms = gdf.geometry[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
     if len(geoms) == 0:
         return None
-    box = gpd.GeoSeries(geoms, crs=gdf.crs).to_crs(4326).total_bounds
+    try:
+        box = gpd.GeoSeries(geoms, crs=gdf.crs).to_crs(4326).total_bounds
+    except (pyproj.exceptions.ProjError, pyproj.exceptions.CRSError, ValueError):
+        return None  # projecting the layer reports it
     return tuple(float(v) for v in box) if np.isfinite(box).all() else None  # type: ignore[return-value]
 
 

@@ -15,8 +15,9 @@ The rules (the README's "Exit codes and run folders" states them for users):
    complete evacsim run. Replacing a run removes only the files its manifest lists; anything else
    (a user's notes, ``export-csv/``) is carried into the new run and named in one warning line.
 4. **Nothing stale.** While a run writes, its partial folder is locked (``flock``). A partial
-   folder whose process is gone or whose lock is free is removed by the next run in that parent
-   folder, with the empty folder it had claimed; a live one is left alone.
+   folder whose process is gone, or whose lock is free (after :data:`LOCK_GRACE_S`: the moment
+   between making a folder and locking it), is removed by the next run in that parent folder,
+   with the empty folder it had claimed; a live one is left alone.
 5. **Interrupted, not half-written.** An exception, SIGINT or SIGTERM (which the command line
    turns into an exception) removes the partial folder and the folder it claimed; SIGINT and
    SIGTERM are held back during the final moves, which take milliseconds.
@@ -62,13 +63,17 @@ def write_json(path: Path, data: Any) -> None:
 # --------------------------------------------------------------------------- liveness
 
 
-def _lock(folder: Path) -> int | None:
-    """Open ``folder`` and hold an exclusive lock on it; the descriptor (None without fcntl)."""
+def _lock(folder: Path, *, wait: bool = False) -> int | None:
+    """Open ``folder`` and hold an exclusive lock on it; the descriptor (None without fcntl).
+
+    ``wait``: for a folder this process just made, which another run's liveness check may be
+    holding for an instant.
+    """
     if fcntl is None:  # pragma: no cover - Windows
         return None
     fd = os.open(folder, os.O_RDONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         os.close(fd)
         raise EvacsimError(f"{folder}: another evacsim process is writing it") from None
@@ -110,13 +115,26 @@ def _lock_held(folder: Path) -> bool:
     return False
 
 
+#: A work folder younger than this (s) whose pid runs is live even before its lock is taken:
+#: a folder is created, then locked, and another run must not remove it in between.
+LOCK_GRACE_S = 30.0
+
+
 def _owner_alive(folder: Path, pid: int) -> bool:
-    """A work folder's writer runs: its pid exists and it still holds the folder's lock.
+    """A work folder's writer runs: its pid exists and it holds the folder's lock (or has just
+    made the folder and is about to).
 
     The lock catches a reused pid and a killed process not yet reaped (a zombie keeps its pid
     but has released its descriptors).
     """
-    return _pid_alive(pid) and _lock_held(folder)
+    if not _pid_alive(pid):
+        return False
+    if _lock_held(folder):
+        return True
+    try:
+        return time.time() - folder.stat().st_mtime < LOCK_GRACE_S
+    except OSError:  # gone meanwhile
+        return False
 
 
 def _work_folders(parent: Path, name: str | None = None) -> list[tuple[Path, re.Match[str]]]:
@@ -332,7 +350,7 @@ def _new_work_folder(parent: Path, name: str, kind: str) -> tuple[Path, int | No
     tmp = parent / f".{name}.{kind}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)  # this process's own leftover
     tmp.mkdir()
-    return tmp, _lock(tmp)
+    return tmp, _lock(tmp, wait=True)
 
 
 def claim_run_folder(out: str | Path | None, *, label: str, root: str | Path = "runs") -> RunFolder:

@@ -216,9 +216,9 @@ def convert_run_folder(folder: str | Path, fmt: str, out: str | Path) -> list[Pa
         missing = [n for n in ("routes", "facilities") if n not in layers]
         if missing:
             raise EvacsimError(f"{gpkg}: layer '{missing[0]}' is missing (needed for GPX)")
-    out.mkdir(parents=True, exist_ok=True)
     # Written whole beside ``out``, then each file renamed in: never seen half-written.
-    with tempfile.TemporaryDirectory(prefix=f".{out.name}.partial-", dir=out.parent) as work:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{out.name}.writing-", dir=out.parent) as work:
         staged = Path(work)
         if fmt == "geojson":
             files = write_geojson(layers, staged)
@@ -226,6 +226,7 @@ def convert_run_folder(folder: str | Path, fmt: str, out: str | Path) -> list[Pa
             files = write_csv_tables(layers, staged)
         else:
             files = write_gpx(layers["routes"], layers["facilities"], staged)
+        out.mkdir(exist_ok=True)
         for path in files:
             os.replace(path, out / path.name)
     return [out / path.name for path in files]

@@ -223,6 +223,9 @@ def test_a_running_pid_without_the_lock_is_stale(tmp_path: Path) -> None:
     partial = tmp_path / f".old.partial-{other}"
     partial.mkdir()
     (partial / "summary.json").write_text("{}", encoding="utf-8")
+    assert clean_stale(tmp_path) == []  # just made: its owner may be about to lock it
+    an_hour_ago = time.time() - 3600
+    os.utime(partial, (an_hour_ago, an_hour_ago))
     assert clean_stale(tmp_path) == [partial]
     assert list(tmp_path.iterdir()) == []
 
