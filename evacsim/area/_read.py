@@ -51,6 +51,7 @@ class Source:
 
 
 def find_sources(root: Path, problems: list[str], notes: list[str]) -> dict[str, Source]:
+    """Where each layer of an area folder (or GeoPackage) is; unknown files become notes."""
     if root.is_file() and root.suffix.lower() == ".gpkg":
         return _gpkg_sources(root, problems)
     if not root.is_dir():
@@ -87,6 +88,7 @@ def _gpkg_sources(path: Path, problems: list[str]) -> dict[str, Source]:
 
 
 def read_meta(root: Path, problems: list[str]) -> dict[str, Any]:
+    """The area's ``area.toml`` (empty when absent)."""
     toml_path = (root.parent if root.is_file() else root) / "area.toml"
     if not toml_path.is_file():
         return {}
@@ -99,10 +101,15 @@ def read_meta(root: Path, problems: list[str]) -> dict[str, Any]:
 
 
 def one_line(exc: BaseException) -> str:
+    """An exception's message on one line."""
     return " ".join(str(exc).split())
 
 
 def read_layer(src: Source, label: str, problems: list[str]) -> gpd.GeoDataFrame | None:
+    """Read one layer with its CRS (GeoJSON: the declared one, else EPSG:4326); None on failure.
+
+    A GeoJSON that GDAL cannot read is parsed again to name its unusable geometries.
+    """
     try:
         with warnings.catch_warnings():
             # GDAL's warnings (an unclosed ring, a mixed-type property read as strings) would be
