@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SCENARIO ?= scenarios/funiuxi_tank_fire.toml
 
-.PHONY: demo test lint bench venv clean browser
+.PHONY: demo test lint bench fuzz venv clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,3 +36,10 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache
+
+# The input-mutation test (tests/cli/test_fuzz.py) with many more examples than `make test` runs.
+FUZZ_EXAMPLES ?= 1000
+FUZZ_CLI_EXAMPLES ?= 25
+fuzz: $(STAMP)
+	EVACSIM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) EVACSIM_FUZZ_CLI_EXAMPLES=$(FUZZ_CLI_EXAMPLES) \
+		$(PY) -m pytest -q tests/cli/test_fuzz.py --hypothesis-show-statistics

@@ -3,19 +3,27 @@
 Commands: ``run``, ``validate``, ``incident``, ``watch``, ``compare``, ``sweep``, ``export``,
 ``scenarios``, ``hazard``, ``import-osm`` (``evacsim COMMAND --help`` for each).
 
-Exit codes: 0 success; 2 bad input (one line on stderr naming the file and field, no traceback,
-no run folder left behind); 1 a bug (with its traceback) or, for ``sweep``, replications that
-failed for another reason than bad input (each reported on one line; the finished ones are kept).
-Progress (a spinner for a run, a bar for a sweep) goes to stderr, only when stderr is a terminal
-and ``--quiet`` is not given. Only this module configures logging and prints.
+Exit codes: 0 success; 2 bad input — a bad file, field, option value, a missing argument, an
+unknown option or command, an output path that cannot be used — as one ``error: ...`` line on
+stderr, no traceback, no run folder left behind; 1 a bug (with its traceback) or, for ``sweep``,
+replications that failed for another reason than bad input (each reported on one line; the
+finished ones are kept); 130 / 143 interrupted by SIGINT / SIGTERM (nothing half-written is left).
+:func:`main` is the one place that turns errors into exit codes. Progress (a spinner for a run, a
+bar for a sweep) goes to stderr, only when stderr is a terminal and ``--quiet`` is not given;
+``--quiet`` also silences the library's warnings. Only this module configures logging and prints.
 """
 
 from __future__ import annotations
 
+import errno
+import faulthandler
 import json
 import logging
 import math
+import signal
 import sys
+import warnings
+from contextlib import nullcontext, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -46,7 +54,21 @@ app = typer.Typer(
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 DEFAULT_AREA = Path(__file__).resolve().parent.parent / "maps" / "funiuxi"
 
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+
+def _quiet(value: bool) -> bool:
+    """``--quiet``: the library's warnings (logging and Python warnings) are not printed either.
+
+    :func:`main` restores both when the command ends.
+    """
+    if value:
+        logging.getLogger().setLevel(logging.ERROR)
+        warnings.simplefilter("ignore")
+    return value
+
+
+Quiet = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print nothing but errors.", callback=_quiet)
+]
 AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 Lang = Annotated[
     str | None,
@@ -82,6 +104,11 @@ def _stderr_console(quiet: bool) -> Console | None:
     return console if not quiet and console.is_terminal else None
 
 
+def _status(console: Console | None, text: str) -> Any:
+    """A spinner on ``console`` while the block runs (nothing without a console)."""
+    return nullcontext() if console is None else console.status(text)
+
+
 # --------------------------------------------------------------------------- run, validate
 
 
@@ -97,19 +124,18 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
 ) -> None:
     """Run a scenario and write its run folder (summary.json, map.html, ...)."""
+    from evacsim.export.folder import run_folder
     from evacsim.export.run_folder import write_run
     from evacsim.pipeline import run as run_scenario
     from evacsim.scenario.load import load_scenario
 
     sc = _with_lang(load_scenario(scenario), lang)
+    sc = sc if seed is None else sc.with_seed(seed)
     console = _stderr_console(quiet or as_json)
-    if console is not None:
-        with console.status(f"running {scenario.name} ..."):
-            result = run_scenario(sc, seed=seed)
-            folder = write_run(result, out)
-    else:
-        result = run_scenario(sc, seed=seed)
-        folder = write_run(result, out)
+    # The folder is claimed before the run: a bad --out fails at once, two runs never share one.
+    with run_folder(out, label=sc.label()) as claim, _status(console, f"running {scenario.name}"):
+        result = run_scenario(sc)
+        folder = write_run(result, claim)
     if as_json:
         _echo_json(result.summary)
     elif not quiet:
@@ -239,6 +265,7 @@ def incident(
     ] = None,
 ) -> None:
     """An ad-hoc incident: zones, grids to warn, assembly points, routes, ETE and the map."""
+    from evacsim.export.folder import run_folder
     from evacsim.export.run_folder import write_run
     from evacsim.incident import incident_data, run_incident, write_scenario_toml
     from evacsim.scenario.load import parse_overrides
@@ -257,12 +284,10 @@ def incident(
     if _checked_lang(lang) is not None:
         data["output"] = {"lang": lang}
     console = _stderr_console(quiet or as_json)
-    if console is not None:
-        with console.status(f"{model} at {source}: running ..."):
-            report = run_incident(data)
-    else:
+    label = "incident-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in source)
+    with run_folder(out, label=label) as claim, _status(console, f"{model} at {source}: running"):
         report = run_incident(data)
-    folder = write_run(report.run, out or _incident_folder(source))
+        folder = write_run(report.run, claim)
     saved = write_scenario_toml(data, save_scenario) if save_scenario else None
     if as_json:
         _echo_json(_incident_json(report, folder, saved))
@@ -278,13 +303,6 @@ def _alarm_data(alarm: Path, area: Path, seed: int, quiet: bool) -> tuple[dict[s
     for note in notes if not quiet else []:
         typer.echo(f"note: {note}", err=True)
     return data, str(data["hazard"]["source"])
-
-
-def _incident_folder(source: str) -> Path:
-    from evacsim.export.folder import default_run_folder
-
-    label = "".join(c if c.isalnum() or c in "-_" else "-" for c in source)
-    return default_run_folder(f"incident-{label}")
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -484,6 +502,8 @@ def sweep(
     from evacsim.sweep import make_executor, parse_grid
     from evacsim.sweep import sweep as do_sweep
 
+    if out is not None and out.exists() and not out.is_dir():
+        raise EvacsimError(f"{out}: --out is an existing file; sweep writes a folder")
     sc = load_scenario(scenario)
     points = parse_grid(grid)
     if dask is not None:
@@ -538,9 +558,11 @@ def _bar(quiet: bool) -> Any:
 
 
 def _write_sweep(result: SweepResult, out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    result.runs.to_csv(out / "runs.csv", index=False)
-    result.table.to_csv(out / "table.csv", index=False)
+    from evacsim.atomic import atomic_path
+
+    for name, table in (("runs.csv", result.runs), ("table.csv", result.table)):
+        with atomic_path(out / name) as tmp:
+            table.to_csv(tmp, index=False)
 
 
 def _print_sweep(result: SweepResult, out: Path | None) -> None:
@@ -710,8 +732,6 @@ def export(
     ] = None,
 ) -> None:
     """Convert a run folder's results to GeoPackage, GeoJSON, CSV or GPX."""
-    if not (run_folder / "summary.json").is_file():
-        raise EvacsimError(f"{run_folder}: not a run folder (no summary.json)")
     try:
         from evacsim.export.run_folder import convert_run_folder
     except ImportError:
@@ -824,28 +844,108 @@ def _validated(model: Any, data: dict[str, Any], where: str) -> Any:
         raise EvacsimError(validation_message(f"--{where}", exc, prefix=where)) from None
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app, turning input errors into one line and exit code 2."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+# --------------------------------------------------------------------------- the error boundary
+
+#: errno of an OSError about a path the user gave (cannot read, cannot write there): bad input.
+_PATH_ERRNOS = frozenset(
+    getattr(errno, name)
+    for name in ("ENOENT", "EACCES", "EPERM", "EISDIR", "ENOTDIR", "EEXIST", "ENOTEMPTY",
+                 "EROFS", "ENAMETOOLONG", "ELOOP", "ENOSPC", "EDQUOT")
+    if hasattr(errno, name)
+)  # fmt: skip
+
+
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """typer's usage errors: its own (typer vendors click since 0.2x) and click's (older typer)."""
+    found: list[type[Exception]] = []
+    if hasattr(typer, "TyperException"):
+        found.append(typer.TyperException)
+    try:
+        import click
+    except ImportError:  # pragma: no cover - typer without click
+        pass
+    else:
+        found.append(click.ClickException)
+    return tuple(found)
+
+
+class _Terminated(SystemExit):
+    """SIGTERM, raised where the program is so that partial outputs are removed on the way out."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated(128 + signum)
+
+
+def _error(text: str) -> int:
+    typer.echo(f"error: {' '.join(text.split())}", err=True)
+    return 2
+
+
+def _usage_line(exc: Exception) -> str:
+    """A usage error as one line: the command, click's message and where to look for help."""
+    format_message = getattr(exc, "format_message", None)
+    message = format_message() if callable(format_message) else str(exc)
+    ctx = getattr(exc, "ctx", None)
+    if ctx is None:
+        return str(message)
+    return f"{ctx.command_path}: {message} (see '{ctx.command_path} --help')"
+
+
+def _invoke(argv: list[str] | None) -> int:
     try:
         # Without standalone mode, click returns the code of a ``typer.Exit`` instead of raising.
-        code = app(args=argv, standalone_mode=False)
+        code = app(args=argv, prog_name="evacsim", standalone_mode=False)
     except EvacsimError as exc:
-        typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
-        sys.exit(2)
+        return _error(str(exc))
     except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        return int(exc.exit_code)
     except typer.Abort:
         typer.echo("aborted", err=True)
-        sys.exit(1)
-    except Exception as exc:
-        import click
+        return 1
+    except _Terminated as exc:
+        typer.echo("interrupted (SIGTERM)", err=True)
+        return int(exc.code) if isinstance(exc.code, int) else 143
+    except OSError as exc:
+        if exc.errno not in _PATH_ERRNOS or exc.filename is None:
+            raise
+        return _error(f"{exc.filename}: {exc.strerror}")
+    except _usage_errors() as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare ``evacsim``: the help, as click does
+            exc.show()  # type: ignore[attr-defined]
+            return 2
+        return _error(_usage_line(exc))
+    if code == 130:  # typer turns KeyboardInterrupt (SIGINT) into exit code 130
+        typer.echo("interrupted", err=True)
+    return code if isinstance(code, int) else 0
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        raise
-    sys.exit(code if isinstance(code, int) else 0)
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point, and the command line's one error boundary.
+
+    Bad input of any kind — an :class:`~evacsim.errors.EvacsimError`, a usage error (a bad option
+    value, a missing argument, an unknown option or command), a path the system refuses — prints
+    one ``error: ...`` line on stderr and exits with 2. SIGINT and SIGTERM unwind (partial outputs
+    are removed) and exit with 130 / 143. Anything else is a bug: its traceback and exit code 1;
+    faulthandler is on, so even a crash in compiled code prints where Python was.
+    """
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not faulthandler.is_enabled():
+        with suppress(AttributeError, ValueError, OSError):  # stderr without a file descriptor
+            faulthandler.enable()
+    root_level = logging.getLogger().level
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread: leave signals alone
+        previous = None
+    try:
+        with warnings.catch_warnings():  # --quiet's filter ends with the command
+            code = _invoke(argv)
+    finally:
+        logging.getLogger().setLevel(root_level)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover - python -m evacsim.cli

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from evacsim.atomic import write_text_atomic
 from evacsim.errors import ScenarioError
 from evacsim.scenario.write import scenario_toml as write_toml
 
@@ -363,6 +364,4 @@ def write_scenario_toml(data: Mapping[str, Any], path: str | Path) -> Path:
     area = Path(str(out["area"])).resolve()
     folder = path.resolve().parent
     out["area"] = Path(os.path.relpath(area, folder)).as_posix()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(scenario_toml(out), encoding="utf-8")
-    return path
+    return write_text_atomic(path, scenario_toml(out), what="--save-scenario")

@@ -307,9 +307,13 @@ def make_executor(*, workers: int | None = None, dask: str | None = None) -> Ite
     Raises
     ------
     EvacsimError
-        Dask asked for but not installed.
+        ``workers`` below 1, Dask asked for but not installed, or its scheduler unreachable.
     """
-    n = max(1, workers or os.cpu_count() or 1)
+    from evacsim.errors import EvacsimError
+
+    if workers is not None and workers < 1:
+        raise EvacsimError(f"--workers: must be at least 1 (got {workers})")
+    n = workers or os.cpu_count() or 1
     if dask is None:
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
@@ -319,8 +323,6 @@ def make_executor(*, workers: int | None = None, dask: str | None = None) -> Ite
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        from evacsim.errors import EvacsimError
-
         raise EvacsimError(
             "--dask: dask.distributed is not installed (pip install 'evacsim[dask]')"
         ) from None
@@ -333,7 +335,12 @@ def make_executor(*, workers: int | None = None, dask: str | None = None) -> Ite
         ):
             yield client.get_executor()
     else:
-        with Client(dask) as client:
+        try:
+            client = Client(dask)
+        except (OSError, TimeoutError, ValueError) as exc:
+            detail = " ".join(str(exc).split())
+            raise EvacsimError(f"--dask {dask}: cannot reach the scheduler ({detail})") from None
+        with client:
             yield client.get_executor()
 
 

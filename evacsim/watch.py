@@ -64,14 +64,14 @@ def answer_alarm(path: Path, out: Path, *, area: Path, seed: int = 0) -> tuple[P
     EvacsimError
         The alarm cannot be answered (one line naming the file and field).
     """
-    from evacsim.export.folder import atomic_run_folder, write_json
+    from evacsim.export.folder import run_folder, write_json
     from evacsim.export.run_folder import write_run_folder
     from evacsim.incident import alarm_incident_data, incident_record, run_incident
 
     data, notes = alarm_incident_data(path, area=area, seed=seed)
     report = run_incident(data)
-    dest = out / path.stem
-    with atomic_run_folder(dest) as tmp:
+    with run_folder(out / path.stem, label=path.stem) as claim:
+        tmp, dest = claim.tmp, claim.dest
         (tmp / "alarm.json").write_bytes(path.read_bytes())
         write_json(tmp / "incident.json", {**incident_record(report), "notes": notes})
         write_run_folder(report.run, tmp)  # last: its manifest lists the two files above

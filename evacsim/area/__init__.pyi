@@ -56,7 +56,16 @@ from .schema import (
     CONTEXT_KINDS as CONTEXT_KINDS,
 )
 from .schema import (
+    FACILITY_LAYERS as FACILITY_LAYERS,
+)
+from .schema import (
     LAYER_SCHEMAS as LAYER_SCHEMAS,
+)
+from .schema import (
+    MAX_AREA_PERSONS as MAX_AREA_PERSONS,
+)
+from .schema import (
+    MAX_GRID_PERSONS as MAX_GRID_PERSONS,
 )
 from .schema import (
     NON_NEGATIVE as NON_NEGATIVE,
@@ -75,6 +84,9 @@ from .schema import (
 )
 from .schema import (
     LayerSchema as LayerSchema,
+)
+from .schema import (
+    file_name_of as file_name_of,
 )
 from .schema import (
     schema_markdown as schema_markdown,

@@ -11,10 +11,9 @@ Chongqing), each layer sorted by id.
 
 from __future__ import annotations
 
-import json
+import functools
 import logging
 import math
-import tomllib
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,11 +23,25 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import pyproj
 import shapely
 
-from evacsim.area.schema import CATEGORY_REQUIRED, LAYER_SCHEMAS, Column, LayerSchema
+from evacsim.area._checks import (
+    check_crs_fit,
+    check_facility_ids,
+    check_grids,
+    check_layer_positions,
+    check_references,
+)
+from evacsim.area._read import (
+    Source,
+    find_sources,
+    geometry_problems,
+    one_line,
+    read_layer,
+    read_meta,
+)
+from evacsim.area.schema import LAYER_SCHEMAS, Column, LayerSchema
 from evacsim.errors import AreaError
 
 __all__ = [
@@ -42,7 +55,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_GEOJSON_SUFFIXES = (".geojson", ".json")
 _TRUE = {"true", "yes", "y", "t", "1"}
 _FALSE = {"false", "no", "n", "f", "0"}
 _PANDAS_DTYPE: dict[str, Any] = {"str": object, "int": "int64", "float": "float64", "bool": bool}
@@ -121,18 +133,6 @@ class Area:
         return result
 
 
-@dataclass(frozen=True)
-class _Source:
-    """Where one layer lives: a file, and the layer inside it for a multi-layer GeoPackage."""
-
-    path: Path
-    layer: str | None = None
-
-    @property
-    def is_geojson(self) -> bool:
-        return self.path.suffix.lower() in _GEOJSON_SUFFIXES
-
-
 def load_area(path: str | Path) -> Area:
     """Load, check and project an area.
 
@@ -156,8 +156,10 @@ def load_area(path: str | Path) -> Area:
     root = Path(path)
     problems: list[str] = []
     notes: list[str] = []
-    sources = _find_sources(root, problems, notes)
-    meta = _read_meta(root, problems)
+    sources = find_sources(root, problems, notes)
+    if problems and not sources:  # no area there at all: its missing layers would only be noise
+        raise AreaValidationError(problems)
+    meta = read_meta(root, problems)
     layers: dict[str, gpd.GeoDataFrame] = {}
     labels: dict[str, str] = {}
     for name, schema in LAYER_SCHEMAS.items():
@@ -169,11 +171,14 @@ def load_area(path: str | Path) -> Area:
                 )
             continue
         labels[name] = f"{src.path}: layer '{name}'"
-        gdf = _read_layer(src, labels[name], problems)
+        gdf = read_layer(src, labels[name], problems)
         if gdf is not None:
-            layers[name] = _check_layer(gdf, schema, labels[name], problems)
+            layers[name] = _check_layer(gdf, schema, labels[name], problems, src)
     crs = _project_layers(layers, labels, problems)
-    _check_references(layers, labels, problems, notes)
+    check_references(layers, labels, problems, notes)
+    check_facility_ids(layers, labels, problems)
+    if "grids" in layers:
+        check_grids(layers["grids"], labels["grids"], problems)
     if problems:
         raise AreaValidationError(problems)
     assert crs is not None  # no problems means the roads were projected
@@ -194,106 +199,6 @@ def empty_layer(schema: LayerSchema, crs: pyproj.CRS | str | None) -> gpd.GeoDat
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
 
 
-# --- finding and reading files -------------------------------------------------------------------
-
-
-def _find_sources(root: Path, problems: list[str], notes: list[str]) -> dict[str, _Source]:
-    if root.is_file() and root.suffix.lower() == ".gpkg":
-        return _gpkg_sources(root, problems)
-    if not root.is_dir():
-        problems.append(f"{root}: no such area folder or GeoPackage")
-        return {}
-    found: dict[str, _Source] = {}
-    for name in LAYER_SCHEMAS:
-        candidates = [root / f"{name}{s}" for s in (*_GEOJSON_SUFFIXES, ".gpkg")]
-        present = [p for p in candidates if p.is_file()]
-        if len(present) > 1:
-            notes.append(
-                f"{root}: layer '{name}' found in {len(present)} files; using {present[0].name}"
-            )
-        if present:
-            found[name] = _Source(present[0])
-    if not found:
-        packages = sorted(root.glob("*.gpkg"))
-        if len(packages) == 1:
-            return _gpkg_sources(packages[0], problems)
-    known = {f"{n}{s}" for n in LAYER_SCHEMAS for s in (*_GEOJSON_SUFFIXES, ".gpkg")}
-    for extra in sorted(root.glob("*.geojson")):
-        if extra.name not in known:
-            notes.append(f"{extra}: not a layer of the schema; ignored")
-    return found
-
-
-def _gpkg_sources(path: Path, problems: list[str]) -> dict[str, _Source]:
-    try:
-        names = {str(row[0]) for row in pyogrio.list_layers(path)}
-    except Exception as exc:  # pyogrio raises several DataSourceError kinds
-        problems.append(f"{path}: cannot be read as a GeoPackage ({_one_line(exc)})")
-        return {}
-    return {n: _Source(path, n) for n in LAYER_SCHEMAS if n in names}
-
-
-def _read_meta(root: Path, problems: list[str]) -> dict[str, Any]:
-    toml_path = (root.parent if root.is_file() else root) / "area.toml"
-    if not toml_path.is_file():
-        return {}
-    try:
-        with toml_path.open("rb") as fh:
-            return tomllib.load(fh)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        problems.append(f"{toml_path}: not valid TOML ({_one_line(exc)})")
-        return {}
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
-
-
-def _read_layer(src: _Source, label: str, problems: list[str]) -> gpd.GeoDataFrame | None:
-    try:
-        with warnings.catch_warnings():
-            # A property holding mixed types (2 and "many") comes back as strings; each value is
-            # then checked on its own, which reports the offending feature.
-            warnings.filterwarnings(
-                "ignore", message="Could not parse column", category=UserWarning
-            )
-            gdf = gpd.read_file(src.path, layer=src.layer, engine="pyogrio")
-    except Exception as exc:  # GDAL reports malformed files through several exception types
-        problems.append(f"{label}: cannot be read ({_one_line(exc)})")
-        return None
-    if src.is_geojson:
-        declared = _geojson_declared_crs(src.path, label, problems)
-        if declared is False:
-            return None
-        # RFC 7946: GeoJSON without a "crs" member is WGS 84 longitude/latitude.
-        gdf = gdf.set_crs(declared or "EPSG:4326", allow_override=True)
-    elif gdf.crs is None:
-        problems.append(f"{label}: has no CRS (a GeoPackage layer must declare one)")
-        return None
-    return gdf
-
-
-def _geojson_declared_crs(path: Path, label: str, problems: list[str]) -> pyproj.CRS | bool | None:
-    """The CRS of an old-style GeoJSON ``crs`` member; None if absent, False if unusable.
-
-    GDAL falls back to EPSG:4326 when it cannot parse the member, which would silently misplace a
-    layer; so the member is checked here.
-    """
-    try:
-        with path.open(encoding="utf-8") as fh:
-            member = json.load(fh).get("crs")
-    except (OSError, ValueError, AttributeError):
-        return None  # GDAL read it; a parse difference here is not the user's problem
-    if member is None:
-        return None
-    name = (member.get("properties") or {}).get("name") if isinstance(member, dict) else None
-    try:
-        return pyproj.CRS.from_user_input(name)
-    except (pyproj.exceptions.CRSError, TypeError):
-        problems.append(f"{label}: CRS {name!r} is not a known coordinate reference system")
-        return False
-
-
 # --- one layer -----------------------------------------------------------------------------------
 
 
@@ -308,11 +213,14 @@ def _feature_names(gdf: gpd.GeoDataFrame) -> list[str]:
 
 
 def _check_layer(
-    gdf: gpd.GeoDataFrame, schema: LayerSchema, label: str, problems: list[str]
+    gdf: gpd.GeoDataFrame, schema: LayerSchema, label: str, problems: list[str], src: Source
 ) -> gpd.GeoDataFrame:
+    if len(gdf) == 0:
+        # An empty GeoJSON has no columns: its missing columns are not the problem.
+        if schema.required:
+            problems.append(f"{label} has no features (an area needs {schema.name})")
+        return empty_layer(schema, gdf.crs)
     names = _feature_names(gdf)
-    if schema.name == "roads" and len(gdf) == 0:
-        problems.append(f"{label}: has no features (an area needs roads)")
     out = gpd.GeoDataFrame(geometry=gdf.geometry.values, crs=gdf.crs)
     for col in schema.all_columns:
         optional = col in schema.optional_columns
@@ -326,7 +234,7 @@ def _check_layer(
         if extra not in out.columns and extra != gdf.geometry.name:
             out[extra] = gdf[extra].values
     out = out[[c.name for c in schema.all_columns] + [*_extras(out, schema), "geometry"]]
-    _check_geometry(out, schema, names, label, problems)
+    _check_geometry(out, schema, names, label, problems, src)
     _check_ids(out, label, problems)
     if "id" in gdf.columns:
         out = out.sort_values("id", kind="stable", key=lambda s: s.astype(str)).reset_index(
@@ -425,15 +333,26 @@ def _coerce_column(
 
 
 def _check_geometry(
-    gdf: gpd.GeoDataFrame, schema: LayerSchema, names: list[str], label: str, problems: list[str]
+    gdf: gpd.GeoDataFrame,
+    schema: LayerSchema,
+    names: list[str],
+    label: str,
+    problems: list[str],
+    src: Source,
 ) -> None:
     geoms = gdf.geometry.values
     types = gdf.geometry.geom_type.tolist()
-    valid = shapely.is_valid(np.asarray(geoms))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # GEOS on NaN coordinates: the loop says which feature
+        valid = shapely.is_valid(np.asarray(geoms))
+    why: dict[int, tuple[str, str]] | None = None
     for i, geom in enumerate(geoms):
         where = f"{label}, feature {names[i]}, field 'geometry'"
         if geom is None or geom.is_empty:
-            problems.append(f"{where}: is missing or empty")
+            # GDAL reads a geometry it cannot parse as none: the raw JSON says why.
+            if why is None:
+                why = geometry_problems(src.path) if src.is_geojson else {}
+            problems.append(f"{where}: {why[i][1] if i in why else 'is missing or empty'}")
         elif types[i] not in schema.geometry_types:
             expected = " or ".join(schema.geometry_types)
             problems.append(f"{where}: is a {types[i]}, expected {expected}")
@@ -451,25 +370,44 @@ def _check_ids(gdf: gpd.GeoDataFrame, label: str, problems: list[str]) -> None:
 # --- across layers -------------------------------------------------------------------------------
 
 
+def _utm_crs(roads: gpd.GeoDataFrame) -> pyproj.CRS:
+    """``roads.estimate_utm_crs()``: geopandas uses only the centre of the lon/lat extent."""
+    west, south, east, north = roads.to_crs(4326).total_bounds
+    return _utm_crs_at(float((west + east) / 2), float((south + north) / 2))
+
+
+@functools.lru_cache(maxsize=64)
+def _utm_crs_at(lon: float, lat: float) -> pyproj.CRS:
+    # Cached: the query of pyproj's database takes ~0.2 s, most of a small area's load.
+    return gpd.GeoSeries([shapely.Point(lon, lat)], crs="EPSG:4326").estimate_utm_crs()
+
+
 def _project_layers(
     layers: dict[str, gpd.GeoDataFrame], labels: dict[str, str], problems: list[str]
 ) -> pyproj.CRS | None:
-    """Project every layer in place to the roads' UTM zone; return that CRS (None if impossible)."""
+    """Project every layer in place to the roads' UTM zone; return that CRS (None if impossible).
+
+    Each layer's coordinates are first checked against its own CRS, then layers against each
+    other, so that a wrong CRS is blamed on the layer that has it.
+    """
     for name, gdf in layers.items():
-        _check_geographic_range(gdf, labels[name], problems)
+        check_crs_fit(gdf, labels[name], problems)
     roads = layers.get("roads")
     if problems or roads is None or len(roads) == 0:
         return None
+    check_layer_positions(layers, labels, problems)
+    if problems:
+        return None
     try:
-        target = roads.estimate_utm_crs()
+        target = _utm_crs(roads)
     except (RuntimeError, ValueError, pyproj.exceptions.CRSError) as exc:
-        problems.append(f"{labels['roads']}: no UTM zone fits its extent ({_one_line(exc)})")
+        problems.append(f"{labels['roads']}: no UTM zone fits its extent ({one_line(exc)})")
         return None
     for name, gdf in list(layers.items()):
         try:
             projected = gdf.to_crs(target)
         except (pyproj.exceptions.ProjError, pyproj.exceptions.CRSError, ValueError) as exc:
-            problems.append(f"{labels[name]}: cannot be projected to {target} ({_one_line(exc)})")
+            problems.append(f"{labels[name]}: cannot be projected to {target} ({one_line(exc)})")
             continue
         if len(projected) and not np.isfinite(projected.total_bounds).all():
             problems.append(
@@ -478,60 +416,3 @@ def _project_layers(
             continue
         layers[name] = projected
     return target
-
-
-def _check_geographic_range(gdf: gpd.GeoDataFrame, label: str, problems: list[str]) -> None:
-    """Longitudes/latitudes out of range mean projected coordinates in a file without a CRS."""
-    if gdf.crs is None or not gdf.crs.is_geographic or len(gdf) == 0:
-        return
-    bounds = shapely.bounds(np.asarray(gdf.geometry.values))  # NaN for missing geometries
-    with np.errstate(invalid="ignore"):
-        bad = (np.abs(bounds[:, [0, 2]]) > 180).any(axis=1) | (np.abs(bounds[:, [1, 3]]) > 90).any(
-            axis=1
-        )
-    names = _feature_names(gdf)
-    for k in np.flatnonzero(bad):
-        problems.append(
-            f"{label}, feature {names[k]}, field 'geometry': coordinates "
-            f"({bounds[k, 0]:.0f}, {bounds[k, 1]:.0f}) are outside the range of "
-            f"{gdf.crs.to_string()} (projected coordinates without a CRS?)"
-        )
-
-
-def _check_references(
-    layers: dict[str, gpd.GeoDataFrame],
-    labels: dict[str, str],
-    problems: list[str],
-    notes: list[str],
-) -> None:
-    grids, aps = layers.get("grids"), layers.get("assembly_points")
-    if grids is not None and aps is not None:
-        ap_ids = set(aps["id"].dropna())
-        for gid, ap in zip(grids["id"], grids["assembly_point"], strict=True):
-            if ap is not None and ap not in ap_ids:
-                problems.append(
-                    f"{labels['grids']}, feature '{gid}', field 'assembly_point': "
-                    f"{ap!r} is not an id in assembly_points"
-                )
-    sources = layers.get("hazard_sources")
-    if sources is not None:
-        _check_categories(sources, labels["hazard_sources"], problems, notes)
-
-
-def _check_categories(
-    sources: gpd.GeoDataFrame, label: str, problems: list[str], notes: list[str]
-) -> None:
-    enterprises = set(sources.loc[sources["category"] == "enterprise", "id"])
-    for row in sources.itertuples(index=False):
-        needed = CATEGORY_REQUIRED.get(str(row.category), ())
-        for name in needed:
-            if pd.isna(getattr(row, name)):
-                problems.append(
-                    f"{label}, feature '{row.id}', field '{name}': a {row.category} needs it"
-                )
-        tank = enterprises and row.category == "tank" and not pd.isna(row.enterprise)
-        if tank and row.enterprise not in enterprises:
-            notes.append(
-                f"{label}, feature '{row.id}', field 'enterprise': "
-                f"{row.enterprise!r} is not an enterprise in this layer"
-            )

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import geopandas as gpd
 import networkx as nx
@@ -32,6 +33,7 @@ import pandas as pd
 import shapely
 
 from evacsim.area.road_classes import ROAD_CLASS_DEFAULTS, ROAD_CLASSES, canonical_highway
+from evacsim.atomic import atomic_path
 from evacsim.errors import NetworkError
 
 __all__ = [
@@ -104,10 +106,11 @@ def graph_from_osm(path: str | Path) -> gpd.GeoDataFrame:
             graph = ox.simplify_graph(graph, edge_attrs_differ=["highway"], remove_rings=False)
         else:
             raise NetworkError(f"{src}: not an OSM extract (.osm, .osm.bz2) or OSMnx .graphml")
-    except (OSError, ValueError, KeyError, ox._errors.InsufficientResponseError) as exc:
+    except (OSError, ValueError, KeyError, ParseError, ox._errors.InsufficientResponseError) as exc:
         if isinstance(exc, NetworkError):
             raise
-        raise NetworkError(f"{src}: cannot be read ({' '.join(str(exc).split())})") from exc
+        what = "not well-formed XML" if isinstance(exc, ParseError) else "cannot be read"
+        raise NetworkError(f"{src}: {what} ({' '.join(str(exc).split())})") from exc
     if graph.number_of_edges() == 0:
         raise NetworkError(f"{src}: holds no highway ways evacsim can use")
     roads = _roads_from_graph(graph)
@@ -288,9 +291,19 @@ def _unique_ids(osm_ids: list[str]) -> list[str]:
 
 
 def write_roads_geojson(roads: gpd.GeoDataFrame, out_dir: str | Path) -> Path:
-    """Write ``roads.geojson`` (EPSG:4326) into ``out_dir`` (created if needed); return its path."""
+    """Write ``roads.geojson`` (EPSG:4326) into ``out_dir`` (created if needed); return its path.
+
+    The file is written beside its place and renamed in when complete.
+
+    Raises
+    ------
+    NetworkError
+        ``out_dir`` is an existing file.
+    """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise NetworkError(f"{out}: --out is an existing file; import-osm writes into a folder")
     target = out / "roads.geojson"
-    roads.to_crs("EPSG:4326").to_file(target, driver="GeoJSON", engine="pyogrio")
+    with atomic_path(target) as tmp:
+        roads.to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON", engine="pyogrio")
     return target

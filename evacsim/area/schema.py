@@ -5,6 +5,14 @@ layer names) is described here: its geometry types, its required and optional co
 kind (``str`` / ``int`` / ``float`` / ``bool``), bounds and units. :mod:`evacsim.area` checks a
 layer against this table on load, and :func:`schema_markdown` renders it for the README.
 
+Counts (persons, capacities, lanes, vehicles, stocks) and sizes have *plausible* upper bounds as
+well as the physical lower ones: a value past them is a typing slip (``1e12`` persons), and the
+run would otherwise end in a ``MemoryError`` instead of a line naming the field. They are wide on
+purpose (a grid of 200 000 persons, an assembly point for a million).
+
+Feature ids become file names (``ap_<id>.html``, ``gpx/<id>.gpx``, ``drill/<id>.html``) through
+:func:`file_name_of`; the loader refuses ids that would share one.
+
 Road classes are listed here too (:data:`ROAD_CLASSES`, :data:`HIGHWAY_ALIASES`): the loader checks
 ``highway`` against them, and :mod:`evacsim.network` holds their per-class defaults.
 """
@@ -12,6 +20,7 @@ Road classes are listed here too (:data:`ROAD_CLASSES`, :data:`HIGHWAY_ALIASES`)
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,13 +30,17 @@ __all__ = [
     "AT_LEAST_ONE",
     "CATEGORY_REQUIRED",
     "CONTEXT_KINDS",
+    "FACILITY_LAYERS",
     "LAYER_SCHEMAS",
+    "MAX_AREA_PERSONS",
+    "MAX_GRID_PERSONS",
     "NON_NEGATIVE",
     "POSITIVE",
     "UNIT_INTERVAL",
     "Bound",
     "Column",
     "LayerSchema",
+    "file_name_of",
     "schema_markdown",
 ]
 
@@ -63,9 +76,10 @@ class Bound:
 
     @property
     def text(self) -> str:
-        """The bound as a reader writes it: ``>= 0``, ``> 0``, ``[0, 1]``."""
+        """The bound as a reader writes it: ``>= 0``, ``> 0``, ``[0, 1]``, ``(0, 200]``."""
         if self.low is not None and self.high is not None:
-            return f"[{_num(self.low)}, {_num(self.high)}]"
+            opening = "[" if self.low_inclusive else "("
+            return f"{opening}{_num(self.low)}, {_num(self.high)}]"
         if self.low is not None:
             return f"{'>=' if self.low_inclusive else '>'} {_num(self.low)}"
         if self.high is not None:
@@ -74,7 +88,7 @@ class Bound:
 
 
 def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
+    return f"{int(value):_}".replace("_", " ") if float(value).is_integer() else str(value)
 
 
 NON_NEGATIVE = Bound(0.0)
@@ -84,6 +98,18 @@ POSITIVE = Bound(0.0, low_inclusive=False)
 AT_LEAST_ONE = Bound(1.0)
 
 UNIT_INTERVAL = Bound(0.0, 1.0)
+
+#: Plausible most persons in one grid (a 网格 holds a few hundred households).
+MAX_GRID_PERSONS = 200_000
+
+#: Plausible most persons in a whole area, per period (what one run can hold in memory).
+MAX_AREA_PERSONS = 5_000_000
+
+_PERSONS = Bound(0.0, MAX_GRID_PERSONS)
+
+_CAPACITY = Bound(0.0, 1_000_000.0, low_inclusive=False)
+
+_STOCK = Bound(0.0, 1e9)
 
 
 @dataclass(frozen=True)
@@ -162,8 +188,8 @@ _ROADS = LayerSchema(
         _ID,
         _NAME,
         Column("highway", "str", "road class (OSM `highway` value)", choices=_HIGHWAYS),
-        Column("lanes", "int", "lanes per direction of travel", AT_LEAST_ONE),
-        Column("speed_kph", "float", "free-flow speed, km/h", POSITIVE),
+        Column("lanes", "int", "lanes per direction of travel", Bound(1.0, 16.0)),
+        Column("speed_kph", "float", "free-flow speed, km/h", Bound(0.0, 200.0, False)),
         Column("oneway", "bool", "drivable only from the first vertex to the last"),
     ),
     (
@@ -171,11 +197,11 @@ _ROADS = LayerSchema(
             "capacity_vph",
             "float",
             "flow capacity per direction, veh/h (overrides class)",
-            POSITIVE,
+            Bound(0.0, 20_000.0, False),
         ),
         Column("walk", "bool", "pedestrians may use it (default by class)"),
         Column("drive", "bool", "vehicles may use it (default by class)"),
-        Column("width_m", "float", "walkway width, m (default by class)", POSITIVE),
+        Column("width_m", "float", "walkway width, m (default by class)", Bound(0.0, 200.0, False)),
         Column("bridge", "bool", "segment is a bridge or viaduct"),
         Column("level_crossing", "bool", "segment crosses a railway at grade"),
     ),
@@ -191,9 +217,14 @@ _GRIDS = LayerSchema(
         Column("town", "str", "town (镇 / 街道)"),
         Column("community", "str", "village or community (村 / 社区)"),
         Column("group", "str", "group (小组)"),
-        Column("population_day", "int", "residents present by day, persons", NON_NEGATIVE),
-        Column("population_night", "int", "residents present by night, persons", NON_NEGATIVE),
-        Column("needs_assistance", "int", "persons who need help to evacuate", NON_NEGATIVE),
+        Column("population_day", "int", "residents present by day, persons", _PERSONS),
+        Column("population_night", "int", "residents present by night, persons", _PERSONS),
+        Column(
+            "needs_assistance",
+            "int",
+            "persons who need help to evacuate (at most population_day and population_night)",
+            _PERSONS,
+        ),
         Column("car_share", "float", "share of households leaving by car, 0..1", UNIT_INTERVAL),
         Column("assembly_point", "str", "the plan's assembly point (an id in assembly_points)"),
     ),
@@ -214,7 +245,7 @@ _ASSEMBLY = LayerSchema(
     "assembly points (集中疏散点) where evacuees are counted",
     ("Point",),
     True,
-    (_ID, _NAME, Column("capacity_persons", "int", "persons it can hold", POSITIVE)),
+    (_ID, _NAME, Column("capacity_persons", "int", "persons it can hold", _CAPACITY)),
 )
 
 _SHELTERS = LayerSchema(
@@ -222,7 +253,7 @@ _SHELTERS = LayerSchema(
     "emergency shelters (紧急安置点)",
     ("Point",),
     True,
-    (_ID, _NAME, Column("capacity_persons", "int", "persons it can house", POSITIVE)),
+    (_ID, _NAME, Column("capacity_persons", "int", "persons it can house", _CAPACITY)),
     (Column("facilities", "str", "`;`-separated list of facilities"),),
 )
 
@@ -245,11 +276,13 @@ _HAZARDS = LayerSchema(
         Column("enterprise", "str", "owning enterprise (an `E-` id)"),
         Column("hazard_source", "str", "major hazard source it belongs to (an `HS-` id)"),
         Column("substance", "str", "stored substance (e.g. gasoline, diesel, chlorine)"),
-        Column("capacity_m3", "float", "tank capacity, m³", POSITIVE),
-        Column("diameter_m", "float", "tank diameter, m", POSITIVE),
-        Column("dike_area_m2", "float", "bund (dike) area around the tank, m²", POSITIVE),
+        Column("capacity_m3", "float", "tank capacity, m³", Bound(0.0, 1e6, False)),
+        Column("diameter_m", "float", "tank diameter, m", Bound(0.0, 200.0, False)),
+        Column(
+            "dike_area_m2", "float", "bund (dike) area around the tank, m²", Bound(0.0, 1e6, False)
+        ),
         Column("kind", "str", "tank kind (e.g. floating_roof, fixed_roof, pressurized)"),
-        Column("inventory_kg", "float", "inventory of a store, kg", POSITIVE),
+        Column("inventory_kg", "float", "inventory of a store, kg", Bound(0.0, 1e9, False)),
     ),
 )
 
@@ -260,7 +293,7 @@ _SUPPLY = LayerSchema(
     False,
     (_ID, _NAME),
     tuple(
-        Column(f"stock_{item}", "int", f"stock of {text}", NON_NEGATIVE)
+        Column(f"stock_{item}", "int", f"stock of {text}", _STOCK)
         for item, text in (
             ("water_l", "drinking water, litres"),
             ("food_rations", "food, rations"),
@@ -278,8 +311,8 @@ _TEAMS = LayerSchema(
     (
         _ID,
         _NAME,
-        Column("members", "int", "team members, persons", AT_LEAST_ONE),
-        Column("vehicles", "int", "vehicles the team has", NON_NEGATIVE),
+        Column("members", "int", "team members, persons", Bound(1.0, 10_000.0)),
+        Column("vehicles", "int", "vehicles the team has", Bound(0.0, 1_000.0)),
     ),
     (Column("specialty", "str", "what the team does (e.g. fire, medical, traffic)"),),
 )
@@ -303,6 +336,21 @@ _CONTEXT = LayerSchema(
 LAYER_SCHEMAS: dict[str, LayerSchema] = {
     s.name: s for s in (_ROADS, _GRIDS, _ASSEMBLY, _SHELTERS, _HAZARDS, _SUPPLY, _TEAMS, _CONTEXT)
 }
+
+#: Layers of places a run reports by id: their ids are unique across all of them.
+FACILITY_LAYERS: tuple[str, ...] = ("assembly_points", "shelters", "supply_points", "team_bases")
+
+
+def file_name_of(feature_id: str) -> str:
+    """The file-name-safe form of a feature id, used by every file named after a feature.
+
+    Letters and digits of any script, ``-``, ``_`` and ``.`` are kept (Unicode NFC); anything
+    else, and a leading ``.`` (a hidden file), becomes ``_``. Two ids whose forms are equal
+    ignoring case (case-insensitive file systems) would share a file: the loader refuses them.
+    """
+    text = unicodedata.normalize("NFC", feature_id)
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
+    return ("_" + safe[1:] if safe.startswith(".") else safe) or "_"
 
 
 def _column_row(layer: LayerSchema, col: Column, *, optional: bool) -> str:
@@ -339,4 +387,12 @@ def schema_markdown() -> str:
         f"a `{cat}` needs {', '.join(cols)}" for cat, cols in CATEGORY_REQUIRED.items()
     )
     lines += ["", f"hazard_sources: {needs}."]
+    lines += [
+        "",
+        f"Ids are unique within a layer, and across {', '.join(FACILITY_LAYERS)}; ids that "
+        "give the same file name (`TM/7` and `TM_7`: anything but letters, digits, `-`, `_` and "
+        "`.` becomes `_`, case ignored) are refused. `needs_assistance` is at most "
+        f"`population_day` and `population_night`; the grids together hold at most "
+        f"{_num(MAX_AREA_PERSONS)} persons in each period.",
+    ]
     return "\n".join(lines) + "\n"

@@ -5,13 +5,16 @@ from .files import (
     write_gpx as write_gpx,
 )
 from .folder import (
-    RUN_MARKER as RUN_MARKER,
+    RunFolder as RunFolder,
 )
 from .folder import (
-    atomic_run_folder as atomic_run_folder,
+    claim_run_folder as claim_run_folder,
 )
 from .folder import (
-    default_run_folder as default_run_folder,
+    clean_stale as clean_stale,
+)
+from .folder import (
+    run_folder as run_folder,
 )
 from .folder import (
     write_json as write_json,

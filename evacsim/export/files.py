@@ -20,6 +20,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from evacsim.area.schema import file_name_of
 from evacsim.display.clock import Clock
 from evacsim.display.i18n import Translator, resolve_lang, translator
 from evacsim.display.labels import KIND_LABELS, MODE_LABELS, TASK_LABELS, label
@@ -194,7 +195,7 @@ def write_gpx(layers: Mapping[str, pd.DataFrame], folder: Path) -> list[Path]:
         ids = [ap, *sorted(set(mine["shelter"].astype(str)) - {""})]
         doc = gpx_document(tr("evacsim routes to and from {ap}", ap=ap),
                            [wpt[i] for i in ids if i in wpt], tracks)  # fmt: skip
-        out.append(_write(folder / f"{_safe_name(ap)}.gpx", doc))
+        out.append(_write(folder / f"{file_name_of(ap)}.gpx", doc))
     buses = layers.get("bus_routes")
     if buses is not None and len(buses):
         tracks = [
@@ -233,7 +234,7 @@ def _team_gpx(
         ids = [str(team), *sorted(targets), *sorted(posts)]
         doc = gpx_document(tr("{team} drill routes", team=team),
                            [wpt[i] for i in dict.fromkeys(ids) if i in wpt], tracks)  # fmt: skip
-        out.append(_write(folder / f"team_{_safe_name(str(team))}.gpx", doc))
+        out.append(_write(folder / f"team_{file_name_of(str(team))}.gpx", doc))
     return out
 
 
@@ -247,7 +248,3 @@ def _simplified(geometry: Any, row: Mapping[str, Any]) -> Any:
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def _safe_name(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text) or "_"

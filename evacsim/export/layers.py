@@ -1,7 +1,7 @@
 """Everything a run writes: summary, maps, report, GeoPackage, CSV, GeoJSON, GPX and manifest.
 
-:func:`write_run_folder` fills a (temporary) run folder; :meth:`evacsim.pipeline.Run.save` calls
-it inside :func:`evacsim.export.folder.atomic_run_folder`, so a failure leaves nothing behind.
+:func:`write_run_folder` fills a (temporary) run folder; :func:`evacsim.save` calls it inside
+:func:`evacsim.export.folder.run_folder`, so a failure leaves nothing behind.
 :func:`convert_run_folder` turns a saved run's ``results.gpkg`` into another format
 (``evacsim export RUN --format gpkg|geojson|csv|gpx``).
 

@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evacsim.errors import SimulationError
-from evacsim.export.folder import atomic_run_folder, default_run_folder, write_json
+from evacsim.export.folder import run_folder, write_json
+from evacsim.export.run_folder import sha256_of
+from evacsim.manifest import FORMAT_VERSION, MANIFEST, OPTIMIZE_FORMAT
 
 if TYPE_CHECKING:
     from evacsim.optimize.search import Optimized
@@ -112,8 +114,8 @@ def write_optimized(opt: Optimized, out: str | Path | None = None) -> OptimizedF
     from evacsim.scenario.write import scenario_toml
 
     sc = opt.prepared.scenario
-    dest = Path(out) if out is not None else default_run_folder(f"{sc.label()}-optimized")
-    with atomic_run_folder(dest) as tmp:
+    with run_folder(out, label=f"{sc.label()}-optimized") as claim:
+        tmp, dest = claim.tmp, claim.dest
         plan_path = write_plan_file(
             opt.best.plan_file,
             tmp / PLAN_FILE,
@@ -138,6 +140,7 @@ def write_optimized(opt: Optimized, out: str | Path | None = None) -> OptimizedF
         write_json(tmp / "summary.json", _json_safe(summary))
         save_map(changes_map(opt), tmp / "changes_map.html")
         (tmp / "optimize.html").write_text(optimized_html(opt), encoding="utf-8")
+        _write_manifest(tmp)
     del plan_path
     return OptimizedFolder(
         folder=dest,
@@ -145,6 +148,20 @@ def write_optimized(opt: Optimized, out: str | Path | None = None) -> OptimizedF
         plan_file=dest / PLAN_FILE,
         page=dest / "optimize.html",
         proof=proof,
+    )
+
+
+def _write_manifest(folder: Path) -> None:
+    """Last: the manifest that marks the folder complete and lists evacsim's files in it (so a
+    later ``optimize`` into the same folder replaces those, and only those)."""
+    outputs = {
+        p.relative_to(folder).as_posix(): sha256_of(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+    write_json(
+        folder / MANIFEST,
+        {"format": OPTIMIZE_FORMAT, "format_version": FORMAT_VERSION, "outputs": outputs},
     )
 
 

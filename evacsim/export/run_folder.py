@@ -1,7 +1,8 @@
 """The run folder: summary, maps, report, GeoPackage, CSV, GPX and manifest.
 
-:func:`write_run` writes it atomically (a temporary folder renamed into place when complete);
-:func:`convert_run_folder` turns a saved run into another format.
+:func:`write_run` writes it atomically (a temporary folder renamed into place when complete, under
+the rules of :mod:`evacsim.export.folder`); :func:`convert_run_folder` turns a saved run into
+another format.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import logging
+import os
 import platform
 import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -19,10 +22,12 @@ import geopandas as gpd
 import pyogrio
 
 from evacsim.area.schema import LAYER_SCHEMAS
+from evacsim.atomic import atomic_path
 from evacsim.errors import EvacsimError
 from evacsim.export.files import write_csv_tables, write_geojson, write_gpkg, write_gpx
-from evacsim.export.folder import atomic_run_folder, default_run_folder, write_json
+from evacsim.export.folder import RunFolder, run_folder, write_json
 from evacsim.export.layers import GPKG_LAYERS, result_layers
+from evacsim.manifest import FORMAT_VERSION, MANIFEST, RUN_FORMAT, require_run_folder
 from evacsim.pipeline import Run
 
 __all__ = [
@@ -49,7 +54,7 @@ DEPENDENCIES = (
 # ----------------------------------------------------------------------------- manifest
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -85,8 +90,10 @@ def manifest(run: Any, folder: Path) -> dict[str, Any]:
     Outputs are every file already in ``folder`` (call it last).
     """
     sc, area = run.prepared.scenario, run.prepared.area
-    outputs = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json")
+    outputs = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
     return {
+        "format": RUN_FORMAT,
+        "format_version": FORMAT_VERSION,
         "scenario": {"name": sc.name, "file": str(sc.path) if sc.path else None,
                      "sha256": sc.sha256 or None},
         "seed": sc.seed,
@@ -95,9 +102,9 @@ def manifest(run: Any, folder: Path) -> dict[str, Any]:
         "platform": platform.platform(),
         "dependencies": {name: _version(name) for name in DEPENDENCIES},
         "area": {"name": area.name, "source": str(area.source)},
-        "inputs": [{"path": str(p), "sha256": _sha256(p), "bytes": p.stat().st_size}
+        "inputs": [{"path": str(p), "sha256": sha256_of(p), "bytes": p.stat().st_size}
                    for p in _input_files(area.source)],
-        "outputs": {p.relative_to(folder).as_posix(): _sha256(p) for p in outputs},
+        "outputs": {p.relative_to(folder).as_posix(): sha256_of(p) for p in outputs},
         "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "runtime_s": run.summary.get("runtime_s"),
         "timings_s": {k: round(float(v), 3) for k, v in sorted(run.timings_s.items())},
@@ -116,10 +123,11 @@ def manifest(run: Any, folder: Path) -> dict[str, Any]:
 def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[str, Path]:
     """Write everything of a run into ``folder`` (normally the temporary one of a save).
 
-    Writes ``summary.json`` (without ``runtime_s``, which goes to the manifest, so that identical
-    runs give identical files), the maps (:func:`evacsim.maps.run_map.write_run_maps`),
-    ``results.gpkg``, ``csv/``, ``gpx/``, ``geojson/`` when asked, the teams' drill sheets
-    (``drill/``), ``report.html`` and, last, ``manifest.json``.
+    Writes ``summary.json`` (with ``format_version``; without ``runtime_s``, which goes to the
+    manifest, so that identical runs give identical files), the maps
+    (:func:`evacsim.maps.run_map.write_run_maps`), ``results.gpkg``, ``csv/``, ``gpx/``,
+    ``geojson/`` when asked, the teams' drill sheets (``drill/``), ``report.html`` and, last,
+    ``manifest.json``.
 
     Returns
     -------
@@ -135,7 +143,8 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
     folder = Path(folder)
     t0 = time.perf_counter()
     written: dict[str, Path] = {"summary": folder / "summary.json"}
-    write_json(written["summary"], {k: v for k, v in run.summary.items() if k != "runtime_s"})
+    summary = {k: v for k, v in run.summary.items() if k != "runtime_s"}
+    write_json(written["summary"], {**summary, "format_version": FORMAT_VERSION})
     maps = write_run_maps(run, folder)
     written |= maps
     layers = result_layers(run)
@@ -153,7 +162,7 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
         written["warning_sheets"] = folder / "drill" / "warning"
     links = {key: Path(path).relative_to(folder) for key, path in maps.items()}
     written["report"] = write_report(run, folder / "report.html", maps=links)
-    written["manifest"] = folder / "manifest.json"
+    written["manifest"] = folder / MANIFEST
     write_json(written["manifest"], manifest(run, folder))
     log.info("run folder written in %.2f s", time.perf_counter() - t0)
     return written
@@ -171,10 +180,14 @@ def _read_layers(gpkg: Path) -> dict[str, gpd.GeoDataFrame]:
 def convert_run_folder(folder: str | Path, fmt: str, out: str | Path) -> list[Path]:
     """Export a saved run's ``results.gpkg`` as ``gpkg``, ``geojson``, ``csv`` or ``gpx``.
 
+    Every file is written beside its destination and renamed into place when complete, so a
+    file open in another program is never seen half-written.
+
     Parameters
     ----------
     folder
-        A run folder written by :meth:`evacsim.pipeline.Run.save`.
+        A complete run folder (:func:`evacsim.manifest.require_run_folder`; any format
+        version up to this one).
     fmt
         One of :data:`FORMATS`.
     out
@@ -184,39 +197,60 @@ def convert_run_folder(folder: str | Path, fmt: str, out: str | Path) -> list[Pa
     Raises
     ------
     EvacsimError
-        Unknown format, or ``folder`` holds no ``results.gpkg``.
+        Unknown format, ``folder`` is not a complete run, or ``out`` is a file where a folder is
+        needed.
     """
     folder, out = Path(folder), Path(out)
     if fmt not in FORMATS:
         raise EvacsimError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    require_run_folder(folder)
     gpkg = folder / "results.gpkg"
     if not gpkg.is_file():
         raise EvacsimError(f"{folder}: not an evacsim run folder (results.gpkg is missing)")
     if fmt == "gpkg":
         dest = out / "results.gpkg" if out.is_dir() or not out.suffix else out
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(gpkg, dest)
+        with atomic_path(dest, what="--out") as tmp:
+            shutil.copyfile(gpkg, tmp)
         return [dest]
+    if out.exists() and not out.is_dir():
+        raise EvacsimError(f"{out}: --out is an existing file; export {fmt} writes a folder")
     layers = _read_layers(gpkg)
-    if fmt == "geojson":
-        return write_geojson(layers, out)
-    if fmt == "csv":
-        return write_csv_tables(layers, out)
-    missing = [n for n in ("routes", "waypoints") if n not in layers]
-    if missing:
-        raise EvacsimError(f"{gpkg}: layer '{missing[0]}' is missing (needed for GPX)")
-    return write_gpx(layers, out)
+    if fmt == "gpx":
+        missing = [n for n in ("routes", "waypoints") if n not in layers]
+        if missing:
+            raise EvacsimError(f"{gpkg}: layer '{missing[0]}' is missing (needed for GPX)")
+    # Written whole beside ``out``, then each file renamed in: never seen half-written.
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{out.name}.writing-", dir=out.parent) as work:
+        staged = Path(work)
+        if fmt == "geojson":
+            files = write_geojson(layers, staged)
+        elif fmt == "csv":
+            files = write_csv_tables(layers, staged)
+        else:
+            files = write_gpx(layers, staged)
+        out.mkdir(exist_ok=True)
+        for path in files:
+            os.replace(path, out / path.name)
+    return [out / path.name for path in files]
 
 
-def write_run(run: Run, out: str | Path | None = None, *, geojson: bool = False) -> Path:
+def write_run(
+    run: Run, out: str | Path | RunFolder | None = None, *, geojson: bool = False
+) -> Path:
     """Write a finished run's folder: exactly ``out``, else ``runs/<scenario>-<timestamp>/``.
 
     Everything (summary, maps, report, GeoPackage, CSV, GPX, manifest; GeoJSON when ``geojson``)
-    is written by :func:`write_run_folder` into a temporary folder that is renamed into place only
-    when complete: an error leaves no folder behind. Returns the folder.
+    is written by :func:`write_run_folder` into a temporary folder that is moved into place only
+    when complete (:mod:`evacsim.export.folder`: an existing ``out`` must be empty or an evacsim
+    run, of which only evacsim's files are replaced). ``out`` may also be a folder claimed before
+    the run (:func:`evacsim.export.folder.run_folder`); it is then committed when its block ends.
+    Returns the folder.
     """
-    dest = Path(out) if out is not None else default_run_folder(run.prepared.scenario.label())
-    with atomic_run_folder(dest) as tmp:
-        write_run_folder(run, tmp, geojson=geojson)
-    log.info("run written to %s", dest)
-    return dest
+    if isinstance(out, RunFolder):
+        write_run_folder(run, out.tmp, geojson=geojson)
+        return out.dest
+    with run_folder(out, label=run.prepared.scenario.label()) as claim:
+        write_run_folder(run, claim.tmp, geojson=geojson)
+    log.info("run written to %s", claim.dest)
+    return claim.dest

@@ -14,6 +14,9 @@ from .blast import (
     tnt_equivalent_kg as tnt_equivalent_kg,
 )
 from .build import (
+    MAX_THREAT_DISTANCE_M as MAX_THREAT_DISTANCE_M,
+)
+from .build import (
     build_threat_zones as build_threat_zones,
 )
 from .build import (

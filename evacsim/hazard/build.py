@@ -70,9 +70,13 @@ from evacsim.hazard.spec import LEVELS, HazardSpec, WeatherSpec, check_spec
 from evacsim.hazard.substances import Substance
 from evacsim.hazard.zones import Frame, ThreatLevel, ThreatZones, empty_geometry
 
-__all__ = ["build_threat_zones", "calculate"]
+__all__ = ["MAX_THREAT_DISTANCE_M", "build_threat_zones", "calculate"]
 
 log = logging.getLogger(__name__)
+
+#: The farthest a threat zone may reach (m). Past it a value is a slip (a radius of 1e9 m), and
+#: the zone polygons would overflow GEOS; the toxic plume is truncated at 10 km anyway.
+MAX_THREAT_DISTANCE_M = 100_000.0
 
 
 _FLUX_LABELS = ("potentially lethal within 60 s", "2nd-degree burns within 60 s",
@@ -252,10 +256,34 @@ def _toxic_plume(
     return _Built(frames, lengths, outputs, plume, warnings)  # type: ignore[arg-type]
 
 
+def _where(source_id: str) -> str:
+    """A source for a message: its id, or the point a scenario's ``at`` gave."""
+    return "the point given by 'at'" if source_id == "at" else source_id
+
+
+def _check_reach(spec: HazardSpec, src: Source, distances_m: tuple[float, ...]) -> None:
+    for level, distance_m in zip(LEVELS, distances_m, strict=True):
+        if not distance_m <= MAX_THREAT_DISTANCE_M:
+            raise HazardError(
+                f"hazard {spec.model!r} at {_where(src.id)}: the {level} zone would reach "
+                f"{distance_m:.3g} m, beyond the {MAX_THREAT_DISTANCE_M / 1000:.0f} km evacsim "
+                "models; check the hazard's parameters"
+            )
+
+
 def _build_one(
     spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...], weather: WeatherSpec
 ) -> _Built:
+    built = _build_model(spec, src, levels, weather)
+    _check_reach(spec, src, built.distances_m)
+    return built
+
+
+def _build_model(
+    spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...], weather: WeatherSpec
+) -> _Built:
     if spec.model == "radius":
+        _check_reach(spec, src, tuple(lv.threshold for lv in levels))  # before any polygon
         return _radius(spec, src, levels)
     if spec.model == "pool_fire":
         return _pool_fire(spec, src, levels)
@@ -425,7 +453,7 @@ def build_threat_zones(
             build_threat_zones(o, weather, hazard_sources=hazard_sources, crs=crs) for o in others
         ])  # fmt: skip
     if extent is not None and not zones.final()["yellow"].intersects(extent):
-        ids = ", ".join(s.id for s in sources)
+        ids = ", ".join(_where(s.id) for s in sources)
         msg = f"hazard {spec.model!r} at {ids}: entirely outside the area, nobody to evacuate"
         zones = _with_warning(zones, msg)
     for w in zones.warnings:

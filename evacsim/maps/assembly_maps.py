@@ -6,7 +6,6 @@ to print on A4 or A3 (the page's print option), with the scale bar and a north a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -18,6 +17,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import box
 
+from evacsim.area.schema import file_name_of
 from evacsim.display.clock import Clock
 from evacsim.display.format import esc, hmm, number
 from evacsim.display.i18n import Translator, translator
@@ -249,5 +249,6 @@ def _ap_area(
 
 
 def file_id(feature_id: str) -> str:
-    """A file-name-safe form of a feature id (other characters become ``_``)."""
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", feature_id)
+    """A file-name-safe form of a feature id: :func:`evacsim.area.schema.file_name_of`, the one
+    rule the area loader checks for collisions."""
+    return file_name_of(feature_id)

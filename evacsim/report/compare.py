@@ -6,8 +6,9 @@ Differences are coloured only where more is plainly worse or better (later ETEs,
 or harmed people; a larger share sheltered); a difference in who must leave (persons to
 evacuate, and the counts that follow from it) is shown in a neutral colour.
 
-Each item compared is a run folder (holding ``summary.json``) or a scenario file (run here). The
-first item is the baseline: differences and bottleneck changes are relative to it.
+Each item compared is a complete run folder (its ``manifest.json`` says so: see
+:func:`evacsim.manifest.require_run_folder`) or a scenario file (run here). The first item is
+the baseline: differences and bottleneck changes are relative to it.
 
 Evacuation curves: the share of the persons to evacuate who have reached a stage (assembly
 point, shelter) by time t, the curve whose 50/90/95/100 % crossings are the NUREG/CR-7002 ETEs of
@@ -30,7 +31,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,10 +39,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evacsim.atomic import write_text_atomic
 from evacsim.display.format import number
 from evacsim.display.i18n import N_, resolve_lang, run_lang, translator
 from evacsim.display.labels import KIND_LABELS, STAGE_LABELS, STATE_LABELS, label
 from evacsim.errors import EvacsimError
+from evacsim.manifest import require_run_folder
 
 __all__ = [
     "MIN_CONGESTED_S",
@@ -180,6 +182,7 @@ def _first_file(folder: Path, names: tuple[str, ...]) -> Path | None:
 
 
 def _side_from_folder(folder: Path) -> Side:
+    require_run_folder(folder)
     path = folder / "summary.json"
     try:
         summary = json.loads(path.read_text(encoding="utf-8"))
@@ -218,17 +221,15 @@ def _folder_lang(folder: Path) -> str | None:
 
 
 def load_side(item: str | Path, *, seed: int | None = None) -> Side:
-    """A run folder (``summary.json``) or a scenario file (run now, nothing written).
+    """A complete run folder or a scenario file (run now, nothing written).
 
     Raises
     ------
     EvacsimError
-        Neither a run folder nor a scenario file, or a bad scenario.
+        Neither a complete run folder nor a scenario file, or a bad scenario.
     """
     path = Path(item)
     if path.is_dir():
-        if not (path / "summary.json").is_file():
-            raise EvacsimError(f"{path}: not a run folder (no summary.json)")
         return _side_from_folder(path)
     if path.is_file() and path.suffix.lower() == ".toml":
         from evacsim.pipeline import run
@@ -518,11 +519,6 @@ def compare(
         changes=bottleneck_changes(sides, min_congested_s=min_congested_s),
     )
     if out is not None:
-        path = Path(out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
         page = compare_html(sides, min_congested_s=min_congested_s, lang=lang)
-        tmp.write_text(page, encoding="utf-8")
-        tmp.replace(path)
-        result.html_path = path
+        result.html_path = write_text_atomic(out, page, what="--out")
     return result

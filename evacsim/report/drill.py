@@ -15,7 +15,6 @@ Times are clock times (the scenario's ``start``) with ``T+h:mm`` beside them.
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
+from evacsim.area.schema import file_name_of
 from evacsim.display.clock import Clock, run_clock
 from evacsim.display.format import number
 from evacsim.display.i18n import Translator, run_lang, translator
@@ -40,10 +40,6 @@ if TYPE_CHECKING:
 __all__ = ["write_drill_sheets"]
 
 log = logging.getLogger(__name__)
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "team"
 
 
 class _Context:
@@ -196,10 +192,10 @@ def write_drill_sheets(run: Run, folder: str | Path, *, lang: str | None = None)
         ]
         html = template.render(
             team=team, tasks=pages, scenario=run.prepared.scenario.name,
-            start=ctx.clock.start_text(), gpx=f"../gpx/team_{_safe(str(team.team))}.gpx",
+            start=ctx.clock.start_text(), gpx=f"../gpx/team_{file_name_of(str(team.team))}.gpx",
             distance_km=f"{float(mine['distance_m'].sum()) / 1000.0:.1f}",
         )  # fmt: skip
-        path = out / f"{_safe(str(team.team))}.html"
+        path = out / f"{file_name_of(str(team.team))}.html"
         path.write_text(html, encoding="utf-8")
         written.append(path)
     log.info("drill sheets: %d files in %s", len(written), out)

@@ -218,7 +218,9 @@ def grid_table(results: Results) -> pd.DataFrame:
                 row[f"ete_{stage}_p{p}_s"] = np.nan if value is None else value
         row |= _persons_by_state(sub)
         rows.append(row)
-    return pd.DataFrame(rows)
+    columns = ["grid_id", "persons", "level", "assembly_point"]
+    columns += [f"ete_{stage}_p{p}_s" for stage in STAGES for p in (50, 90)]
+    return pd.DataFrame(rows, columns=[*columns, *GROUP_STATES])  # columns even with no grid
 
 
 def facilities_summary(results: Results) -> dict[str, dict[str, Any]]:

@@ -12,9 +12,9 @@ import hashlib
 import tomllib
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, Field, ValidationError
+from pydantic import AwareDatetime, Field, TypeAdapter, ValidationError
 
 from evacsim.errors import ScenarioError
 from evacsim.hazard.spec import HazardSpec, WeatherSpec
@@ -41,6 +41,10 @@ __all__ = [
 ]
 
 
+#: A run's seed: what ``numpy.random.default_rng`` and ``SeedSequence`` accept, below 2**63.
+Seed = Annotated[int, Field(ge=0, lt=2**63)]
+
+
 class Scenario(Section):
     """A whole scenario. ``path`` and ``area_path`` are filled in by :func:`load_scenario`.
 
@@ -50,7 +54,7 @@ class Scenario(Section):
 
     name: str = Field(min_length=1)
     description: str = ""
-    seed: int = Field(default=0, ge=0, lt=2**63)
+    seed: Seed = 0
     area: str = Field(min_length=1)
     start: AwareDatetime | None = None
     hazard: HazardSpec
@@ -85,8 +89,21 @@ class Scenario(Section):
         return self.start if self.start is not None else DEFAULT_START[self.population.period]
 
     def with_seed(self, seed: int) -> Scenario:
-        """The same scenario with another seed."""
-        return self.model_copy(update={"seed": seed})
+        """The same scenario with another seed, checked like the file's ``seed``.
+
+        Raises
+        ------
+        ScenarioError
+            ``seed`` is not an integer in [0, 2**63) (named ``--seed``, where it comes from).
+        """
+        try:
+            checked = _SEED.validate_python(seed, strict=True)
+        except ValidationError as exc:
+            raise ScenarioError(f"--seed {seed!r}: {exc.errors()[0]['msg']}") from None
+        return self.model_copy(update={"seed": checked})
+
+
+_SEED = TypeAdapter(Seed)
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:
@@ -156,6 +173,10 @@ def load_scenario(path: str | Path) -> Scenario:
     area_path = (path.parent / scenario.area).resolve()
     if not area_path.exists():
         raise ScenarioError(f"{path}: field 'area': {scenario.area!r} does not exist ({area_path})")
+    if area_path.is_file() and area_path.suffix.lower() != ".gpkg":
+        raise ScenarioError(
+            f"{path}: field 'area': {scenario.area!r} is a file, not an area folder or GeoPackage"
+        )
     return scenario.model_copy(
         update={"path": path, "area_path": area_path, "sha256": hashlib.sha256(raw).hexdigest()}
     )

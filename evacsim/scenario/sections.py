@@ -129,8 +129,8 @@ class EvacuationSpec(Section):
 class TransportSpec(Section):
     """Stage 2 (assembly point → shelter): buses and cars driving on."""
 
-    buses: int = Field(default=10, ge=0)
-    bus_capacity_persons: int = Field(default=45, ge=1)
+    buses: int = Field(default=10, ge=0, le=5000)
+    bus_capacity_persons: int = Field(default=45, ge=1, le=200)
     bus_depot: str | None = None
     load_timeout_s: float = Field(default=600.0, gt=0.0)
     cars_continue: bool = True
@@ -141,7 +141,7 @@ class SimulationSpec(Section):
     ``bound`` adds the lower bound on clearance time to the summary (``bound_s``)."""
 
     end_s: float = Field(default=6 * 3600.0, gt=0.0)
-    gridlock_timeout_s: float = Field(default=1800.0, gt=0.0)
+    gridlock_timeout_s: float = Field(default=1800.0, ge=60.0)  # shorter: checks never end
     closed_roads: tuple[str, ...] = ()
     bound: bool = False
 

@@ -49,4 +49,4 @@ class SuppliesSpec(_Spec):
     )
     lookahead_h: float = Field(default=4.0, ge=0.0)
     mobilisation_s: float = Field(default=600.0, ge=0.0)
-    sample_s: float = Field(default=300.0, gt=0.0)
+    sample_s: float = Field(default=300.0, ge=10.0)

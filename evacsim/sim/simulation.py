@@ -255,16 +255,20 @@ class Simulation(SimState):
     def _results(self, ended_by: str) -> Results:
         demand = self.plan.demand.groups
         ap_ids = list(self.plan.assignment.ap_ids)
+        # Ids as object arrays even when empty (a hazard that reaches nobody): an empty float
+        # column would not join with the other tables' string ids.
         stranded = self.state == "stranded"
         groups = pd.DataFrame(
             {
-                "group_id": demand["group_id"].to_numpy(),
-                "grid_id": demand["grid_id"].to_numpy(),
+                "group_id": demand["group_id"].to_numpy(dtype=object),
+                "grid_id": demand["grid_id"].to_numpy(dtype=object),
                 "mode": self.g_mode,
                 "persons": self.g_persons,
                 "level": self.g_level,
                 "departure_s": demand["departure_s"].to_numpy(float),
-                "assembly_point": [ap_ids[i] if i >= 0 else "" for i in self.g_ap],
+                "assembly_point": np.array(
+                    [ap_ids[i] if i >= 0 else "" for i in self.g_ap], dtype=object
+                ),
                 "t_assembly_s": self.t_assembly,
                 "shelter": self.g_shelter.astype(str),
                 "t_shelter_s": self.t_shelter,

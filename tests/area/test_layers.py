@@ -211,7 +211,7 @@ BAD_CASES: dict[str, tuple[Callable[[], dict[str, Any]], list[str]]] = {
     ),
     "zero speed": (
         lambda: _set("roads", "R-0007", speed_kph=0),
-        ["feature 'R-0007', field 'speed_kph': 0.0 is outside > 0"],
+        ["feature 'R-0007', field 'speed_kph': 0.0 is outside (0, 200]"],
     ),
     "unknown road class": (
         lambda: _set("roads", "R-0001", highway="runway"),
@@ -237,7 +237,7 @@ BAD_CASES: dict[str, tuple[Callable[[], dict[str, Any]], list[str]]] = {
         _duplicate_road,
         ["layer 'roads', feature 'R-0002', field 'id': used by 2 features"],
     ),
-    "empty roads": (lambda: {"roads": []}, ["layer 'roads': has no features"]),
+    "empty roads": (lambda: {"roads": []}, ["layer 'roads' has no features"]),
     "unknown CRS": (
         lambda: _crs_member("urn:ogc:def:crs:EPSG::999999"),
         ["roads.geojson: layer 'roads': CRS 'urn:ogc:def:crs:EPSG::999999' is not a known"],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -188,3 +190,32 @@ def test_bundled_scenarios_cover_the_issue() -> None:
     readme = (SCENARIOS_DIR / "README.md").read_text(encoding="utf-8")
     for path in BUNDLED:
         assert f"`{path.name}`" in readme, path.name
+
+
+# --------------------------------------------------------------------------- quiet, nobody
+
+
+def test_a_hazard_that_reaches_nobody_runs_with_its_note_and_quiet_is_quiet(
+    tmp_path: Path,
+) -> None:
+    """The issue's crash (a pandas merge in the run map) and --quiet printing library warnings."""
+    write_tiny_area(tmp_path / "area")
+    far = TINY.replace('source = "T-01"', "at = [106.50, 29.40]")  # ~4 km from every grid
+    (tmp_path / "far.toml").write_text(far, encoding="utf-8")
+
+    def cli(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-X", "faulthandler", "-m", "evacsim.cli", "run", "far.toml", *argv],
+            cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+
+    loud = cli("--out", "loud")
+    assert loud.returncode == 0, loud.stderr
+    assert "entirely outside the area" in loud.stderr  # the library's warning, shown
+    quiet = cli("--out", "quiet", "-q")
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+    summary = json.loads((tmp_path / "quiet" / "summary.json").read_text(encoding="utf-8"))
+    assert (
+        summary["persons_total"] == 0 and summary["note"] == "nobody is inside the evacuation zone"
+    )
+    assert (tmp_path / "quiet" / "map.html").is_file()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,6 +18,7 @@ from evacsim import save
 from evacsim.errors import EvacsimError
 from evacsim.export.layers import GPKG_LAYERS
 from evacsim.export.run_folder import convert_run_folder
+from evacsim.manifest import require_run_folder
 from evacsim.pipeline import Run, run
 from tests.support.tiny_area import tiny_scenario, write_tiny_area
 
@@ -150,8 +152,7 @@ def test_a_failing_write_leaves_no_folder(
     parent = scenario.parent / "failing"
     with pytest.raises(OSError, match="disk full"):
         save(tiny, parent / "run")
-    assert not (parent / "run").exists()
-    assert list(parent.iterdir()) == []  # no hidden partial folder either
+    assert not parent.exists()  # no run, no hidden partial folder, not even the parent it made
 
 
 @pytest.mark.parametrize("fmt", ["gpkg", "geojson", "csv", "gpx"])
@@ -177,5 +178,26 @@ def test_convert_run_folder(folder: Path, tmp_path: Path, fmt: str, tiny: Run) -
 def test_convert_rejects_bad_input(folder: Path, tmp_path: Path) -> None:
     with pytest.raises(EvacsimError, match="--format 'kml'"):
         convert_run_folder(folder, "kml", tmp_path)
-    with pytest.raises(EvacsimError, match=r"results\.gpkg is missing"):
+    with pytest.raises(EvacsimError, match=r"not a run folder: manifest\.json is missing"):
         convert_run_folder(tmp_path, "csv", tmp_path / "out")
+
+
+def test_folders_carry_their_format_version(folder: Path) -> None:
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert (manifest["format"], manifest["format_version"]) == ("evacsim-run", 2)
+    assert summary["format_version"] == 2
+    assert require_run_folder(folder)["format_version"] == 2
+
+
+def test_saving_again_keeps_what_the_user_added(tiny: Run, folder: Path, tmp_path: Path) -> None:
+    """The issue's data loss: a re-run wiped the export and the user's notes."""
+    again = shutil.copytree(folder, tmp_path / "run")
+    exported = convert_run_folder(again, "csv", again / "export-csv")
+    (again / "notes.md").write_text("what we saw in the drill", encoding="utf-8")
+    save(tiny, again)
+    assert (again / "notes.md").read_text(encoding="utf-8") == "what we saw in the drill"
+    assert all(p.is_file() for p in exported)
+    manifest = require_run_folder(again)
+    assert "notes.md" not in manifest["outputs"]  # still not evacsim's: a third run keeps it too
+    assert not any(p.name.startswith(".") for p in tmp_path.iterdir())

@@ -313,6 +313,7 @@ def _isolated_extras(road_ok: bool) -> dict[str, Any]:
         "id": "G-009",
         "population_day": 10 if not road_ok else 0,
         "population_night": 0,
+        "needs_assistance": 0,  # at most the population
     }
     far["geometry"] = {"type": "Polygon", "coordinates": [[list(p) for p in ring]]}
     teams = tiny_features("team_bases")
