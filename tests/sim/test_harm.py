@@ -125,7 +125,9 @@ def test_waiting_at_home_for_a_team_that_comes_too_late(tmp_path: Path) -> None:
     write_metric_area(
         tmp_path / "area",
         roads=[([(0, -d), (2000, -d)], {}), ([(2000, -d), (2500, -d)], {})],
-        grids=[(_square(0, -d), {"population_day": 2, "population_night": 2, "needs_assistance": 2})],
+        grids=[
+            (_square(0, -d), {"population_day": 2, "population_night": 2, "needs_assistance": 2})
+        ],
         assembly_points=[((2000, -d), {"id": "AP-1", "capacity_persons": 100})],
         shelters=[((2500, -d), {"id": "S-1", "capacity_persons": 100})],
         team_bases=[((2500, -d), {"id": "TM-1", "members": 10, "vehicles": 1})],
