@@ -47,7 +47,7 @@ from .report import (
     write_report as write_report,
 )
 from .warning_sheets import (
-    warning_section as warning_section,
+    warning_context as warning_context,
 )
 from .warning_sheets import (
     write_warning_sheets as write_warning_sheets,
