@@ -26,8 +26,8 @@ def channel_label(name: object, tr: Translator) -> str:
     return tr.gettext(CHANNEL_LABELS[text]) if text in CHANNEL_LABELS else text
 
 
-def _minutes(t_s: object) -> str:
-    return format(float(t_s) / 60.0, ".0f")  # type: ignore[arg-type]
+def _minutes(t_s: float) -> str:
+    return format(float(t_s) / 60.0, ".0f")
 
 
 def why_text(last: Mapping[str, Any], tr: Translator, clock: Clock) -> str:
