@@ -271,7 +271,7 @@ def incident(
     from evacsim.scenario.load import parse_overrides
 
     if alarm is not None:
-        data, source = _alarm_data(alarm, area, seed, quiet or as_json)
+        data, source = _alarm_data(alarm, area, seed, _checked_lang(lang), quiet or as_json)
         model = str(data["hazard"]["model"])
     elif source is None:
         raise EvacsimError("evacsim incident: give --source (or --alarm)")
@@ -295,13 +295,20 @@ def incident(
         _print_incident(report, folder, saved)
 
 
-def _alarm_data(alarm: Path, area: Path, seed: int, quiet: bool) -> tuple[dict[str, Any], str]:
-    """The incident dict of an alarm file and its source id; the notes go to stderr."""
+def _alarm_data(
+    alarm: Path, area: Path, seed: int, lang: str | None, quiet: bool
+) -> tuple[dict[str, Any], str]:
+    """The incident dict of an alarm file and its source id; the notes go to stderr, in the
+    run's language."""
+    from evacsim.display.i18n import translator
+    from evacsim.display.warnings import warning_text
     from evacsim.incident import alarm_incident_data
 
-    data, notes = alarm_incident_data(alarm, area=area, seed=seed)
-    for note in notes if not quiet else []:
-        typer.echo(f"note: {note}", err=True)
+    data, notes = alarm_incident_data(alarm, area=area, seed=seed, lang=lang)
+    if notes and not quiet:
+        tr = translator(data["output"]["lang"])
+        for note in notes:
+            typer.echo(tr("note: {note}", note=warning_text(note, tr)), err=True)
     return data, str(data["hazard"]["source"])
 
 
@@ -325,10 +332,12 @@ def _incident_json(report: IncidentReport, folder: Path, saved: Path | None) -> 
 def _print_incident(report: IncidentReport, folder: Path, saved: Path | None) -> None:
     from rich.console import Console
 
+    from evacsim.display.clock import run_clock
     from evacsim.display.i18n import run_lang, translator
     from evacsim.display.labels import LEVEL_LABELS, label, level_text
 
-    tr = translator(run_lang(report.run))
+    lang = run_lang(report.run)
+    tr, clock = translator(lang), run_clock(report.run, lang)
     console = Console()
     title = tr("Threat zones — {model}", model=report.run.prepared.zones.model)
     zone_cols = {"level": tr.gettext("level"), "threshold": tr.gettext("threshold"),
@@ -344,12 +353,19 @@ def _print_incident(report: IncidentReport, folder: Path, saved: Path | None) ->
                  "action": tr.gettext("action"), "population": tr.gettext("population"),
                  "persons_evacuating": tr.gettext("evacuating"),
                  "needs_assistance": tr.gettext("need help"),
-                 "assembly_point": tr.gettext("assembly point")}  # fmt: skip
+                 "assembly_point": tr.gettext("assembly point"),
+                 # with the warning chain (an alarm's incident): who warns the grid, and when
+                 "workers": tr.gettext("grid workers"),
+                 "t_order_s": tr.gettext("order reaches the grid"),
+                 "t_last_warned_s": tr.gettext("last warned")}  # fmt: skip
     grids = report.grids
     if len(grids):
         actions = {"evacuate": tr.gettext("evacuate"), "warn": tr.gettext("warn")}
         grids = grids.assign(level=[label(LEVEL_LABELS, v, tr) for v in grids["level"]],
                              action=[actions.get(a, a) for a in grids["action"]])  # fmt: skip
+        for col in ("t_order_s", "t_last_warned_s"):
+            if col in grids:
+                grids[col] = [clock.label(t) for t in grids[col]]
     console.print(_table(grids, title=tr.gettext("Grids to warn"), columns=grid_cols,
                          none=tr.gettext("none")))  # fmt: skip
     for rec in report.grids.to_dict("records"):
@@ -392,15 +408,6 @@ def _table(
     return table
 
 
-def _minutes(value: float | None) -> str:
-    """A duration in seconds as minutes for the terminal ("—" when there is none)."""
-    return (
-        "—"
-        if value is None or (isinstance(value, float) and math.isnan(value))
-        else f"{value / 60:.1f} min"
-    )
-
-
 def _cell(value: Any) -> str:
     from rich.markup import escape
 
@@ -424,15 +431,19 @@ def watch(
     interval: Annotated[float, typer.Option(help="Seconds between polls.", min=0.1)] = 2.0,
     once: Annotated[bool, typer.Option("--once", help="Answer the files there now, exit.")] = False,
     seed: Annotated[int, typer.Option(help="The runs' seed.")] = 0,
+    lang: Lang = None,
 ) -> None:
     """Watch a folder: answer each alarm file with an incident run folder and one log line."""
+    from evacsim.display.i18n import resolve_lang, translator
+    from evacsim.watch import area_lang
     from evacsim.watch import watch as do_watch
 
+    lang = resolve_lang(_checked_lang(lang), area_lang(area))
     try:
         do_watch(folder, area=area, out=out, interval_s=interval, once=once, seed=seed,
-                 on_line=typer.echo)  # fmt: skip
+                 lang=lang, on_line=typer.echo)  # fmt: skip
     except KeyboardInterrupt:
-        typer.echo("watch stopped", err=True)
+        typer.echo(translator(lang).gettext("watch stopped"), err=True)
 
 
 # --------------------------------------------------------------------------- compare
@@ -595,12 +606,14 @@ def bound(
     step: Annotated[
         float | None, typer.Option("--step-s", help="Force the time step Δ (s) for every mode.")
     ] = None,
+    lang: Lang = None,
     as_json: AsJson = False,
 ) -> None:
     """The lower bound on clearance time: no plan can clear the scenario sooner."""
     from evacsim.optimize.bound import clearance_bound
     from evacsim.scenario.prepare import prepare
 
+    lang = _checked_lang(lang)
     if step is not None and not step > 0:
         raise EvacsimError(f"--step-s: must be > 0 (got {step})")
     prepared = prepare(scenario)
@@ -611,34 +624,43 @@ def bound(
             | {"components": result.components, "runtime_s": round(result.runtime_s, 3)}
         )
         return
+    _print_bound(prepared, result, prepared.scenario.seed if seed is None else seed, lang)
+
+
+def _print_bound(prepared: Any, result: Any, seed: int, lang: str | None) -> None:
+    """The bound in words, clock times with T+ beside them, in the scenario's language."""
     from rich.console import Console
 
+    from evacsim.display.clock import run_clock
+    from evacsim.display.format import number
+    from evacsim.display.i18n import run_lang, translator
+    from evacsim.display.optimizer import component_words
+
+    lang = run_lang(prepared, lang)
+    tr, clock = translator(lang), run_clock(prepared, lang)
     console = Console()
-    sc = prepared.scenario
-    console.print(f"[bold]{sc.name}[/bold] (seed {sc.seed if seed is None else seed})")
-    console.print(
-        f"  no plan brings everyone to an assembly point before {_minutes(result.assembly_s)}"
-        f" ({_cell(result.assembly_s)} s)",
-        markup=False,
-    )
+    line = f"{prepared.scenario.name} ({tr('seed {seed}', seed=seed)})"
+    console.print(line, style="bold", markup=False, highlight=False)
+    lines = [tr("no plan brings everyone to an assembly point before {time}",
+                time=clock.label(result.assembly_s))]  # fmt: skip
     if result.shelter_by_car_s is not None:
-        console.print(
-            f"  no car that drives on reaches a shelter before {_minutes(result.shelter_by_car_s)}",
-            markup=False,
-        )
+        lines.append(tr("no car that drives on reaches a shelter before {time}",
+                        time=clock.label(result.shelter_by_car_s)))  # fmt: skip
     if result.unreachable_persons:
-        console.print(
-            f"  {result.unreachable_persons} persons can reach no usable assembly point",
-            markup=False,
-        )
-    parts = _frame(result.components)
-    console.print(
-        _table(
-            parts,
-            title=f"Parts (computed in {result.runtime_s:.1f} s)",
-            columns=("stage", "mode", "levels", "persons", "bound_s", "step_s"),
-        )
-    )
+        lines.append(tr("{n} persons can reach no usable assembly point",
+                        n=number(result.unreachable_persons)))  # fmt: skip
+    for text in lines:
+        console.print(f"  {text}", markup=False, highlight=False)
+    parts = _frame([
+        {**component_words(c, tr), "persons": number(c["persons"]),
+         "bound": clock.label(c["bound_s"]), "step": f"{c['step_s']:g}"}
+        for c in result.components
+    ])  # fmt: skip
+    columns = {"stage": tr.gettext("stage"), "mode": tr.gettext("mode"),
+               "levels": tr.gettext("persons from"), "persons": tr.gettext("persons"),
+               "bound": tr.gettext("bound"), "step": tr.gettext("time step Δ (s)")}  # fmt: skip
+    title = tr("Parts of the bound (computed in {s} s)", s=format(result.runtime_s, ".1f"))
+    console.print(_table(parts, title=title, columns=columns, none=tr.gettext("none")))
 
 
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -657,6 +679,7 @@ def optimize(
     max_simulations: Annotated[
         int, typer.Option(help="Simulations the search may use (each proves one plan).")
     ] = 24,
+    lang: Lang = None,
     quiet: Quiet = False,
     as_json: AsJson = False,
 ) -> None:
@@ -664,60 +687,57 @@ def optimize(
     from evacsim.export.optimized import optimized_summary, write_optimized
     from evacsim.optimize.search import optimize as do_optimize
 
+    lang = _checked_lang(lang)
     if max_simulations < 4:
         raise EvacsimError(f"--max-simulations: at least 4 (got {max_simulations})")
     console = _stderr_console(quiet or as_json)
     if console is not None:
         with console.status(f"optimizing {scenario.name} ..."):
             result = do_optimize(scenario, seed=seed, max_simulations=max_simulations)
-            written = write_optimized(result, out)
+            written = write_optimized(result, out, lang=lang)
     else:
         result = do_optimize(scenario, seed=seed, max_simulations=max_simulations)
-        written = write_optimized(result, out)
+        written = write_optimized(result, out, lang=lang)
     if as_json:
         _echo_json(
             optimized_summary(result)
             | {"folder": str(written.folder), "scenario_file": str(written.scenario_file)}
         )
         return
-    if quiet:
-        return
+    if not quiet:
+        _print_optimized(result, written, lang)
+
+
+def _print_optimized(result: Any, written: Any, lang: str | None) -> None:
+    """Both plans' ETE and the bound (clock times with T+), the optimizer's notes, the files."""
     from rich.console import Console
 
-    out_console = Console()
+    from evacsim.display.clock import run_clock
+    from evacsim.display.i18n import run_lang, translator
+    from evacsim.display.optimizer import note_text
+
+    lang = run_lang(result, lang)
+    tr, clock = translator(lang), run_clock(result, lang)
     rows = []
-    for label, summary in (
-        ("scenario plan", result.official.summary),
-        ("optimized", result.best.summary),
-    ):
+    for name, summary in ((tr.gettext("scenario's plan"), result.official.summary),
+                          (tr.gettext("optimized"), result.best.summary)):  # fmt: skip
         ete = summary["ete_s"]
-        rows.append(
-            {
-                "plan": label,
-                **{f"assembly {k}": _minutes(v) for k, v in ete["assembly"].items()},
-                "shelter p100": _minutes(ete["shelter"]["p100"]),
-            }
-        )
-    rows.append(
-        {
-            "plan": "bound",
-            "assembly p100": _minutes(result.bound.assembly_s),
-            "shelter p100": _minutes(result.bound.shelter_by_car_s),
-        }
-    )
-    frame = _frame(rows)
-    out_console.print(
-        _table(
-            frame,
-            title=f"{result.prepared.scenario.name} (seed {result.seed})",
-            columns=tuple(str(c) for c in frame.columns),
-        )
-    )
+        rows.append({"plan": name, **{f"a{k}": clock.label(v) for k, v in ete["assembly"].items()},
+                     "s": clock.label(ete["shelter"]["p100"])})  # fmt: skip
+    rows.append({"plan": tr.gettext("bound"), "ap100": clock.label(result.bound.assembly_s),
+                 "s": clock.label(result.bound.shelter_by_car_s)})  # fmt: skip
+    columns = {"plan": tr.gettext("plan"),
+               **{f"ap{p}": tr("assembly p{p}", p=p) for p in (50, 90, 95, 100)},
+               "s": tr.gettext("shelter p100")}  # fmt: skip
+    title = f"{result.prepared.scenario.name} ({tr('seed {seed}', seed=result.seed)})"
+    console = Console()
+    console.print(_table(_frame(rows), title=title, columns=columns))
     for note in result.notes:
-        out_console.print(f"  {note}", markup=False)
-    out_console.print(f"  plan: {written.plan_file}", markup=False)
-    out_console.print(f"  scenario: {written.scenario_file}", markup=False)
-    out_console.print(f"  page: {written.page.resolve()}", markup=False)
+        console.print(f"  {note_text(note, tr)}", markup=False, highlight=False)
+    for key, path in ((tr.gettext("plan file"), written.plan_file),
+                      (tr.gettext("scenario"), written.scenario_file),
+                      (tr.gettext("page"), written.page.resolve())):  # fmt: skip
+        console.print(f"  {key}: {path}", markup=False, highlight=False)
 
 
 # --------------------------------------------------------------------------- export, scenarios

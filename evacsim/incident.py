@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from evacsim.atomic import write_text_atomic
+from evacsim.display.i18n import resolve_lang, translator
 from evacsim.errors import ScenarioError
 from evacsim.scenario.write import scenario_toml as write_toml
 
@@ -308,10 +309,15 @@ def run_incident(data: Mapping[str, Any]) -> IncidentReport:
 
 
 def alarm_incident_data(
-    path: str | Path, *, area: str | Path, seed: int = 0
+    path: str | Path, *, area: str | Path, seed: int = 0, lang: str | None = None
 ) -> tuple[dict[str, Any], list[str]]:
     """The incident dict of an alarm file (:func:`evacsim.scenario.alarm.alarm_scenario_data`)
-    and notes on how it was made.
+    and notes on how it was made (as the core wrote them; :func:`evacsim.display.warnings.
+    warning_text` says them in a language).
+
+    The run's language (``[output] lang``) is ``lang`` (``"zh"`` or ``"en"``), by default the
+    area's ``area.toml`` ``lang``; the scenario's name and description, shown on every page of
+    the run, are written in it.
 
     Raises
     ------
@@ -322,7 +328,29 @@ def alarm_incident_data(
     from evacsim.scenario.alarm import alarm_scenario_data, read_alarm
 
     alarm = read_alarm(path)
-    return alarm_scenario_data(alarm, area=load_area(area), where=str(path), seed=seed)
+    loaded = load_area(area)
+    data, notes = alarm_scenario_data(alarm, area=loaded, where=str(path), seed=seed)
+    lang = resolve_lang(lang, loaded.meta.get("lang"))
+    data.update(_alarm_words(alarm, data, notes, lang, where=str(path)), output={"lang": lang})
+    return data, notes
+
+
+def _alarm_words(alarm: Any, data: Mapping[str, Any], notes: list[str], lang: str,
+                 *, where: str) -> dict[str, str]:  # fmt: skip
+    """The ``name`` and ``description`` of an alarm's scenario in ``lang``."""
+    from evacsim.display.labels import DETECTION_LABELS, SUBSTANCE_LABELS, label
+    from evacsim.display.warnings import warning_text
+    from evacsim.hazard.substances import get_substance
+
+    tr = translator(lang)
+    ident = alarm.alarm_id or Path(where).stem
+    substance = get_substance(str(data["hazard"]["substance"])).name
+    name = tr("Alarm {id} — {what} of {substance} at {source}", id=ident,
+              what=label(DETECTION_LABELS, alarm.detection.kind, tr),
+              substance=label(SUBSTANCE_LABELS, substance, tr), source=alarm.source)  # fmt: skip
+    made = tr("Made by evacsim from alarm {id} ({where})", id=ident, where=where)
+    description = tr.gettext("; ").join([made, *(warning_text(n, tr) for n in notes)])
+    return {"name": name, "description": description}
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:

@@ -11,25 +11,31 @@ polls (``--once`` takes every file at once). For each new alarm:
   ``drill/warning/``...), plus ``incident.json`` (zones, grids to warn through which chain, routes,
   ETE) and ``alarm.json`` (the record as received);
 * one line is appended to ``OUT/watch.log`` (and handed to ``on_line``):
-  ``<time> <file>: <what> at <source> -> <models>; <persons> persons; 90 % sheltered T+h:mm;
-  warned last <grid> T+h:mm -> <folder>``, or ``<time> <file>: error: <one line>`` for an alarm that
-  cannot be answered. The watcher goes on either way; an alarm whose folder already exists is
-  not run again.
+  ``<time> <file>: <what> at <source> -> <models>; <persons> persons; 90 % sheltered 15:44
+  (T+0:42); warned last <grid> 16:20 (T+1:18) -> <folder>``, or ``<time> <file>: error: <one
+  line>`` for an alarm that cannot be answered. The watcher goes on either way; an alarm whose
+  folder already exists is not run again.
+
+The lines, the scenario's name and the run folder's pages are in ``lang`` (``zh`` or ``en``; by
+default the area's ``area.toml`` ``lang``); times are clock times (the alarm's ``time`` is the
+start) with T+ beside them. Error messages themselves stay as the input checks write them.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from evacsim.display.i18n import Translator, resolve_lang, translator
 from evacsim.errors import EvacsimError
 
-__all__ = ["LOG_NAME", "AlarmWatcher", "answer_alarm", "watch"]
+__all__ = ["LOG_NAME", "AlarmWatcher", "answer_alarm", "area_lang", "watch"]
 
 log = logging.getLogger(__name__)
 
@@ -37,27 +43,41 @@ log = logging.getLogger(__name__)
 LOG_NAME = "watch.log"
 
 
-def _clock(t_s: Any) -> str:
-    from evacsim.display.format import t_plus
+def area_lang(area: Path) -> str | None:
+    """The ``lang`` of an area's ``area.toml`` (``None`` when it has none or cannot be read: the
+    alarm's run then reports the area's problem)."""
+    toml = (area.parent if area.is_file() else area) / "area.toml"
+    try:
+        with toml.open("rb") as fh:
+            lang = tomllib.load(fh).get("lang")
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return None
+    return lang if isinstance(lang, str) else None
 
-    return t_plus(t_s)
 
+def _ok_line(name: str, report: Any, folder: Path, tr: Translator) -> str:
+    from evacsim.display.chain import last_warned_text
+    from evacsim.display.clock import run_clock
+    from evacsim.display.format import number
 
-def _ok_line(name: str, report: Any, folder: Path) -> str:
-    summary = report.run.summary
-    hazard = summary["hazard"]
-    p90 = summary["ete_s"]["shelter"]["p90"]
-    text = (f"{name}: {summary['scenario']} -> {hazard['model']}; {summary['persons_total']} "
-            f"persons; 90 % sheltered {_clock(p90)}")  # fmt: skip
+    summary, clock = report.run.summary, run_clock(report.run, tr.lang)
+    parts = [
+        tr("{file}: {scenario} -> {model}", file=name, scenario=summary["scenario"],
+           model=summary["hazard"]["model"]),
+        tr("{n} persons", n=number(summary["persons_total"])),
+        tr("90 % sheltered {time}", time=clock.label(summary["ete_s"]["shelter"]["p90"])),
+    ]  # fmt: skip
     last = (summary.get("warning") or {}).get("last_grid")
     if last:
-        text += f"; warned last {last['grid_id']} {_clock(last['t_last_warned_s'])}"
-    return f"{text} -> {folder}"
+        parts.append(last_warned_text(last, tr, clock))
+    return f"{tr.gettext('; ').join(parts)} -> {folder}"
 
 
-def answer_alarm(path: Path, out: Path, *, area: Path, seed: int = 0) -> tuple[Path, str]:
+def answer_alarm(
+    path: Path, out: Path, *, area: Path, seed: int = 0, lang: str | None = None
+) -> tuple[Path, str]:
     """Run the incident of one alarm file into ``out/<stem>/``; return the folder and the log
-    line (without the time stamp).
+    line (without the time stamp), in ``lang`` (by default the area's).
 
     Raises
     ------
@@ -68,27 +88,34 @@ def answer_alarm(path: Path, out: Path, *, area: Path, seed: int = 0) -> tuple[P
     from evacsim.export.run_folder import write_run_folder
     from evacsim.incident import alarm_incident_data, incident_record, run_incident
 
-    data, notes = alarm_incident_data(path, area=area, seed=seed)
+    lang = resolve_lang(lang, area_lang(area))
+    data, notes = alarm_incident_data(path, area=area, seed=seed, lang=lang)
     report = run_incident(data)
     with run_folder(out / path.stem, label=path.stem) as claim:
         tmp, dest = claim.tmp, claim.dest
         (tmp / "alarm.json").write_bytes(path.read_bytes())
         write_json(tmp / "incident.json", {**incident_record(report), "notes": notes})
         write_run_folder(report.run, tmp)  # last: its manifest lists the two files above
-    return dest, _ok_line(path.name, report, dest)
+    return dest, _ok_line(path.name, report, dest, translator(lang))
 
 
 @dataclass
 class AlarmWatcher:
-    """The polling state: files seen (name → size, mtime) and files answered."""
+    """The polling state: files seen (name → size, mtime) and files answered; ``lang`` the
+    language of the lines and runs (resolved from the area's when not given)."""
 
     folder: Path
     out: Path
     area: Path
     seed: int = 0
     on_line: Callable[[str], None] = print
+    lang: str | None = None
     _pending: dict[str, tuple[int, int]] = field(default_factory=dict)
     _done: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.lang = resolve_lang(self.lang, area_lang(self.area))
+        self.tr = translator(self.lang)
 
     def _log(self, line: str) -> None:
         stamped = f"{datetime.now().astimezone().isoformat(timespec='seconds')} {line}"
@@ -119,19 +146,24 @@ class AlarmWatcher:
             self._done.add(path.name)
             handled += 1
             if (self.out / path.stem).exists():
-                self._log(f"{path.name}: already answered in {self.out / path.stem}")
+                self._log(self.tr("{file}: already answered in {folder}", file=path.name,
+                                  folder=self.out / path.stem))  # fmt: skip
                 continue
             self._log(self._answer(path))
         return handled
 
     def _answer(self, path: Path) -> str:
+        tr = self.tr
         try:
-            return answer_alarm(path, self.out, area=self.area, seed=self.seed)[1]
+            return answer_alarm(path, self.out, area=self.area, seed=self.seed, lang=self.lang)[1]
         except EvacsimError as exc:
-            return f"{path.name}: error: {' '.join(str(exc).split())}"
+            return tr(
+                "{file}: error: {message}", file=path.name, message=" ".join(str(exc).split())
+            )
         except Exception as exc:  # a bug must not stop the watcher; it is logged in full
             log.exception("watch: %s", path)
-            return f"{path.name}: error: internal {type(exc).__name__}: {exc} (a bug; see stderr)"
+            return tr("{file}: error: internal {kind}: {message} (a bug; see stderr)",
+                      file=path.name, kind=type(exc).__name__, message=exc)  # fmt: skip
 
 
 def watch(
@@ -142,6 +174,7 @@ def watch(
     interval_s: float = 2.0,
     once: bool = False,
     seed: int = 0,
+    lang: str | None = None,
     on_line: Callable[[str], None] = print,
     stop: Callable[[], bool] = lambda: False,
 ) -> int:
@@ -161,6 +194,8 @@ def watch(
         Answer the files present now and return.
     seed
         The runs' seed.
+    lang
+        ``"zh"`` or ``"en"``: the lines and the runs' pages (default: the area's ``lang``).
     on_line
         Called with each log line.
     stop
@@ -179,7 +214,9 @@ def watch(
     folder = Path(folder)
     if not folder.is_dir():
         raise EvacsimError(f"{folder}: not a folder to watch")
-    watcher = AlarmWatcher(folder, Path(out) if out else folder / "runs", Path(area), seed, on_line)
+    watcher = AlarmWatcher(
+        folder, Path(out) if out else folder / "runs", Path(area), seed, on_line, lang
+    )
     if once:
         return watcher.poll(wait=False)
     handled = 0

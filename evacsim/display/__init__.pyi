@@ -1,3 +1,15 @@
+from .chain import (
+    channel_label as channel_label,
+)
+from .chain import (
+    channels_text as channels_text,
+)
+from .chain import (
+    last_warned_text as last_warned_text,
+)
+from .chain import (
+    why_text as why_text,
+)
 from .clock import (
     Clock as Clock,
 )
@@ -104,7 +116,16 @@ from .labels import (
     level_text as level_text,
 )
 from .labels import (
+    modes_text as modes_text,
+)
+from .labels import (
     reason_label as reason_label,
+)
+from .optimizer import (
+    note_text as note_text,
+)
+from .optimizer import (
+    plan_text as plan_text,
 )
 from .svg import (
     RC as RC,

@@ -76,6 +76,13 @@ class Clock:
             return "—"
         return f"{self.hm(t_s)} ({t_plus(t_s)})"
 
+    def cell(self, t_s: Any) -> dict[str, str]:
+        """A table cell's parts: ``{"clock": "15:32", "t": "T+0:32"}`` (the page sets T+ under
+        the clock time); ``{"clock": "—", "t": ""}`` when missing."""
+        if _finite(t_s) is None:
+            return {"clock": "—", "t": ""}
+        return {"clock": self.hm(t_s), "t": t_plus(t_s)}
+
     def iso(self, t_s: Any) -> str | None:
         """ISO 8601 with the offset, to the nearest second (``2026-06-01T15:32:05+08:00``)."""
         value = _finite(t_s)
@@ -98,5 +105,6 @@ class Clock:
 
 
 def run_clock(run: Any, lang: str = "en") -> Clock:
-    """The :class:`Clock` of a run (its scenario's :meth:`start_time`)."""
-    return Clock(run.prepared.scenario.start_time(), lang)
+    """The :class:`Clock` of a run (its scenario's :meth:`start_time`); ``run`` may also be an
+    optimizer's result or the ``Prepared`` scenario."""
+    return Clock(getattr(run, "prepared", run).scenario.start_time(), lang)

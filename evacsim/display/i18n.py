@@ -104,9 +104,10 @@ def resolve_lang(*choices: object) -> str:
 def run_lang(run: Any, lang: str | None = None) -> str:
     """The language of a run's outputs: ``lang``, the scenario's ``[output] lang``, the area's.
 
-    ``run`` is duck-typed (``prepared.scenario.output.lang``, ``prepared.area.meta``).
+    ``run`` is duck-typed (``prepared.scenario.output.lang``, ``prepared.area.meta``): a run, an
+    optimizer's result, or the ``Prepared`` scenario itself.
     """
-    prepared = getattr(run, "prepared", None)
+    prepared = getattr(run, "prepared", run)
     scenario = getattr(prepared, "scenario", None)
     output = getattr(scenario, "output", None)
     meta = getattr(getattr(prepared, "area", None), "meta", None) or {}

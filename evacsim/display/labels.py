@@ -15,7 +15,9 @@ from types import MappingProxyType
 from evacsim.display.i18n import N_, Translator
 
 __all__ = [
+    "CHANNEL_LABELS",
     "CONTEXT_LABELS",
+    "DETECTION_LABELS",
     "ITEM_LABELS",
     "KIND_LABELS",
     "LEVEL_LABELS",
@@ -25,9 +27,12 @@ __all__ = [
     "STAGE_LABELS",
     "STATE_LABELS",
     "STATUS_LABELS",
+    "SUBSTANCE_LABELS",
     "TASK_LABELS",
+    "WARN_METHOD_LABELS",
     "label",
     "level_text",
+    "modes_text",
     "reason_label",
 ]
 
@@ -121,6 +126,48 @@ CONTEXT_LABELS = MappingProxyType(
      "other": N_("other")}
 )  # fmt: skip
 
+#: Who warned a household (``warned_by``): the responsibility chain's grid worker, or a channel
+#: beside it. A channel is named in the scenario (``[warning] channels``); the default and the
+#: names the docs suggest are translated, any other name is shown as written.
+CHANNEL_LABELS = MappingProxyType(
+    {
+        "chain": N_("grid worker"),
+        "mass alert": N_("mass alert"),
+        "cell broadcast": N_("cell broadcast"),
+        "SMS": N_("SMS"),
+        "sirens": N_("sirens"),
+    }
+)
+
+#: How grid workers reach a household (``[warning] method``; ``door`` also for people who need
+#: help).
+WARN_METHOD_LABELS = MappingProxyType({"phone": N_("by phone"), "door": N_("at the door")})
+
+#: What a monitoring system reports (:data:`evacsim.scenario.alarm.DETECTIONS`).
+DETECTION_LABELS = MappingProxyType(
+    {
+        "fire": N_("fire"),
+        "leak": N_("leak"),
+        "release": N_("release"),
+        "explosion_risk": N_("explosion risk"),
+    }
+)
+
+#: Substances of :mod:`evacsim.hazard.substances`, by canonical name.
+SUBSTANCE_LABELS = MappingProxyType(
+    {
+        "gasoline": N_("gasoline"),
+        "diesel": N_("diesel"),
+        "kerosene": N_("kerosene"),
+        "benzene": N_("benzene"),
+        "hexane": N_("hexane"),
+        "heptane": N_("heptane"),
+        "butane": N_("butane"),
+        "propane": N_("propane"),
+        "chlorine": N_("chlorine"),
+    }
+)
+
 #: What the hazard models' threat levels mean (the phrases of :mod:`evacsim.hazard.build`).
 _LEVEL_PHRASES = (
     N_("potentially lethal within 60 s"),
@@ -166,3 +213,14 @@ def reason_label(reason: object, tr: Translator) -> str:
     for prefix in reversed(parts[:-1]):
         text = tr("{reason} ({where})", reason=text, where=label(REASON_LABELS, prefix, tr))
     return text
+
+
+def modes_text(text: object, tr: Translator) -> str:
+    """Persons per mode as :func:`evacsim.results.routes.grid_routes` writes them (``walk: 12,
+    car: 30``), in words (``on foot: 12, by car: 30``)."""
+    parts = []
+    for part in str(text or "").split(", "):
+        mode, _, n = part.partition(": ")
+        if mode:
+            parts.append(f"{label(MODE_LABELS, mode, tr)}: {n}")
+    return ", ".join(parts)

@@ -1,26 +1,53 @@
-"""The warnings the model writes (in English, in ``summary.json``), in the page's language.
+"""The sentences the core writes (in English), in the page's language.
 
-The core writes its warnings as English sentences with ids in them (``grid 'G-004': planned
-assembly point 'AP-4' is unusable; sent to 'AP-5'``). :func:`warning_text` recognises the known
-sentences and writes them again from the catalog, ids kept; a sentence it does not know is shown
-as written (the test of the Chinese pages lists the ones the bundled scenarios raise).
+The core writes its warnings and notes as English sentences with ids in them (``grid 'G-004':
+planned assembly point 'AP-4' is unusable; sent to 'AP-5'``), because it knows no language.
+:func:`known_text` recognises a known sentence (a pattern with named groups, from
+:func:`known_sentences`) and writes it again from the catalog, the groups' values kept;
+:func:`warning_text` does so for the warnings of ``summary.json`` and the notes made from an
+alarm record. A sentence nobody listed is shown as written (the tests of the Chinese pages fail
+on the ones the bundled scenarios raise).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 
 from evacsim.display.i18n import N_, Translator
 
-__all__ = ["warning_text"]
+__all__ = ["Known", "known_sentences", "known_text", "warning_text"]
+
+#: (pattern of the core's sentence, message id with the pattern's group names as placeholders)
+Known = tuple[tuple[re.Pattern[str], str], ...]
+
+
+def known_sentences(pairs: Iterable[tuple[str, str]]) -> Known:
+    """Compile (regular expression, message id) pairs for :func:`known_text`."""
+    return tuple((re.compile(pattern), message) for pattern, message in pairs)
+
+
+def known_text(
+    text: str,
+    known: Known,
+    tr: Translator,
+    value: Callable[[str, str], str] = lambda _name, v: v,
+) -> str | None:
+    """``text`` in the translator's language when it is one of ``known`` (the first pattern that
+    matches it whole); ``value(name, matched)`` may rewrite a group's value first. ``None`` when
+    no pattern matches."""
+    for pattern, message in known:
+        match = pattern.fullmatch(text)
+        if match:
+            return tr(message, **{k: value(k, v) for k, v in match.groupdict().items()})
+    return None
+
 
 _ID = r"'(?P<{}>[^']+)'"
 _FEATURE = re.compile(r"layer '[^']+', feature '(?P<id>[^']+)'")  # a feature: its id says it
 
-#: (pattern of the core's sentence, message id with the pattern's group names as placeholders)
-_KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), message)
-    for pattern, message in (
+_KNOWN = known_sentences(
+    (
         (r"layer 'assembly_points', feature " + _ID.format("id")
          + r": inside the evacuation zone, not used",
          N_("assembly point {id} is inside the evacuation zone: not used")),
@@ -71,15 +98,18 @@ _KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          N_("{where}: {d} m from the nearest road ({mode})")),
         (r"(?P<where>.+): is on a road network component apart from the main one",
          N_("{where}: on a part of the road network not joined to the main one")),
+        # notes on an incident made from an alarm record (evacsim.scenario.alarm)
+        (r"no weather reading in the alarm: the scenario defaults are used",
+         N_("no weather reading in the alarm: the scenario's default weather is used")),
+        (r"stability (?P<s>\S+) from Pasquill–Turner: wind (?P<v>\S+) m/s, cloud (?P<c>\S+)/10 "
+         r"at (?P<when>\S+)",
+         N_("stability class {s} from Pasquill–Turner: wind {v} m/s, cloud cover {c}/10 at "
+            "{when}")),
     )
 )  # fmt: skip
 
 
 def warning_text(text: str, tr: Translator) -> str:
-    """A model warning in the translator's language (the sentence as written if unknown)."""
-    for pattern, message in _KNOWN:
-        match = pattern.fullmatch(text)
-        if match:
-            values = {k: _FEATURE.sub(r"\g<id>", v) for k, v in match.groupdict().items()}
-            return tr(message, **values)
-    return text
+    """A model warning or note in the translator's language (as written if unknown)."""
+    found = known_text(text, _KNOWN, tr, lambda _k, v: _FEATURE.sub(r"\g<id>", v))
+    return text if found is None else found

@@ -8,7 +8,8 @@
     The plan file (:mod:`evacsim.plan.plan_file`): grids with their assembly point and delay,
     and the preferred routes.
 ``optimize.html`` and ``changes_map.html``
-    The comparison page and its map (:mod:`evacsim.report.optimized`).
+    The comparison page and its map (:mod:`evacsim.report.optimized`), in the scenario's
+    language unless another is asked for.
 ``summary.json``
     The figures of the page: ETE of both plans, the bound, persons harmed, loads, the grids that
     move, the candidates tried, the optimizer's notes, and ``proof``: the written scenario, run
@@ -48,13 +49,16 @@ class OptimizedFolder:
     proof: Run
 
 
-def _scenario_data(opt: Optimized, folder: Path) -> dict[str, Any]:
+def _scenario_data(opt: Optimized, folder: Path, lang: str) -> dict[str, Any]:
+    from evacsim.display.i18n import translator
+
     sc = opt.prepared.scenario
     if sc.path is not None and sc.path.is_file():
         data: dict[str, Any] = tomllib.loads(sc.path.read_text(encoding="utf-8"))
     else:
         data = sc.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
-    data["name"] = f"{sc.name} — optimized plan"
+    tr = translator(lang)
+    data["name"] = tr("{scenario} — optimized plan", scenario=sc.name)
     data["seed"] = opt.seed
     assert sc.area_path is not None
     data["area"] = Path(os.path.relpath(sc.area_path, folder.resolve())).as_posix()
@@ -97,9 +101,14 @@ def optimized_summary(opt: Optimized) -> dict[str, Any]:
     }
 
 
-def write_optimized(opt: Optimized, out: str | Path | None = None) -> OptimizedFolder:
+def write_optimized(
+    opt: Optimized, out: str | Path | None = None, *, lang: str | None = None
+) -> OptimizedFolder:
     """Write the optimize folder atomically (module docstring), after running the written
     scenario from the files to prove they are what the optimizer simulated.
+
+    ``lang`` (``"zh"`` or ``"en"``) is the language of the page, its map and the written
+    scenario's name; by default the scenario's (:func:`evacsim.display.i18n.run_lang`).
 
     Raises
     ------
@@ -107,6 +116,7 @@ def write_optimized(opt: Optimized, out: str | Path | None = None) -> OptimizedF
         The scenario run from the written files does not reproduce the optimized plan's ETE
         (a bug: nothing is left behind).
     """
+    from evacsim.display.i18n import run_lang
     from evacsim.maps.base import save_map
     from evacsim.pipeline import run
     from evacsim.plan.plan_file import write_plan_file
@@ -114,6 +124,7 @@ def write_optimized(opt: Optimized, out: str | Path | None = None) -> OptimizedF
     from evacsim.scenario.write import scenario_toml
 
     sc = opt.prepared.scenario
+    lang = run_lang(opt, lang)
     with run_folder(out, label=f"{sc.label()}-optimized") as claim:
         tmp, dest = claim.tmp, claim.dest
         plan_path = write_plan_file(
@@ -127,7 +138,8 @@ def write_optimized(opt: Optimized, out: str | Path | None = None) -> OptimizedF
             "Written by `evacsim optimize`: the scenario with its optimized plan "
             f"({PLAN_FILE}).\nRun it with `evacsim run`; see optimize.html."
         )
-        text = scenario_toml(_scenario_data(opt, dest), header=header, where=str(scenario_path))
+        data = _scenario_data(opt, dest, lang)
+        text = scenario_toml(data, header=header, where=str(scenario_path))
         scenario_path.write_text(text, encoding="utf-8")
         proof = run(scenario_path)
         if proof.summary["ete_s"] != opt.best.summary["ete_s"]:
@@ -138,8 +150,8 @@ def write_optimized(opt: Optimized, out: str | Path | None = None) -> OptimizedF
         summary = optimized_summary(opt)
         summary["proof"] = {"scenario_file": scenario_path.name, "same_ete": True}
         write_json(tmp / "summary.json", _json_safe(summary))
-        save_map(changes_map(opt), tmp / "changes_map.html")
-        (tmp / "optimize.html").write_text(optimized_html(opt), encoding="utf-8")
+        save_map(changes_map(opt, lang=lang), tmp / "changes_map.html")
+        (tmp / "optimize.html").write_text(optimized_html(opt, lang=lang), encoding="utf-8")
         _write_manifest(tmp)
     del plan_path
     return OptimizedFolder(

@@ -80,6 +80,11 @@ def legend_item(color: str, text: str, shape: str = "box") -> str:
     return f"<div>{swatch}{esc(text)}</div>"
 
 
+def legend_heading(text: str) -> str:
+    """A heading inside the legend (escaped text)."""
+    return f'<div style="font-weight:bold;margin-top:6px">{esc(text)}</div>'
+
+
 def _legend_html(
     title: str,
     roads: Sequence[str],

@@ -41,7 +41,7 @@ from evacsim.display.clock import Clock, run_clock
 from evacsim.display.format import esc, number
 from evacsim.display.headline import headline_items, stranded_groups
 from evacsim.display.i18n import N_, Translator, run_lang, translator
-from evacsim.display.labels import MODE_LABELS, label
+from evacsim.display.labels import MODE_LABELS, label, modes_text
 from evacsim.maps import animation as viz_anim
 from evacsim.maps.animation import (
     KINDS,
@@ -51,7 +51,7 @@ from evacsim.maps.animation import (
     EvacueeAnimation,
     TimeSliderLayer,
 )
-from evacsim.maps.base import base_map, finish_map, legend_item
+from evacsim.maps.base import base_map, finish_map, legend_heading, legend_item
 from evacsim.maps.layers import BIND_DETAILS, feature_collection, popup_html, to_wgs84
 from evacsim.maps.teams import add_team_layers
 from evacsim.maps.ui import safe_json
@@ -127,7 +127,7 @@ def add_routes(
                 (tr.gettext("Shelters"), row.shelters or None),
                 (tr.gettext("Persons"), row.persons),
                 (tr.gettext("Groups"), row.groups),
-                (tr.gettext("By mode"), _modes(row.modes, tr)),
+                (tr.gettext("By mode"), modes_text(row.modes, tr)),
                 (tr.gettext("First arrival"), clock.label(row.t_first_s)),
                 (tr.gettext("Last arrival"), clock.label(row.t_last_s)),
             ]
@@ -175,16 +175,6 @@ def _congestion_frame(run: Any) -> gpd.GeoDataFrame:
     out["road_id"] = net.edge_road_id[edges]
     out["name"] = net.edge_name[edges]
     return gpd.GeoDataFrame(out, geometry=list(net.edge_geometry[edges]), crs=net.crs)
-
-
-def _modes(text: object, tr: Translator) -> str:
-    """``walk: 12, car: 30`` in words (``on foot: 12, by car: 30``)."""
-    parts = []
-    for part in str(text or "").split(", "):
-        mode, _, n = part.partition(": ")
-        if mode:
-            parts.append(f"{label(MODE_LABELS, mode, tr)}: {n}")
-    return ", ".join(parts)
 
 
 def _add_congestion(m: folium.Map, frame: gpd.GeoDataFrame, tr: Translator) -> None:
@@ -310,14 +300,10 @@ def used_assembly_points(run: Any) -> list[str]:
     return [ap for ap in ids if int(facilities.get(ap, {}).get("arrivals", 0)) > 0]
 
 
-def _heading(text: str) -> str:
-    return f'<div style="font-weight:bold;margin-top:6px">{esc(text)}</div>'
-
-
 def routes_legend(layers: RunLayers, ap_ids: Sequence[str]) -> str:
     """Legend rows of the routes: one colour per assembly point, dashed beyond it."""
     item, tr = legend_item, layers.tr
-    parts = [_heading(tr.gettext("Routes"))]
+    parts = [legend_heading(tr.gettext("Routes"))]
     for ap in ap_ids:
         text = tr("to {ap} {name}", ap=ap, name=layers.ap_names.get(ap, ""))
         parts.append(item(layers.colors[ap], text, "line"))
@@ -421,7 +407,7 @@ def run_map(
         show="evacuees" not in _OFF,
     ).add_to(parts.map)  # fmt: skip
     add_team_layers(parts.map, run, tr=tr, clock=layers.clock)
-    warning_legend = add_warning_layer(parts.map, run)  # warning-chain runs only
+    warning_legend = add_warning_layer(parts.map, run, tr, layers.clock)  # chain runs only
     used = sorted(set(res.groups["assembly_point"].astype(str)) & set(layers.colors))
     legend = (
         routes_legend(layers, used) + _stranded_legend(tr) + _congestion_legend(tr)
@@ -449,11 +435,11 @@ def _stranded_legend(tr: Translator) -> str:
 
 def _congestion_legend(tr: Translator) -> str:
     rows = [legend_item(color, tr.gettext(text), "line") for _, color, text in _CONGESTION]
-    return _heading(tr.gettext("Congestion")) + "".join(rows)
+    return legend_heading(tr.gettext("Congestion")) + "".join(rows)
 
 
 def _evacuee_legend(anim: EvacueeAnimation, tr: Translator) -> str:
-    parts = [_heading(tr.gettext("Evacuees (time slider)"))]
+    parts = [legend_heading(tr.gettext("Evacuees (time slider)"))]
     parts += [legend_item(color, label(MODE_LABELS, name, tr), "dot") for name, color, _ in KINDS]
     per = tr.gettext("1 dot = 1 household")
     if anim.groups_drawn < anim.groups_total:

@@ -71,7 +71,7 @@ from .sketch import (
     route_sketch as route_sketch,
 )
 from .warning_sheets import (
-    warning_section as warning_section,
+    warning_context as warning_context,
 )
 from .warning_sheets import (
     write_warning_sheets as write_warning_sheets,

@@ -21,7 +21,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from evacsim.display.clock import Clock, run_clock
@@ -41,7 +40,7 @@ from evacsim.display.labels import (
 from evacsim.display.warnings import warning_text
 from evacsim.report._jinja import environment
 from evacsim.report.charts import curves_svg, occupancy_svg
-from evacsim.report.warning_sheets import warning_section
+from evacsim.report.warning_sheets import warning_context
 from evacsim.results.ete import BY, LEVEL_NAMES, ete_table, evacuation_curves
 from evacsim.results.headline import Headline, headline
 from evacsim.results.tables import facility_table, grid_table, occupancy_series
@@ -104,15 +103,6 @@ def describe_scenario(run: Any, tr: Translator | None = None) -> list[str]:
 # ----------------------------------------------------------------------------- tables
 
 
-def _time_cell(clock: Clock, t_s: Any) -> dict[str, str]:
-    """A time as the template shows it: clock time, and T+ beside it."""
-    if t_s is None or (isinstance(t_s, float | np.floating) and not np.isfinite(t_s)):
-        return {"clock": "—", "t": ""}
-    label_ = clock.label(t_s)
-    hm, _, t_plus = label_.partition(" (")
-    return {"clock": hm, "t": t_plus.rstrip(")")}
-
-
 def _ete_rows(results: Any, tr: Translator, clock: Clock) -> list[dict[str, Any]]:
     rows = []
     for by in (None, *BY):
@@ -129,7 +119,7 @@ def _ete_rows(results: Any, tr: Translator, clock: Clock) -> list[dict[str, Any]
                  "key": "" if row["by"] == "all" else key,
                  "stage": label(STAGE_LABELS, row["stage"], tr),
                  "persons": number(row["persons"]), "arrived": number(row["arrived"]),
-                 **{f"p{p}": _time_cell(clock, row[f"p{p}_s"]) for p in (50, 90, 95, 100)}}
+                 **{f"p{p}": clock.cell(row[f"p{p}_s"]) for p in (50, 90, 95, 100)}}
             )  # fmt: skip
     return rows
 
@@ -143,7 +133,7 @@ def _facility_rows(results: Any, h: Headline, tr: Translator, clock: Clock) -> l
             {"id": fid, "name": row["name"], "kind": label(KIND_LABELS, row["kind"], tr),
              "capacity": number(row["capacity_persons"]), "arrivals": number(row["arrivals"]),
              "peak": number(row["peak"]), "peak_pct": f"{100 * float(row['peak_share']):.0f} %",
-             "t_peak": _time_cell(clock, row["t_peak_s"]), "refused": number(row["refused"]),
+             "t_peak": clock.cell(row["t_peak_s"]), "refused": number(row["refused"]),
              "redirected": number(row["redirected"]), "final": number(row["final"]),
              "full": int(row["peak"]) >= int(row["capacity_persons"]),
              "flagged": any((fid, k) in flagged for k in ("over_capacity", "refused", "left")),
@@ -167,8 +157,8 @@ def _grid_rows(run: Any, tr: Translator, clock: Clock) -> list[dict[str, Any]]:
              "community": community.get(gid, ""), "group": group.get(gid, ""),
              "level": label(LEVEL_LABELS, row["level"], tr),
              "persons": number(row["persons"]), "ap": row["assembly_point"],
-             "a90": _time_cell(clock, row["ete_assembly_p90_s"]),
-             "s90": _time_cell(clock, row["ete_shelter_p90_s"]),
+             "a90": clock.cell(row["ete_assembly_p90_s"]),
+             "s90": clock.cell(row["ete_shelter_p90_s"]),
              "stranded": number(row.get("stranded", 0))}
         )  # fmt: skip
     return rows
@@ -184,11 +174,14 @@ def _exposure_rows(summary: Mapping[str, Any], tr: Translator) -> list[tuple[str
                          number(exp[f"persons_exposed_{level}"])))  # fmt: skip
             rows.append((tr("person-minutes in the {level} zone", level=name),
                          number(round(exp[f"person_s_{level}"] / 60.0, 1))))  # fmt: skip
-    for key, text in (("max_dose_ppm_min", "largest toxic dose, ppm·min"),
-                      ("max_thermal_dose_tdu", "largest thermal dose, (kW/m²)^4/3·s"),
-                      ("max_overpressure_psi", "largest peak overpressure, psi"),
-                      ("persons_fed_over_0_3", "persons with FED > 0.3"),
-                      ("persons_fed_over_1", "persons with FED ≥ 1 (incapacitated)")):  # fmt: skip
+    harm = (
+        ("max_dose_ppm_min", N_("largest toxic dose, ppm·min")),
+        ("max_thermal_dose_tdu", N_("largest thermal dose, (kW/m²)^4/3·s")),
+        ("max_overpressure_psi", N_("largest peak overpressure, psi")),
+        ("persons_fed_over_0_3", N_("persons with FED > 0.3")),
+        ("persons_fed_over_1", N_("persons with FED ≥ 1 (incapacitated)")),
+    )
+    for key, text in harm:
         if key in exp:
             rows.append((tr.gettext(text), number(exp[key])))
     return rows
@@ -263,7 +256,7 @@ def _context(run: Any, maps: Mapping[str, Path | str] | None, lang: str) -> dict
             "s90": tr.gettext("90 % sheltered"),
         },
         "fmt": number,
-        "warning_html": warning_section(run),  # the warning chain's section ("" otherwise)
+        "warning": warning_context(run, tr, clock),  # the warning chain (None otherwise)
     }
 
 

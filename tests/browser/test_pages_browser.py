@@ -1,6 +1,7 @@
 """The default Funiuxi run's pages as people see them, in headless Chromium, on a 1400 x 900
 screen and a 390 px phone: what is on at first, collapsing controls, labels, nothing covering the
-assembly point, titles, printing on A4 and A3, Chinese glyphs, the drill sheet's map offline.
+assembly point, titles, printing on A4 and A3, Chinese glyphs, the drill sheet's map offline; the
+grid workers' sheets of the warning-chain scenario and the page ``evacsim optimize`` writes.
 
 The area's ``area.toml`` says ``lang = "zh"``: every page is in Chinese. With
 ``EVACSIM_SCREENSHOTS=1`` the screenshots go to ``docs/screenshots/`` (the README shows them);
@@ -254,4 +255,60 @@ def test_drill_sheet_map_loads_offline_and_reads_on_a_phone(
         pdf = page.pdf(prefer_css_page_size=True)
         tasks = page.locator("section.task").count()
         assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") >= tasks + 1
+        assert lp.log.problems() == {}
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> tuple[Run, Path]:
+    result = run(SCENARIOS / "funiuxi_warning_chain.toml")
+    return result, save(result, tmp_path_factory.mktemp("chain") / "run")
+
+
+def test_grid_worker_sheet_reads_on_a_phone_and_prints_a_page_per_worker(
+    chain: tuple[Run, Path], page_at: PageAt, shots: Path
+) -> None:
+    result, folder = chain
+    last = result.summary["warning"]["last_grid"]
+    for width, height in ((1400, 900), (390, 844)):
+        lp = page_at(width, height)
+        page = lp.page
+        page.goto((folder / "drill" / "warning" / f"{last['grid_id']}.html").as_uri())
+        assert page.title() == f"预警通知单 {last['grid_id']}"
+        assert page.locator("section.worker").count() == last["workers"]
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        tick = _box(page, "th.tick")  # the column the worker ticks is on the screen
+        assert tick["x"] + tick["width"] <= width
+        if width == 1400:
+            _screenshot(page, shots / "warning_sheet.png")
+        page.emulate_media(media="print")
+        pdf = page.pdf(prefer_css_page_size=True)
+        assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") >= last["workers"]
+        assert lp.log.problems() == {}
+
+
+@pytest.fixture(scope="module")
+def optimized(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from evacsim.export.optimized import write_optimized
+    from evacsim.optimize.search import optimize
+    from tests.support.tiny_area import tiny_scenario, write_tiny_area
+
+    root = tmp_path_factory.mktemp("optimize")
+    write_tiny_area(root / "area")
+    path = root / "s.toml"
+    path.write_text(tiny_scenario(seed=7, period="day"), encoding="utf-8")
+    return write_optimized(optimize(path, max_simulations=6), root / "out").page
+
+
+def test_optimize_page_embeds_its_map_offline_and_reads_on_a_phone(
+    optimized: Path, page_at: PageAt
+) -> None:
+    for width, height in ((1400, 900), (390, 844)):
+        lp = page_at(width, height)
+        page = lp.page
+        page.goto(optimized.as_uri())
+        assert page.title().startswith("Optimized plan — ")
+        page.locator("iframe").scroll_into_view_if_needed()
+        frame = page.frame_locator("iframe")
+        frame.locator(".leaflet-overlay-pane svg path").first.wait_for()
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
         assert lp.log.problems() == {}

@@ -77,6 +77,7 @@ ALLOWED = {
     "Leaflet", "OpenStreetMap", "Noto", "Sans", "CJK", "Source", "Han", "Microsoft", "YaHei",
     "PingFang", "sans", "serif", "lat", "lon", "html", "radius", "pool_fire", "toxic_plume",
     "plume", "toxic", "pool", "fire", "nearest", "plan", "capacity",
+    "CCRP",  # capacity-constrained route planning, the optimizer's algorithm, named as published
 }  # fmt: skip
 LATIN = re.compile(r"[A-Za-z][A-Za-z_]{2,}")
 
@@ -103,15 +104,26 @@ class _Text(HTMLParser):
             self.parts.append(data)
 
 
+def english_in(text: str) -> set[str]:
+    """Latin words of a text that are not file names, paths, ids, units or allowed names."""
+    text = re.sub(r"(?<![\w.])/\S+", " ", text)  # absolute paths (terminal, log lines)
+    text = re.sub(r"\S+\.(html|gpx|json|toml|gpkg)\b", " ", text)  # file names
+    text = re.sub(r"\b[A-Z]{1,3}-\d+\b", " ", text)  # ids: AP-1, G-001, TM-1, R-0014
+    text = re.sub(r"\b[A-Z]{1,3}-\d+/\d+\b", " ", text)
+    return {w for w in LATIN.findall(text) if w not in ALLOWED}
+
+
 def english_words(html: str) -> set[str]:
     """Latin words of a page's visible text that are not ids, units or allowed names."""
     parser = _Text()
     parser.feed(html)
-    text = " ".join(parser.parts)
-    text = re.sub(r"\S+\.(html|gpx)\b", " ", text)  # file names
-    text = re.sub(r"\b[A-Z]{1,3}-\d+\b", " ", text)  # ids: AP-1, G-001, TM-1, R-0014
-    text = re.sub(r"\b[A-Z]{1,3}-\d+/\d+\b", " ", text)
-    return {w for w in LATIN.findall(text) if w not in ALLOWED}
+    return english_in(" ".join(parser.parts))
+
+
+def layer_names(html: str) -> list[str]:
+    """The names in a map page's layer control (they are in the page's script)."""
+    names = re.findall(r'("[^"]+")\s*:\s*(?:geo_json|feature_group|label_layer|time_slider)', html)
+    return [json.loads(n) for n in names]
 
 
 def chinese_area(folder: Path) -> Path:
@@ -172,9 +184,7 @@ def test_map_page_shell_has_no_untranslated_text(chinese_run: tuple[Any, Path]) 
     html = (folder / "map.html").read_text(encoding="utf-8")
     body = html.split("<body>", 1)[1]
     assert english_words(body) == set()  # title box, legend, print options, north arrow
-    # the layer names (in the page's script) are Chinese too
-    names = re.findall(r'("[^"]+")\s*:\s*(?:geo_json|feature_group|label_layer|time_slider)', html)
-    names = [json.loads(n) for n in names]
+    names = layer_names(html)  # the layer names are Chinese too
     assert len(names) > 10 and not [n for n in names if LATIN.search(n)], names
 
 
@@ -186,6 +196,136 @@ def test_terminal_headline_is_in_chinese(
     result, folder = chinese_run
     _print_run(result, folder)
     out = capsys.readouterr().out
-    out = re.sub(r"/\S+", " ", out)  # file paths
     assert "需疏散" in out
-    assert {w for w in LATIN.findall(re.sub(r"\b[A-Z]{1,3}-\d+\b", " ", out))} - ALLOWED == set()
+    assert english_in(out) == set()
+
+
+# ------------------------------------------------- the warning chain and the optimizer in Chinese
+
+#: A mass alert beside the chain (the name the docs suggest: the pages translate it).
+CHAIN = (
+    '[warning]\nmode = "chain"\n'
+    'channels = [{ name = "cell broadcast", share = 0.3, at_s = 1500 }]\n'
+)
+#: An alarm record for the tiny area's tank; no stability given, so a note says how it was found.
+ALARM = {"alarm_id": "A-7", "source": "T-01", "time": "2026-11-27T15:02:00+08:00",
+         "detection": {"kind": "fire"}, "substance": "gasoline",
+         "weather": {"wind_from_deg": 45, "wind_speed_m_s": 2.5,
+                     "cloud_cover_tenths": 6}}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def chinese_area_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return chinese_area(tmp_path_factory.mktemp("zh_area") / "area")
+
+
+def _chinese_scenario(folder: Path, area: Path, extra: str = "") -> Path:
+    from tests.support.tiny_area import tiny_scenario
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "s.toml"
+    text = tiny_scenario(name="油罐火灾演练", area=str(area), seed=11, period="day", extra=extra)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def chinese_chain_folder(chinese_area_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from evacsim import save
+    from evacsim.pipeline import run
+
+    root = tmp_path_factory.mktemp("zh_chain")
+    result = run(_chinese_scenario(root, chinese_area_dir, CHAIN))
+    return save(result, root / "run")
+
+
+def test_warning_chain_pages_have_no_untranslated_text(chinese_chain_folder: Path) -> None:
+    folder = chinese_chain_folder
+    report = (folder / "report.html").read_text(encoding="utf-8")
+    assert 'id="warning-table"' in report and "手机应急广播" in report  # the section is there
+    sheets = sorted((folder / "drill" / "warning").glob("*.html"))
+    assert len(sheets) > 2  # the index and a sheet per grid
+    for page in [folder / "report.html", *sheets]:
+        html = page.read_text(encoding="utf-8")
+        assert 'lang="zh-Hans"' in html and "Noto Sans CJK SC" in html, page.name
+        assert english_words(html) == set(), page.name
+    html = (folder / "map.html").read_text(encoding="utf-8")
+    assert english_words(html.split("<body>", 1)[1]) == set()  # legend of the warning layer
+    popups = " ".join(
+        json.loads(f'"{p}"') for p in re.findall(r'"popup_html": "((?:[^"\\]|\\.)*)"', html)
+    )
+    assert "网格员" in popups and english_words(popups) == set()  # the warning layer's popups
+    names = layer_names(html)
+    assert "预警：最后一户通知时间" in names and not [n for n in names if LATIN.search(n)]
+
+
+@pytest.fixture(scope="module")
+def chinese_optimized(chinese_area_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from evacsim.optimize.search import optimize
+
+    return optimize(_chinese_scenario(tmp_path_factory.mktemp("zh_opt"), chinese_area_dir),
+                    max_simulations=6)  # fmt: skip
+
+
+def test_optimize_page_and_map_have_no_untranslated_text(
+    chinese_optimized: Any, tmp_path: Path
+) -> None:
+    from evacsim.maps.base import save_map
+    from evacsim.report.optimized import changes_map, optimized_html
+
+    html = optimized_html(chinese_optimized)
+    assert 'lang="zh-Hans"' in html and "Noto Sans CJK SC" in html
+    assert len(chinese_optimized.tried) > 3 and "下界" in html
+    assert english_words(html) == set()
+    page = save_map(changes_map(chinese_optimized), tmp_path / "changes_map.html")
+    text = page.read_text(encoding="utf-8")
+    assert english_words(text.split("<body>", 1)[1]) == set()
+    names = layer_names(text)
+    assert names and not [n for n in names if LATIN.search(n)], names
+
+
+def test_bound_and_optimize_print_chinese(
+    chinese_optimized: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from types import SimpleNamespace
+
+    from evacsim.cli import _print_bound, _print_optimized
+
+    opt = chinese_optimized
+    _print_bound(opt.prepared, opt.bound, opt.seed, None)
+    written = SimpleNamespace(plan_file=Path("/x/plan.gpkg"), scenario_file=Path("/x/s.toml"),
+                              page=Path("/x/optimize.html"))  # fmt: skip
+    _print_optimized(opt, written, None)
+    out = capsys.readouterr().out
+    assert "任何方案都不可能" in out and "优化方案" in out
+    assert english_in(out) == set()
+
+
+def test_alarm_incident_and_watch_speak_chinese(
+    chinese_area_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from evacsim.cli import main
+
+    monkeypatch.setenv("COLUMNS", "200")  # a terminal wide enough for the grid table's headings
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a7.json").write_text(json.dumps(ALARM), encoding="utf-8")
+    argv = ["incident", "--alarm", str(inbox / "a7.json"), "--area", str(chinese_area_dir),
+            "--out", str(tmp_path / "incident")]  # fmt: skip
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 0
+    out, err = capsys.readouterr()
+    assert "大气稳定度" in err and "网格员" in out  # the note, the grid table's chain columns
+    assert english_in(err) == set() and english_in(out) == set()
+    report = (tmp_path / "incident" / "report.html").read_text(encoding="utf-8")
+    assert "报警 A-7" in report and english_words(report) == set()  # name and description
+    with pytest.raises(SystemExit) as exc:
+        main(["watch", str(inbox), "--once", "--area", str(chinese_area_dir)])
+    assert exc.value.code == 0
+    line = capsys.readouterr().out
+    assert "a7.json：报警 A-7" in line and "最后通知完的网格" in line
+    assert english_in(line) == set()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -110,9 +111,13 @@ def test_report_map_and_sheets(chain_run: Run, folder: Path) -> None:
         page = (folder / "drill" / "warning" / f"{grid_id}.html").read_text(encoding="utf-8")
         assert page.count('<section class="worker">') == mine["worker"].nunique()
         assert page.count('<td class="tick">') == len(mine)
-        assert "page-break-after: always" in page
+        assert "break-after: page" in page  # one printed page per worker
         first = mine.sort_values(["worker", "seq"]).iloc[0]
-        assert first["group_id"] in page and "(15:" in page  # clock times from start_time
+        # the clock time from the scenario's start (15:02), with the time since the alarm
+        minutes = round(first["t_visit_s"] / 60)
+        when = datetime(2026, 11, 27, 15, 2) + timedelta(minutes=minutes)
+        assert first["group_id"] in page
+        assert f"{when:%H:%M} (T+{minutes // 60}:{minutes % 60:02d})" in page
     index = (folder / "drill" / "warning" / "index.html").read_text(encoding="utf-8")
     assert index.count("<a href=") == len(table)
     csv = folder / "csv"
