@@ -135,7 +135,8 @@ def _threat_levels(spec: HazardSpec, substance: Substance | None) -> tuple[Threa
 
 @dataclass
 class _Built:
-    """One source's zones: frames, distances per level, model outputs, plume, warnings."""
+    """One source's zones: frames (none for a pool fire: fires burning together are drawn at
+    once, :func:`_fire_frames`), distances per level, model outputs, plume, warnings."""
 
     frames: list[Frame]
     distances_m: tuple[float, float, float]
@@ -429,27 +430,26 @@ def build_threat_zones(
     substance = sources[0].substance_for(spec) if spec.model == "toxic_plume" else None
     levels = _check_levels(spec, substance)
     built = [(src, _build_one(spec, src, levels, weather)) for src in sources]
-    timelines = [b.frames for _, b in built]
     escalation: list[tuple[float, str, float]] = []
     if spec.domino:
         fires = [b.emitter for _, b in built if isinstance(b.emitter, PoolFireEmitter)]
         candidates = [s for s in build_sources(hazard_sources) if s.can_burn(spec)]
         own = spec.model_copy(update={"substance": None, "dike_area_m2": None})
         for t, tank, flux in _domino(spec, fires, candidates):
-            extra = _pool_fire(own.model_copy(update={"start_s": t}), tank, levels)
-            built.append((tank, extra))
-            timelines.append(extra.frames)
+            built.append((tank, _pool_fire(own.model_copy(update={"start_s": t}), tank, levels)))
             escalation.append((t, tank.id, flux))
     warnings = [w for _, b in built for w in b.warnings]
-    if spec.model == "pool_fire":
+    if spec.model == "pool_fire":  # fires burning together add up: one timeline for them all
         emitters = [b.emitter for _, b in built if isinstance(b.emitter, PoolFireEmitter)]
-        frames, grid_warnings = _fire_frames(emitters, levels)
-        timelines, warnings = [frames], warnings + grid_warnings
+        timeline, grid_warnings = _fire_frames(emitters, levels)
+        warnings += grid_warnings
+    else:
+        timeline = _merge_timelines([b.frames for _, b in built])
     plumes = tuple(b.plume for _, b in built if b.plume is not None)
     zones = ThreatZones(
         model=spec.model,
         levels=levels,
-        timeline=tuple(_merge_timelines(timelines)),
+        timeline=tuple(timeline),
         crs=crs,
         sources=tuple((s.id, s.x_m, s.y_m) for s, _ in built),
         evacuate=spec.evacuate,
