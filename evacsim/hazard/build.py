@@ -275,11 +275,11 @@ def _where(source_id: str) -> str:
     return "the point given by 'at'" if source_id == "at" else source_id
 
 
-def _check_reach(spec: HazardSpec, src: Source, distances_m: tuple[float, ...]) -> None:
+def _check_reach(spec: HazardSpec, where: str, distances_m: tuple[float, ...]) -> None:
     for level, distance_m in zip(LEVELS, distances_m, strict=True):
         if not distance_m <= MAX_THREAT_DISTANCE_M:
             raise HazardError(
-                f"hazard {spec.model!r} at {_where(src.id)}: the {level} zone would reach "
+                f"hazard {spec.model!r} at {where}: the {level} zone would reach "
                 f"{distance_m:.3g} m, beyond the {MAX_THREAT_DISTANCE_M / 1000:.0f} km evacsim "
                 "models; check the hazard's parameters"
             )
@@ -289,7 +289,7 @@ def _build_one(
     spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...], weather: WeatherSpec
 ) -> _Built:
     built = _build_model(spec, src, levels, weather)
-    _check_reach(spec, src, built.distances_m)
+    _check_reach(spec, _where(src.id), built.distances_m)
     return built
 
 
@@ -297,7 +297,8 @@ def _build_model(
     spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...], weather: WeatherSpec
 ) -> _Built:
     if spec.model == "radius":
-        _check_reach(spec, src, tuple(lv.threshold for lv in levels))  # before any polygon
+        # before any polygon
+        _check_reach(spec, _where(src.id), tuple(lv.threshold for lv in levels))
         return _radius(spec, src, levels)
     if spec.model == "pool_fire":
         return _pool_fire(spec, src, levels)
@@ -440,6 +441,9 @@ def build_threat_zones(
             escalation.append((t, tank.id, flux))
     warnings = [w for _, b in built for w in b.warnings]
     if spec.model == "pool_fire":  # fires burning together add up: one timeline for them all
+        # together they reach at most as far as one fire with their summed heat release
+        together = np.sqrt(np.sum(np.square([b.distances_m for _, b in built]), axis=0))
+        _check_reach(spec, f"{len(built)} tanks burning together", tuple(together))
         emitters = [b.emitter for _, b in built if isinstance(b.emitter, PoolFireEmitter)]
         timeline, grid_warnings = _fire_frames(emitters, levels)
         warnings += grid_warnings

@@ -339,6 +339,16 @@ def test_coarse_fire_grid_is_reported(
     assert not _zones(sources, model="pool_fire", source="T-01").warnings
 
 
+def test_tanks_burning_together_beyond_100_km_are_refused(sources: gpd.GeoDataFrame) -> None:
+    # 2 mW/m² puts one NUREG gasoline tank's yellow edge at sqrt(0.3 Q / (4π q)) ≈ 82 km: allowed;
+    # three together reach past 100 km (bounded by one fire of 3 Q: 82.4 km × √3 = 143 km)
+    low = {"red": 10, "orange": 5, "yellow": 2e-6}
+    one = _zones(sources, model="pool_fire", source="T-01", thresholds=low)
+    assert one.distances_m()["yellow"] == pytest.approx(82_400, rel=0.01)
+    with pytest.raises(HazardError, match="3 tanks burning together: the yellow zone would reach"):
+        _zones(sources, model="pool_fire", source=["T-01", "T-02", "T-03"], thresholds=low)
+
+
 def test_no_domino_below_threshold(sources: gpd.GeoDataFrame) -> None:
     z = _zones(sources, model="pool_fire", source="T-01", domino=True, domino_threshold_kw_m2=25)
     assert z.escalation == ()
