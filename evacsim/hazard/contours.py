@@ -58,7 +58,7 @@ __all__ = ["CELLS_PER_RADIUS", "MAX_GRID_POINTS", "LevelSets", "flux_level_sets"
 #: Grid cells across the smallest one-tank radius of a level: (3/8)(1/8)² = 0.59 % radius error.
 CELLS_PER_RADIUS = 8
 
-#: The most grid points contoured per level (a 2048 × 2048 grid, 32 MB of float64 per array).
+#: The most grid points contoured per level, margins aside (2048 × 2048: 32 MB per float64 array).
 MAX_GRID_POINTS = 2048 * 2048
 
 
@@ -74,7 +74,7 @@ class LevelSets:
         The grid's cell size per threshold (m).
     radius_error
         Per threshold, the bound ``(3/8)(h/R_min)²`` on the relative inward error of the radius
-        (module docstring); at most 0.375 % unless the grid was capped.
+        (module docstring); at most 0.59 % unless the grid was capped.
     """
 
     polygons: tuple[BaseGeometry, ...]
@@ -109,7 +109,10 @@ def _level_set(
     """One level: (region, cell size m, radius error bound)."""
     if not fires:
         return Polygon(), 0.0, 0.0
-    radii = [_radius_m(f.hrr_kw, f.radiative_fraction, threshold_kw_m2) for f in fires]
+    radii = [
+        point_source_distance_m(f.hrr_kw, threshold_kw_m2, radiative_fraction=f.radiative_fraction)
+        for f in fires
+    ]
     # the smallest feature: one tank's circle, or its pool when that circle is inside the pool
     r_min = min(max(r, f.diameter_m / 2.0) for r, f in zip(radii, fires, strict=True))
     # the radius of one point source with the summed heat release bounds the region
@@ -132,7 +135,3 @@ def _level_set(
     pools = [Point(f.x_m, f.y_m).buffer(f.diameter_m / 2.0, quad_segs=16) for f in fires]
     region = shapely.union_all([*polygons, *pools])
     return region, h, 0.375 * (h / r_min) ** 2
-
-
-def _radius_m(hrr_kw: float, radiative_fraction: float, flux_kw_m2: float) -> float:
-    return point_source_distance_m(hrr_kw, flux_kw_m2, radiative_fraction=radiative_fraction)
