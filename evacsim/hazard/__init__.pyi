@@ -22,6 +22,12 @@ from .build import (
 from .build import (
     calculate as calculate,
 )
+from .contours import (
+    LevelSets as LevelSets,
+)
+from .contours import (
+    flux_level_sets as flux_level_sets,
+)
 from .exposure import (
     dose_ppm_min as dose_ppm_min,
 )
@@ -99,6 +105,9 @@ from .harm import (
 )
 from .harm import (
     PoolFireEmitter as PoolFireEmitter,
+)
+from .harm import (
+    summed_flux_kw_m2 as summed_flux_kw_m2,
 )
 from .harm import (
     thermal_dose_tdu as thermal_dose_tdu,

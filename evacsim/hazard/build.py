@@ -11,7 +11,10 @@ Models (``hazard.model``), physics in :mod:`evacsim.hazard`:
     Fixed radii per level (the district plan's practice); zones appear at ``start_s``.
 ``pool_fire``
     NUREG-1805 point-source radiation from the dike area and the fuel's burning data; 10/5/2 kW/m²
-    (ALOHA levels of concern). Optional escalation to neighbouring tanks (domino, below).
+    (ALOHA levels of concern). Tanks burning together add their fluxes: a level's zone is where
+    the summed flux reaches its threshold (contoured on a grid, :mod:`evacsim.hazard.contours`;
+    one tank: its circle to 0.6 %), plus the pools. Optional escalation to neighbouring tanks
+    (domino, below).
 ``bleve``
     CCPS fireball (diameter, duration, view factor, E = 350 kW/m²) for pressurised liquefied
     flammable gas; 10/5/2 kW/m².
@@ -35,8 +38,12 @@ join the labels; ``model`` becomes ``"<model>+<model>..."``.
 Time: fire, fireball and explosion zones appear at ``start_s`` and stay (roads stay closed); a
 plume's zones follow the cloud, whose front is at ``u (t − start_s)``, in frames every
 ``frame_interval_s``. Domino: a tank whose received flux (sum of the burning tanks' point-source
-fluxes) stays above ``domino_threshold_kw_m2`` for ``domino_time_s`` ignites; its zones join from
-then on; fires are assumed to burn for the whole horizon.
+fluxes) stays above ``domino_threshold_kw_m2`` for ``domino_time_s`` ignites; from then on a new
+frame holds the zones of the summed flux of every tank burning (wider than the union of their
+circles: between tanks and, when many burn, far beyond); fires are assumed to burn for the whole
+horizon. Zones, domino model and in-run harm (:class:`~evacsim.hazard.harm.HarmField`) share one
+sum, :func:`~evacsim.hazard.harm.summed_flux_kw_m2`: outside a level's zone the harm field's
+flux is below the level's threshold (to the grid's accuracy).
 """
 
 from __future__ import annotations
@@ -55,15 +62,21 @@ from shapely.geometry.base import BaseGeometry
 
 from evacsim.errors import HazardError
 from evacsim.hazard.blast import overpressure_distance_m, tnt_equivalent_kg
+from evacsim.hazard.contours import flux_level_sets
 from evacsim.hazard.fire import (
     fireball_diameter_m,
     fireball_distance_m,
     fireball_duration_s,
     fireball_flux_kw_m2,
     point_source_distance_m,
-    point_source_flux_kw_m2,
 )
-from evacsim.hazard.harm import BlastSource, Fireball, HarmField, PoolFireEmitter
+from evacsim.hazard.harm import (
+    BlastSource,
+    Fireball,
+    HarmField,
+    PoolFireEmitter,
+    summed_flux_kw_m2,
+)
 from evacsim.hazard.plume import BRIGGS_MAX_DISTANCE_M, MIN_WIND_M_S, GaussianPlume
 from evacsim.hazard.sources import Source, build_sources, resolve_sources
 from evacsim.hazard.spec import LEVELS, HazardSpec, WeatherSpec, check_spec
@@ -122,7 +135,8 @@ def _threat_levels(spec: HazardSpec, substance: Substance | None) -> tuple[Threa
 
 @dataclass
 class _Built:
-    """One source's zones: frames, distances per level, model outputs, plume, warnings."""
+    """One source's zones: frames (none for a pool fire: fires burning together are drawn at
+    once, :func:`_fire_frames`), distances per level, model outputs, plume, warnings."""
 
     frames: list[Frame]
     distances_m: tuple[float, float, float]
@@ -164,8 +178,8 @@ def _pool_fire(spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...]) -
     emitter = PoolFireEmitter(
         src.x_m, src.y_m, hrr_kw, spec.radiative_fraction, diameter_m, spec.start_s
     )
-    frames = _disks(src, radii, spec.start_s)
-    return _Built(frames, radii, outputs, emitter=emitter)  # type: ignore[arg-type]
+    # no frames of its own: fires burning together add up (_fire_frames draws them all at once)
+    return _Built([], radii, outputs, emitter=emitter)  # type: ignore[arg-type]
 
 
 def _bleve(spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...]) -> _Built:
@@ -261,11 +275,11 @@ def _where(source_id: str) -> str:
     return "the point given by 'at'" if source_id == "at" else source_id
 
 
-def _check_reach(spec: HazardSpec, src: Source, distances_m: tuple[float, ...]) -> None:
+def _check_reach(spec: HazardSpec, where: str, distances_m: tuple[float, ...]) -> None:
     for level, distance_m in zip(LEVELS, distances_m, strict=True):
         if not distance_m <= MAX_THREAT_DISTANCE_M:
             raise HazardError(
-                f"hazard {spec.model!r} at {_where(src.id)}: the {level} zone would reach "
+                f"hazard {spec.model!r} at {where}: the {level} zone would reach "
                 f"{distance_m:.3g} m, beyond the {MAX_THREAT_DISTANCE_M / 1000:.0f} km evacsim "
                 "models; check the hazard's parameters"
             )
@@ -275,7 +289,7 @@ def _build_one(
     spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...], weather: WeatherSpec
 ) -> _Built:
     built = _build_model(spec, src, levels, weather)
-    _check_reach(spec, src, built.distances_m)
+    _check_reach(spec, _where(src.id), built.distances_m)
     return built
 
 
@@ -283,7 +297,8 @@ def _build_model(
     spec: HazardSpec, src: Source, levels: tuple[ThreatLevel, ...], weather: WeatherSpec
 ) -> _Built:
     if spec.model == "radius":
-        _check_reach(spec, src, tuple(lv.threshold for lv in levels))  # before any polygon
+        # before any polygon
+        _check_reach(spec, _where(src.id), tuple(lv.threshold for lv in levels))
         return _radius(spec, src, levels)
     if spec.model == "pool_fire":
         return _pool_fire(spec, src, levels)
@@ -321,34 +336,29 @@ def _merge_timelines(timelines: list[list[Frame]]) -> list[Frame]:
     return merged
 
 
-@dataclass(frozen=True)
-class _Fire:
-    """A burning tank for the escalation model: ignition time, position, heat release, pool."""
-
-    t_s: float
-    x_m: float
-    y_m: float
-    hrr_kw: float
-    diameter_m: float
-
-    def flux_kw_m2(self, x_m: float, y_m: float, radiative_fraction: float) -> float:
-        # inside the pool the point source diverges: take the pool edge as the nearest distance
-        d = max(math.hypot(x_m - self.x_m, y_m - self.y_m), self.diameter_m / 2.0)
-        return float(point_source_flux_kw_m2(self.hrr_kw, d, radiative_fraction=radiative_fraction))
-
-
-def _exceedance(fires: list[_Fire], tank: Source, spec: HazardSpec) -> tuple[float, float] | None:
-    """When the summed flux on ``tank`` first reaches the domino threshold, and that flux."""
-    total = 0.0
-    for fire in sorted(fires, key=lambda f: f.t_s):
-        total += fire.flux_kw_m2(tank.x_m, tank.y_m, spec.radiative_fraction)
-        if total >= spec.domino_threshold_kw_m2:
-            return fire.t_s, total
-    return None
+def _fire_frames(
+    fires: list[PoolFireEmitter], levels: tuple[ThreatLevel, ...]
+) -> tuple[list[Frame], list[str]]:
+    """Pool-fire zones: a frame per ignition time, each level the region where the summed flux of
+    the tanks burning by then reaches its threshold (:mod:`evacsim.hazard.contours`); and a
+    warning per frame whose grid had to be coarsened past 1 % radius error."""
+    frames: list[Frame] = []
+    warnings: list[str] = []
+    for t in sorted({f.t_on_s for f in fires}):
+        sets = flux_level_sets(fires, t, [lv.threshold for lv in levels])
+        frames.append((t, _nest(dict(zip(LEVELS, sets.polygons, strict=True)))))
+        worst = max(sets.radius_error)
+        if worst > 0.01:
+            warnings.append(
+                f"pool fire zones at t = {t:g} s: the fires spread too far for the contour grid "
+                f"({max(sets.cell_m):.0f} m cells); zone edges may lie up to {100 * worst:.1f} % "
+                "inside the true radius"
+            )
+    return frames, warnings
 
 
 def _domino(
-    spec: HazardSpec, fires: list[_Fire], candidates: list[Source]
+    spec: HazardSpec, fires: list[PoolFireEmitter], candidates: list[Source]
 ) -> list[tuple[float, Source, float]]:
     """Escalation sequence: (ignition time s, tank, received flux kW/m² at ignition).
 
@@ -360,24 +370,31 @@ def _domino(
     own = spec.model_copy(update={"substance": None, "dike_area_m2": None})
     lit = {(f.x_m, f.y_m) for f in fires}
     waiting = [c for c in candidates if (c.x_m, c.y_m) not in lit]
+    x_m = np.array([c.x_m for c in waiting], dtype=float)
+    y_m = np.array([c.y_m for c in waiting], dtype=float)
+    received = np.zeros(len(waiting))  # kW/m² from every fire so far, at each waiting tank
+    reached_s = np.full(len(waiting), math.inf)  # when that first reached the threshold
+    burning = np.zeros(len(waiting), dtype=bool)
+
+    def burn(fire: PoolFireEmitter) -> None:
+        # fires ignite in time order, so the running sum is the summed flux from then on
+        received[:] += summed_flux_kw_m2([fire], x_m, y_m, fire.t_on_s)
+        reached_s[(received >= spec.domino_threshold_kw_m2) & np.isinf(reached_s)] = fire.t_on_s
+
+    for fire in sorted(fires, key=lambda f: f.t_on_s):
+        burn(fire)
     events: list[tuple[float, Source, float]] = []
-    while waiting:
-        pending = []
-        for tank in waiting:
-            hit = _exceedance(fires, tank, spec)
-            if hit is not None:
-                pending.append((hit[0] + spec.domino_time_s, tank.id, tank))
-        if not pending:
+    while True:
+        pending = np.flatnonzero(~burning & np.isfinite(reached_s))
+        if pending.size == 0:
             break
-        t, _, tank = min(pending, key=lambda p: (p[0], p[1]))
-        received = sum(
-            f.flux_kw_m2(tank.x_m, tank.y_m, spec.radiative_fraction) for f in fires if f.t_s <= t
-        )
+        i = min(pending, key=lambda k: (reached_s[k], waiting[k].id))
+        t, tank, flux = float(reached_s[i]) + spec.domino_time_s, waiting[i], float(received[i])
         hrr_kw, diameter_m = tank.pool_fire(own)
-        fires.append(_Fire(t, tank.x_m, tank.y_m, hrr_kw, diameter_m))
-        waiting.remove(tank)
-        events.append((t, tank, received))
-        log.info("domino: %s ignites at %.0f s (received %.1f kW/m²)", tank.id, t, received)
+        burning[i] = True
+        burn(PoolFireEmitter(tank.x_m, tank.y_m, hrr_kw, spec.radiative_fraction, diameter_m, t))
+        events.append((t, tank, flux))
+        log.info("domino: %s ignites at %.0f s (received %.1f kW/m²)", tank.id, t, flux)
     return events
 
 
@@ -414,26 +431,29 @@ def build_threat_zones(
     substance = sources[0].substance_for(spec) if spec.model == "toxic_plume" else None
     levels = _check_levels(spec, substance)
     built = [(src, _build_one(spec, src, levels, weather)) for src in sources]
-    timelines = [b.frames for _, b in built]
     escalation: list[tuple[float, str, float]] = []
     if spec.domino:
-        fires = [
-            _Fire(spec.start_s, s.x_m, s.y_m, b.outputs["hrr_kw"], b.outputs["pool_diameter_m"])
-            for s, b in built
-        ]
+        fires = [b.emitter for _, b in built if isinstance(b.emitter, PoolFireEmitter)]
         candidates = [s for s in build_sources(hazard_sources) if s.can_burn(spec)]
         own = spec.model_copy(update={"substance": None, "dike_area_m2": None})
         for t, tank, flux in _domino(spec, fires, candidates):
-            extra = _pool_fire(own.model_copy(update={"start_s": t}), tank, levels)
-            built.append((tank, extra))
-            timelines.append(extra.frames)
+            built.append((tank, _pool_fire(own.model_copy(update={"start_s": t}), tank, levels)))
             escalation.append((t, tank.id, flux))
     warnings = [w for _, b in built for w in b.warnings]
+    if spec.model == "pool_fire":  # fires burning together add up: one timeline for them all
+        # together they reach at most as far as one fire with their summed heat release
+        together = np.sqrt(np.sum(np.square([b.distances_m for _, b in built]), axis=0))
+        _check_reach(spec, f"{len(built)} tanks burning together", tuple(together))
+        emitters = [b.emitter for _, b in built if isinstance(b.emitter, PoolFireEmitter)]
+        timeline, grid_warnings = _fire_frames(emitters, levels)
+        warnings += grid_warnings
+    else:
+        timeline = _merge_timelines([b.frames for _, b in built])
     plumes = tuple(b.plume for _, b in built if b.plume is not None)
     zones = ThreatZones(
         model=spec.model,
         levels=levels,
-        timeline=tuple(_merge_timelines(timelines)),
+        timeline=tuple(timeline),
         crs=crs,
         sources=tuple((s.id, s.x_m, s.y_m) for s, _ in built),
         evacuate=spec.evacuate,

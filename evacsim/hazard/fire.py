@@ -61,7 +61,8 @@ def point_source_flux_kw_m2(
     """
     r = np.asarray(distance_m, dtype=float)
     with np.errstate(divide="ignore"):
-        return radiative_fraction * hrr_kw / (4.0 * math.pi * r * r)
+        # the scalars first: two passes over the array, not three
+        return (radiative_fraction * hrr_kw / (4.0 * math.pi)) / (r * r)
 
 
 def point_source_distance_m(

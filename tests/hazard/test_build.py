@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from shapely.geometry import LineString, Point
 
 from evacsim.errors import HazardError
+from evacsim.hazard import contours
 from evacsim.hazard.build import build_threat_zones, calculate
 from evacsim.hazard.spec import LEVELS, HazardSpec, WeatherSpec
 from evacsim.hazard.zones import ThreatZones
@@ -311,6 +312,41 @@ def test_domino_sequence(sources: gpd.GeoDataFrame) -> None:
     edge_t03 = X0 + 50 + 36  # red radius 36.8 m around T-03 only
     assert z.level_at(edge_t03, Y0, 1199) != 0
     assert z.level_at(edge_t03, Y0, 1200) == 0
+
+
+def test_burning_tanks_add_up_in_the_zones(sources: gpd.GeoDataFrame) -> None:
+    # T-01, T-02, T-03 at x = 0, 25, 50 m; at (25, 120) the point sources sum (by hand) to
+    # 0.3 Q/4π (1/120² + 2/(25² + 120²)) = 2.75 kW/m² with all three burning (from 1200 s), but
+    # only 0.3 Q/4π (1/(25² + 120²) + 1/120²) = 1.85 with two; every single circle (82.4 m) misses
+    z = _zones(sources, model="pool_fire", source="T-01", domino=True, domino_time_s=600)
+    k = 0.3 * GAS_Q_KW / (4 * math.pi)
+    assert k * (1 / 120**2 + 2 / (25**2 + 120**2)) == pytest.approx(2.75, abs=0.01)
+    assert k * (1 / (25**2 + 120**2) + 1 / 120**2) == pytest.approx(1.85, abs=0.01)
+    assert z.level_at(X0 + 25, Y0 + 120, 1199) == 3
+    assert z.level_at(X0 + 25, Y0 + 120, 1200) == 2
+    assert z.harm is not None
+    flux = z.harm.flux_kw_m2(np.array([X0 + 25.0]), np.array([Y0 + 120.0]), np.array([1200.0]))
+    assert flux[0] == pytest.approx(2.75, abs=0.01)  # the in-run harm field sees the same
+    _assert_nested(z)
+
+
+def test_coarse_fire_grid_is_reported(
+    sources: gpd.GeoDataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(contours, "MAX_GRID_POINTS", 32 * 32)
+    z = _zones(sources, model="pool_fire", source="HS-01")
+    assert any("contour grid" in w for w in z.warnings)
+    assert not _zones(sources, model="pool_fire", source="T-01").warnings
+
+
+def test_tanks_burning_together_beyond_100_km_are_refused(sources: gpd.GeoDataFrame) -> None:
+    # 2 mW/m² puts one NUREG gasoline tank's yellow edge at sqrt(0.3 Q / (4π q)) ≈ 82 km: allowed;
+    # three together reach past 100 km (bounded by one fire of 3 Q: 82.4 km × √3 = 143 km)
+    low = {"red": 10, "orange": 5, "yellow": 2e-6}
+    one = _zones(sources, model="pool_fire", source="T-01", thresholds=low)
+    assert one.distances_m()["yellow"] == pytest.approx(82_400, rel=0.01)
+    with pytest.raises(HazardError, match="3 tanks burning together: the yellow zone would reach"):
+        _zones(sources, model="pool_fire", source=["T-01", "T-02", "T-03"], thresholds=low)
 
 
 def test_no_domino_below_threshold(sources: gpd.GeoDataFrame) -> None:
