@@ -6,7 +6,8 @@ room, the worst bottleneck — each linking to its section). Then: the scenario 
 evacuation time estimates (NUREG/CR-7002 style, as clock times with T+ beside them), evacuation
 curves and facility occupancy (inline SVG charts whose text stays text), assembly points and
 shelters (with the unused ones named), bottlenecks, grids, exposure, stranded people with their
-place, the warnings raised before the run (with the simulated peak beside a plan's estimate), and
+place, the warnings raised by the inputs, the plan and the run (with the simulated peak beside a
+plan's estimate), and
 links to the run's maps.
 
 The page loads nothing from anywhere: no script, no font file, no stylesheet outside itself.

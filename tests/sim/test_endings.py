@@ -70,7 +70,7 @@ def test_a_run_where_nobody_can_move_ends_at_once(tiny_area_dir: Path) -> None:
     assert summary["ended_by"] == "done" and summary["end_s"] == 0.0
     assert summary["persons"]["stranded"] == summary["persons_total"] > 0
     assert summary["endings"] == {
-        "stranded": {"no assembly point reachable": summary["persons_total"]}
+        "stranded": {"no_assembly_point": summary["persons_total"]}
     }
 
 
