@@ -10,7 +10,10 @@ replications that failed for another reason than bad input (each reported on one
 finished ones are kept); 130 / 143 interrupted by SIGINT / SIGTERM (nothing half-written is left).
 :func:`main` is the one place that turns errors into exit codes. Progress (a spinner for a run, a
 bar for a sweep) goes to stderr, only when stderr is a terminal and ``--quiet`` is not given;
-``--quiet`` also silences the library's warnings. Only this module configures logging and prints.
+``--quiet`` also silences the library's warnings. ``run`` and ``incident`` keep the core's warning
+log lines off the terminal unless ``--verbose`` (:func:`_core_lines`): they are the run's
+``warnings``, which the headline counts and the report lists in the run's language. Only this
+module configures logging and prints.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import math
 import signal
 import sys
 import warnings
-from contextlib import nullcontext, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -70,6 +73,44 @@ Quiet = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print nothing but errors.", callback=_quiet)
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+Verbose = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="Also print the library's warnings as they are logged (in English); without it "
+        "the headline counts them and the report lists them in the run's language.",
+    ),
+]
+
+#: The core stages' loggers (docs/architecture.md): the warnings they log are the run's
+#: ``warnings`` (``summary.json``), or said by the headline (a gridlock).
+CORE_LOGGERS = tuple(
+    f"evacsim.{stage}"
+    for stage in ("area", "network", "hazard", "scenario", "demand", "plan", "sim", "results")
+)
+
+
+@contextmanager
+def _core_lines(verbose: bool) -> Iterator[None]:
+    """While a run or incident runs, the core's warning log lines are not printed (unless
+    ``verbose``): they would come raw and in English above a headline in the run's language,
+    which counts them and links to the report's translated list. Errors still print; the
+    faces' warnings (a run folder kept as it was) too."""
+    if verbose:
+        yield
+        return
+    loggers = [logging.getLogger(name) for name in CORE_LOGGERS]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(max(lg.getEffectiveLevel(), logging.ERROR))
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
 Lang = Annotated[
     str | None,
     typer.Option(
@@ -121,6 +162,7 @@ def run(
     seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
     lang: Lang = None,
     quiet: Quiet = False,
+    verbose: Verbose = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
 ) -> None:
     """Run a scenario and write its run folder (summary.json, map.html, ...)."""
@@ -133,7 +175,11 @@ def run(
     sc = sc if seed is None else sc.with_seed(seed)
     console = _stderr_console(quiet or as_json)
     # The folder is claimed before the run: a bad --out fails at once, two runs never share one.
-    with run_folder(out, label=sc.label()) as claim, _status(console, f"running {scenario.name}"):
+    with (
+        run_folder(out, label=sc.label()) as claim,
+        _status(console, f"running {scenario.name}"),
+        _core_lines(verbose),
+    ):
         result = run_scenario(sc)
         folder = write_run(result, claim)
     if as_json:
@@ -258,6 +304,7 @@ def incident(
     ] = None,
     lang: Lang = None,
     quiet: Quiet = False,
+    verbose: Verbose = False,
     as_json: AsJson = False,
     alarm: Annotated[
         Path | None,
@@ -270,24 +317,28 @@ def incident(
     from evacsim.incident import incident_data, run_incident, write_scenario_toml
     from evacsim.scenario.load import parse_overrides
 
-    if alarm is not None:
-        data, source = _alarm_data(alarm, area, seed, _checked_lang(lang), quiet or as_json)
-        model = str(data["hazard"]["model"])
-    elif source is None:
-        raise EvacsimError("evacsim incident: give --source (or --alarm)")
-    else:
-        data = incident_data(
-            source=source, model=model, area=area, wind_from_deg=wind_from,
-            wind_speed_m_s=wind_speed, stability=stability, night=night, evacuate=evacuate,
-            params=parse_overrides(param), seed=seed,
-        )  # fmt: skip
-    if _checked_lang(lang) is not None:
-        data["output"] = {"lang": lang}
-    console = _stderr_console(quiet or as_json)
-    label = "incident-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in source)
-    with run_folder(out, label=label) as claim, _status(console, f"{model} at {source}: running"):
-        report = run_incident(data)
-        folder = write_run(report.run, claim)
+    with _core_lines(verbose):  # the area is read while the incident is made
+        if alarm is not None:
+            data, source = _alarm_data(alarm, area, seed, _checked_lang(lang), quiet or as_json)
+            model = str(data["hazard"]["model"])
+        elif source is None:
+            raise EvacsimError("evacsim incident: give --source (or --alarm)")
+        else:
+            data = incident_data(
+                source=source, model=model, area=area, wind_from_deg=wind_from,
+                wind_speed_m_s=wind_speed, stability=stability, night=night, evacuate=evacuate,
+                params=parse_overrides(param), seed=seed,
+            )  # fmt: skip
+        if _checked_lang(lang) is not None:
+            data["output"] = {"lang": lang}
+        console = _stderr_console(quiet or as_json)
+        label = "incident-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in source)
+        with (
+            run_folder(out, label=label) as claim,
+            _status(console, f"{model} at {source}: running"),
+        ):
+            report = run_incident(data)
+            folder = write_run(report.run, claim)
     saved = write_scenario_toml(data, save_scenario) if save_scenario else None
     if as_json:
         _echo_json(_incident_json(report, folder, saved))

@@ -206,8 +206,8 @@ def headline_items(
     items += _bottleneck(h, tr)
     if h.warnings:
         text = tr.ngettext(
-            "{n} warning from the inputs and the plan",
-            "{n} warnings from the inputs and the plan",
+            "{n} warning from the inputs, the plan and the run",
+            "{n} warnings from the inputs, the plan and the run",
             len(h.warnings),
         )
         items.append(HeadlineItem("warn", text.format(n=number(len(h.warnings))), "warnings"))

@@ -20,8 +20,10 @@ __all__ = [
     "DETECTION_LABELS",
     "ITEM_LABELS",
     "KIND_LABELS",
+    "LAYER_LABELS",
     "LEVEL_LABELS",
     "MODE_LABELS",
+    "NETWORK_LABELS",
     "REASON_LABELS",
     "ROAD_LABELS",
     "STAGE_LABELS",
@@ -84,12 +86,54 @@ ITEM_LABELS = MappingProxyType(
 
 KIND_LABELS = MappingProxyType({"assembly": N_("assembly point"), "shelter": N_("shelter")})
 
-#: Why people are stranded (the engine's reasons; ``bus`` prefixes a bus passenger's).
+#: Why people end in their state (``end_reason`` of the groups table, ``stranded`` and
+#: ``endings`` of ``summary.json``; README, "How a run ends"). A passenger's reason is its
+#: vehicle's, prefixed: ``bus no_route``, ``team_vehicle gridlock``.
 REASON_LABELS = MappingProxyType(
     {
+        # stranded
         "no_route": N_("no open road"),
         "gridlock": N_("gridlock"),
+        "no_assembly_point": N_("no assembly point can be reached"),
+        "no_team_vehicle": N_("no team vehicle left"),
         "bus": N_("on a bus"),
+        "team_vehicle": N_("in a team vehicle"),
+        # at_assembly (evacsim.sim.facilities.AP_END_REASONS)
+        "cut_off": N_("cut off from every shelter with room"),
+        "shelters_full": N_("every usable shelter full"),
+        "unstaffed": N_("assembly point never staffed: no bus sent"),
+        "no_bus": N_("no bus can come"),
+        "waiting_for_bus": N_("waiting for a bus"),
+        # en_route, not_evacuated, incapacitated
+        "on_the_way": N_("still on the way"),
+        "not_departed": N_("not yet left home"),
+        "waiting_for_team": N_("waiting at home for a team vehicle"),
+        "fed_1": N_("FED reached 1"),
+        "unknown": N_("reason not recorded"),
+    }
+)
+
+#: Feature kinds by layer, for the core's sentences that name one (``layer 'shelters', feature
+#: 'S-1'``).
+LAYER_LABELS = MappingProxyType(
+    {
+        "roads": N_("road"),
+        "grids": N_("grid"),
+        "assembly_points": N_("assembly point"),
+        "shelters": N_("shelter"),
+        "supply_points": N_("supply point"),
+        "team_bases": N_("team base"),
+        "hazard_sources": N_("hazard source"),
+        "context": N_("context feature"),
+    }
+)
+
+#: The road networks of a mode (:mod:`evacsim.network.pieces`, :mod:`evacsim.network.snap`).
+NETWORK_LABELS = MappingProxyType(
+    {
+        "driving": N_("driving"),
+        "walking": N_("walking"),
+        "driving and walking": N_("driving and walking"),
     }
 )
 

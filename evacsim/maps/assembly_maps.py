@@ -20,7 +20,7 @@ from shapely.geometry import box
 from evacsim.area.schema import file_name_of
 from evacsim.display.clock import Clock
 from evacsim.display.format import esc, hmm, number
-from evacsim.display.i18n import Translator, translator
+from evacsim.display.i18n import N_, Translator, translator
 from evacsim.maps.animation import (
     RUN_CSS,
 )
@@ -152,7 +152,8 @@ def _ap_panel(run: Any, ap: str, name: str, chart: str, layers: RunLayers) -> st
             f"<tr><th>{esc(grid)}</th><td>{number(int(df['persons'].sum()))}</td>"
             f"<td>{esc(first)}</td><td>{esc(last)}</td></tr>"
         )
-    heads = [tr.gettext(h) for h in ("grid", "persons", "first", "last")]
+    heads = [tr.gettext(h) for h in (N_("grid"), N_("persons"), N_("first arrival"),
+                                     N_("last arrival"))]  # fmt: skip
     table = (
         "<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in heads) + "</tr>"
         + "".join(rows) + "</table>"

@@ -5,9 +5,11 @@ state, harm, stranded people and where, facilities over capacity or refusing whi
 room, the worst bottleneck — each linking to its section). Then: the scenario in words,
 evacuation time estimates (NUREG/CR-7002 style, as clock times with T+ beside them), evacuation
 curves and facility occupancy (inline SVG charts whose text stays text), assembly points and
-shelters (with the unused ones named), bottlenecks, grids, exposure, stranded people with their
-place, the warnings raised before the run (with the simulated peak beside a plan's estimate), and
-links to the run's maps.
+shelters (with the unused ones named, persons let in over capacity, since when a point is cut
+off from every shelter), bottlenecks, grids, exposure (with the harm of bus drivers and crews),
+stranded people with their place, the warnings raised by the inputs, the plan and the run (with
+the simulated peak beside a plan's estimate), and links to the run's maps. The first screen
+also says why people ended where they are (``summary["endings"]``, reasons in words).
 
 The page loads nothing from anywhere: no script, no font file, no stylesheet outside itself.
 Every string from the map data or the scenario is escaped by Jinja2's autoescaping; the
@@ -135,8 +137,11 @@ def _facility_rows(results: Any, h: Headline, tr: Translator, clock: Clock) -> l
              "peak": number(row["peak"]), "peak_pct": f"{100 * float(row['peak_share']):.0f} %",
              "t_peak": clock.cell(row["t_peak_s"]), "refused": number(row["refused"]),
              "redirected": number(row["redirected"]), "final": number(row["final"]),
+             "over": number(row.get("over_capacity")) if row["kind"] == "assembly" else "",
+             "cut_off": clock.cell(row.get("cut_off_s")),
              "full": int(row["peak"]) >= int(row["capacity_persons"]),
-             "flagged": any((fid, k) in flagged for k in ("over_capacity", "refused", "left")),
+             "flagged": any((fid, k) in flagged for k in ("over_capacity", "refused", "left"))
+             or not pd.isna(row.get("cut_off_s")),
              "unused": int(row["arrivals"]) == 0}
         )  # fmt: skip
     return rows
@@ -184,7 +189,33 @@ def _exposure_rows(summary: Mapping[str, Any], tr: Translator) -> list[tuple[str
     for key, text in harm:
         if key in exp:
             rows.append((tr.gettext(text), number(exp[key])))
+    return rows + _crew_rows(summary, tr)
+
+
+def _crew_rows(summary: Mapping[str, Any], tr: Translator) -> list[tuple[str, str]]:
+    """Harm of the bus drivers and of each team's crews (reported, not stopped)."""
+    crews = [(tr.gettext("bus drivers"), summary.get("exposure", {}).get("bus_drivers"))]
+    crews += [
+        (tr("team {team}", team=team), row)
+        for team, row in (summary.get("teams", {}).get("by_team") or {}).items()
+    ]
+    rows = []
+    for who, harm in crews:
+        if harm and "max_fed" in harm:
+            rows.append((tr("{who}: largest FED", who=who), number(harm["max_fed"])))
+            rows.append((tr("{who}: persons with FED ≥ 1", who=who),
+                         number(harm["persons_fed_over_1"])))  # fmt: skip
     return rows
+
+
+def _ending_rows(summary: Mapping[str, Any], tr: Translator) -> list[dict[str, str]]:
+    """Persons per final state and reason (``summary["endings"]``), the reasons in words."""
+    return [
+        {"state": label(STATE_LABELS, state, tr), "why": reason_label(reason, tr),
+         "persons": number(n)}
+        for state, reasons in summary.get("endings", {}).items()
+        for reason, n in reasons.items()
+    ]  # fmt: skip
 
 
 def _stranded_rows(h: Headline, tr: Translator) -> list[dict[str, str]]:
@@ -232,6 +263,7 @@ def _context(run: Any, maps: Mapping[str, Path | str] | None, lang: str) -> dict
         "summary": summary,
         "start": clock.start_text(),
         "persons": [(label(STATE_LABELS, k, tr), number(v)) for k, v in h.persons.items()],
+        "endings": _ending_rows(summary, tr),
         "items": headline_items(h, tr, clock),
         "kpis": _kpis(h, tr, clock),
         "ete_rows": _ete_rows(results, tr, clock),

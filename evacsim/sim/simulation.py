@@ -134,7 +134,7 @@ class Simulation(SimState):
             return
         ap = self._reachable_ap(g, mode, origin)
         if ap < 0:
-            self.strand(g, origin, "no assembly point reachable")
+            self.strand(g, origin, "no_assembly_point")
             return
         prefer = self._preferred(g, mode, ap) if self.plan.routes else ()
         table = self.router.table(mode, (self.facilities.ap_node(ap, mode),), prefer)
@@ -184,7 +184,7 @@ class Simulation(SimState):
         groups = self.plan.demand.groups
         self.active = len(groups)
         for g in np.flatnonzero(self.g_ap < 0).tolist():  # nowhere to go from the start
-            self.strand(g, int(self.g_origin[g]), "no assembly point reachable")
+            self.strand(g, int(self.g_origin[g]), "no_assembly_point")
         leaving = np.flatnonzero(self.g_ap >= 0)
         for _grid, rows in sorted(groups.iloc[leaving].groupby("grid_id").indices.items()):
             self.env.process(self.grid_process(leaving[np.asarray(rows)]))

@@ -416,7 +416,7 @@ class Teams:
             new = fac.nearest_ap("car", stop, exclude={ap})
             fac.move_expected(g, ap, new)
             if new < 0:
-                sim.strand(g, int(sim.g_origin[g]), "no assembly point reachable")
+                sim.strand(g, int(sim.g_origin[g]), "no_assembly_point")
                 return
         self.requests.append(g)
         self.called.add(g)
@@ -437,7 +437,7 @@ class Teams:
     def _strand_call(self, g: int) -> None:
         sim = self.sim
         self.called.discard(g)
-        sim.strand(g, int(sim.g_origin[g]), "no team vehicle left")
+        sim.strand(g, int(sim.g_origin[g]), "no_team_vehicle")
         self.fac.expected_gone(g, int(sim.g_ap[g]))
 
     def _take_batch(self) -> list[int]:
@@ -504,7 +504,7 @@ class Teams:
         self.tasks[row]["status"] = "stranded"
         sim.log_event("team_stranded", self.label(v), str(out.node), out.reason)
         for g in aboard:
-            sim.strand(g, int(out.node), f"team vehicle {out.reason}")
+            sim.strand(g, int(out.node), f"team_vehicle {out.reason}")
             self.fac.expected_gone(g, int(sim.g_ap[g]))
         self.requests.extendleft(reversed(left))
         if left:

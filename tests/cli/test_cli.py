@@ -177,6 +177,21 @@ def test_bundled_scenario_runs_and_accounts(bundled_run: Run) -> None:
         assert summary["exposure"]["persons_fed_over_1"] == summary["persons"]["incapacitated"]
 
 
+def test_bundled_scenario_speaks_every_language(bundled_run: Run) -> None:
+    """Each warning of a bundled scenario is one the pages know (a new sentence of the core
+    must be added to evacsim/display/warnings.py); each reason has a label."""
+    from evacsim.display.i18n import translator
+    from evacsim.display.labels import REASON_LABELS
+    from evacsim.display.warnings import known_warning
+
+    zh = translator("zh")
+    unknown = [w for w in bundled_run.summary["warnings"] if known_warning(w, zh) is None]
+    assert not unknown, unknown
+    reasons = {r for ending in bundled_run.summary["endings"].values() for r in ending}
+    codes = {code for r in reasons for code in r.split()}
+    assert codes <= set(REASON_LABELS), codes - set(REASON_LABELS)
+
+
 def test_bundled_scenarios_cover_the_issue() -> None:
     """The seven situations of issue 6, by what their files say."""
     docs = {p.stem: tomllib.loads(p.read_text(encoding="utf-8")) for p in BUNDLED}
@@ -198,7 +213,8 @@ def test_bundled_scenarios_cover_the_issue() -> None:
 def test_a_hazard_that_reaches_nobody_runs_with_its_note_and_quiet_is_quiet(
     tmp_path: Path,
 ) -> None:
-    """The issue's crash (a pandas merge in the run map) and --quiet printing library warnings."""
+    """The issue's crash (a pandas merge in the run map) and --quiet printing library warnings;
+    the core's warning lines are printed only with --verbose (the headline counts them)."""
     write_tiny_area(tmp_path / "area")
     far = TINY.replace('source = "T-01"', "at = [106.50, 29.40]")  # ~4 km from every grid
     (tmp_path / "far.toml").write_text(far, encoding="utf-8")
@@ -209,9 +225,12 @@ def test_a_hazard_that_reaches_nobody_runs_with_its_note_and_quiet_is_quiet(
             cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
         )  # fmt: skip
 
-    loud = cli("--out", "loud")
+    loud = cli("--out", "loud", "--verbose")
     assert loud.returncode == 0, loud.stderr
     assert "entirely outside the area" in loud.stderr  # the library's warning, shown
+    plain = cli("--out", "plain")
+    assert plain.returncode == 0 and "WARNING" not in plain.stderr, plain.stderr
+    assert "1 warning from the inputs, the plan and the run" in plain.stdout
     quiet = cli("--out", "quiet", "-q")
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
     summary = json.loads((tmp_path / "quiet" / "summary.json").read_text(encoding="utf-8"))

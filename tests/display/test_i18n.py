@@ -9,6 +9,7 @@ unit or a proper name (ALLOWED).
 from __future__ import annotations
 
 import json
+import logging
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -329,3 +330,100 @@ def test_alarm_incident_and_watch_speak_chinese(
     line = capsys.readouterr().out
     assert "a7.json：报警 A-7" in line and "最后通知完的网格" in line
     assert english_in(line) == set()
+
+
+# ------------------------------------------- a run that breaks (issue 11's endings) in Chinese
+
+#: Chlorine from CL-1 blowing north over the grids (AP-1 inside the zone; the plume closes the
+#: roads to it as it spreads), AP-2's only road out closed (R-0012; R-0006 is one-way into it)
+#: and a horizon before the run is over: a cut-off point, stranded households, people
+#: incapacitated, crews dosed, buses that cannot start, a run stopped by its horizon.
+BREAKS = (
+    'name = "氯气泄漏演练"\nseed = 7\n'
+    '[hazard]\nmodel = "toxic_plume"\nsource = "CL-1"\nevacuate = "yellow"\n'
+    '[weather]\nwind_from_deg = 180\nwind_speed_m_s = 2\nstability = "F"\n'
+    '[population]\nperiod = "day"\n[transport]\nbuses = 2\nbus_capacity_persons = 20\n'
+    '[simulation]\nend_s = 3000\nclosed_roads = ["R-0012"]\n'
+)
+
+
+def test_a_run_that_breaks_reads_in_chinese(
+    chinese_area_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from evacsim.cli import CORE_LOGGERS, main
+    from evacsim.display.warnings import known_warning
+
+    path = tmp_path / "s.toml"
+    path.write_text(f"area = {json.dumps(str(chinese_area_dir))}\n" + BREAKS, encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["run", str(path), "--out", str(tmp_path / "run")])
+    assert exc.value.code == 0
+    out, err = capsys.readouterr()
+    folder = tmp_path / "run"
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    endings = summary["endings"]
+    # the run does break the ways this test is about
+    assert summary["ended_by"] == "horizon" and endings["en_route"]["on_the_way"] > 0
+    assert endings["at_assembly"]["cut_off"] > 0 and endings["incapacitated"]["fed_1"] > 0
+    assert endings["stranded"] and summary["facilities"]["AP-2"]["cut_off_s"] is not None
+    assert len(summary["warnings"]) >= 5
+    zh = translator("zh")
+    assert [w for w in summary["warnings"] if known_warning(w, zh) is None] == []
+    # the terminal: the headline in Chinese, the core's English log lines held back
+    assert "失能" in out and "滞留" in out and "达到推演时限" in out
+    assert english_in(out) == set() and english_in(err) == set()
+    core = [r for r in caplog.records if r.name.startswith(CORE_LOGGERS)]
+    assert [r.getMessage() for r in core if r.levelno >= logging.WARNING] == []
+    # the pages: endings in words, the cut-off point, crews' harm, every warning
+    report = (folder / "report.html").read_text(encoding="utf-8")
+    for words in ("与所有尚有空位的安置点之间道路中断", "FED 达到 1", "仍在途中", "大巴司机",
+                  "集中疏散点 AP-2：自 t = "):  # fmt: skip
+        assert words in report, words
+    pages = [folder / "report.html", *sorted(folder.glob("drill/*.html"))]
+    for page in pages:
+        assert english_words(page.read_text(encoding="utf-8")) == set(), page.name
+    for page in [folder / "map.html", *sorted(folder.glob("ap_*.html"))]:
+        html = page.read_text(encoding="utf-8")
+        assert english_words(html.split("<body>", 1)[1]) == set(), page.name
+
+
+def test_verbose_prints_the_core_warning_lines(caplog: pytest.LogCaptureFixture) -> None:
+    from evacsim.cli import _core_lines
+
+    for verbose in (False, True):
+        caplog.clear()
+        with _core_lines(verbose):
+            logging.getLogger("evacsim.plan.assembly").warning("a core warning")
+            logging.getLogger("evacsim.export.folder").warning("a face's warning")
+        assert [r.name for r in caplog.records] == (
+            ["evacsim.plan.assembly", "evacsim.export.folder"] if verbose
+            else ["evacsim.export.folder"]
+        )  # fmt: skip
+    assert logging.getLogger("evacsim.plan").level == logging.NOTSET  # restored
+
+
+# ------------------------------------------------------------------ reasons and their labels
+
+
+def test_every_reason_code_has_a_label_in_both_languages() -> None:
+    """The reasons of README's "How a run ends" table, the engine's and the assembly points'
+    (evacsim.sim.facilities.AP_END_REASONS) all have labels; a passenger's reason names its
+    vehicle."""
+    from evacsim.display.labels import REASON_LABELS, reason_label
+    from evacsim.sim.facilities import AP_END_REASONS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## How a run ends", 1)[1].split("`ended_by` says why", 1)[0]
+    rows = [line.split("|")[3] for line in table.splitlines() if line.startswith("| `")]
+    documented = {code for cell in rows for code in re.findall(r"`([a-z_ 0-9]+)`", cell)}
+    documented = {part for code in documented for part in code.split()}
+    assert {"no_assembly_point", "no_team_vehicle", "team_vehicle", "fed_1"} <= documented
+    codes = documented | set(AP_END_REASONS) | {"no_route", "gridlock", "unknown"}
+    assert codes <= set(REASON_LABELS), codes - set(REASON_LABELS)
+    zh = translator("zh")
+    assert not [c for c in codes if LATIN.search(reason_label(c, zh).replace("FED", ""))]
+    assert reason_label("team_vehicle no_route", zh) == "无可通行道路（乘救援车辆途中）"
+    assert reason_label("bus gridlock", translator("en")) == "gridlock (on a bus)"

@@ -69,9 +69,7 @@ def test_a_run_where_nobody_can_move_ends_at_once(tiny_area_dir: Path) -> None:
     summary = run(path).summary
     assert summary["ended_by"] == "done" and summary["end_s"] == 0.0
     assert summary["persons"]["stranded"] == summary["persons_total"] > 0
-    assert summary["endings"] == {
-        "stranded": {"no assembly point reachable": summary["persons_total"]}
-    }
+    assert summary["endings"] == {"stranded": {"no_assembly_point": summary["persons_total"]}}
 
 
 # A one-way ring of three links of 7.8 m (storage: one car each) with a long exit road at each
