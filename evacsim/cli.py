@@ -121,20 +121,10 @@ Lang = Annotated[
 ]
 
 
-def _json_safe(data: Any) -> Any:
-    if isinstance(data, float) and not math.isfinite(data):
-        return None
-    if isinstance(data, dict):
-        return {str(k): _json_safe(v) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return [_json_safe(v) for v in data]
-    if hasattr(data, "item") and callable(data.item):  # numpy scalars
-        return _json_safe(data.item())
-    return data
-
-
 def _echo_json(data: Any) -> None:
-    typer.echo(json.dumps(_json_safe(data), indent=2, sort_keys=True, ensure_ascii=False))
+    from evacsim.export.folder import json_safe
+
+    typer.echo(json.dumps(json_safe(data), indent=2, sort_keys=True, ensure_ascii=False))
 
 
 def _stderr_console(quiet: bool) -> Console | None:

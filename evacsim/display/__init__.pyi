@@ -77,7 +77,13 @@ from .i18n import (
     translator as translator,
 )
 from .labels import (
+    CHANNEL_LABELS as CHANNEL_LABELS,
+)
+from .labels import (
     CONTEXT_LABELS as CONTEXT_LABELS,
+)
+from .labels import (
+    DETECTION_LABELS as DETECTION_LABELS,
 )
 from .labels import (
     ITEM_LABELS as ITEM_LABELS,
@@ -86,10 +92,16 @@ from .labels import (
     KIND_LABELS as KIND_LABELS,
 )
 from .labels import (
+    LAYER_LABELS as LAYER_LABELS,
+)
+from .labels import (
     LEVEL_LABELS as LEVEL_LABELS,
 )
 from .labels import (
     MODE_LABELS as MODE_LABELS,
+)
+from .labels import (
+    NETWORK_LABELS as NETWORK_LABELS,
 )
 from .labels import (
     REASON_LABELS as REASON_LABELS,
@@ -107,7 +119,13 @@ from .labels import (
     STATUS_LABELS as STATUS_LABELS,
 )
 from .labels import (
+    SUBSTANCE_LABELS as SUBSTANCE_LABELS,
+)
+from .labels import (
     TASK_LABELS as TASK_LABELS,
+)
+from .labels import (
+    WARN_METHOD_LABELS as WARN_METHOD_LABELS,
 )
 from .labels import (
     label as label,
@@ -120,6 +138,15 @@ from .labels import (
 )
 from .labels import (
     reason_label as reason_label,
+)
+from .optimizer import (
+    BOUND_STAGE_LABELS as BOUND_STAGE_LABELS,
+)
+from .optimizer import (
+    component_levels as component_levels,
+)
+from .optimizer import (
+    component_words as component_words,
 )
 from .optimizer import (
     note_text as note_text,
@@ -135,6 +162,18 @@ from .svg import (
 )
 from .svg import (
     svg_text as svg_text,
+)
+from .warnings import (
+    Known as Known,
+)
+from .warnings import (
+    known_sentences as known_sentences,
+)
+from .warnings import (
+    known_text as known_text,
+)
+from .warnings import (
+    known_warning as known_warning,
 )
 from .warnings import (
     warning_text as warning_text,

@@ -14,6 +14,9 @@ from .folder import (
     clean_stale as clean_stale,
 )
 from .folder import (
+    json_safe as json_safe,
+)
+from .folder import (
     run_folder as run_folder,
 )
 from .folder import (

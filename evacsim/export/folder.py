@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -45,11 +46,31 @@ try:  # POSIX; elsewhere liveness falls back to "assume alive" (nothing is remov
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["RunFolder", "claim_run_folder", "clean_stale", "run_folder", "write_json"]
+__all__ = [
+    "RunFolder",
+    "claim_run_folder",
+    "clean_stale",
+    "json_safe",
+    "run_folder",
+    "write_json",
+]
 
 log = logging.getLogger(__name__)
 
 _WORK = re.compile(r"^\.(?P<name>.+)\.(?P<kind>partial|new|replaced)-(?P<pid>\d+)$")
+
+
+def json_safe(data: Any) -> Any:
+    """Plain JSON data: numpy scalars as Python numbers, keys as strings, NaN/inf as null."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if isinstance(data, dict):
+        return {str(k): json_safe(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [json_safe(v) for v in data]
+    if hasattr(data, "item") and callable(data.item):  # numpy scalars
+        return json_safe(data.item())
+    return data
 
 
 def write_json(path: Path, data: Any) -> None:

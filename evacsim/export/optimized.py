@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evacsim.errors import SimulationError
-from evacsim.export.folder import run_folder, write_json
+from evacsim.export.folder import json_safe, run_folder, write_json
 from evacsim.export.run_folder import sha256_of
 from evacsim.manifest import FORMAT_VERSION, MANIFEST, OPTIMIZE_FORMAT
 
@@ -149,7 +149,7 @@ def write_optimized(
             )
         summary = optimized_summary(opt)
         summary["proof"] = {"scenario_file": scenario_path.name, "same_ete": True}
-        write_json(tmp / "summary.json", _json_safe(summary))
+        write_json(tmp / "summary.json", json_safe(summary))
         save_map(changes_map(opt, lang=lang), tmp / "changes_map.html")
         (tmp / "optimize.html").write_text(optimized_html(opt, lang=lang), encoding="utf-8")
         _write_manifest(tmp)
@@ -175,17 +175,3 @@ def _write_manifest(folder: Path) -> None:
         folder / MANIFEST,
         {"format": OPTIMIZE_FORMAT, "format_version": FORMAT_VERSION, "outputs": outputs},
     )
-
-
-def _json_safe(data: Any) -> Any:
-    import math
-
-    if isinstance(data, float) and not math.isfinite(data):
-        return None
-    if isinstance(data, dict):
-        return {str(k): _json_safe(v) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return [_json_safe(v) for v in data]
-    if hasattr(data, "item") and callable(data.item):
-        return _json_safe(data.item())
-    return data

@@ -23,6 +23,12 @@ from .build import (
     calculate as calculate,
 )
 from .contours import (
+    CELLS_PER_RADIUS as CELLS_PER_RADIUS,
+)
+from .contours import (
+    MAX_GRID_POINTS as MAX_GRID_POINTS,
+)
+from .contours import (
     LevelSets as LevelSets,
 )
 from .contours import (
