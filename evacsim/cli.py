@@ -704,6 +704,10 @@ def _print_bound(prepared: Any, result: Any, seed: int, lang: str | None) -> Non
     console.print(_table(parts, title=title, columns=columns, none=tr.gettext("none")))
 
 
+def _finite_or_none(value_s: float) -> float | None:
+    return value_s if math.isfinite(value_s) else None
+
+
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     import pandas as pd
 
@@ -723,6 +727,7 @@ def optimize(
     lang: Lang = None,
     quiet: Quiet = False,
     as_json: AsJson = False,
+    verbose: Verbose = False,
 ) -> None:
     """An optimized plan (assembly points, routes, delays) proved by simulation, with the bound."""
     from evacsim.export.optimized import optimized_summary, write_optimized
@@ -732,11 +737,10 @@ def optimize(
     if max_simulations < 4:
         raise EvacsimError(f"--max-simulations: at least 4 (got {max_simulations})")
     console = _stderr_console(quiet or as_json)
-    if console is not None:
-        with console.status(f"optimizing {scenario.name} ..."):
-            result = do_optimize(scenario, seed=seed, max_simulations=max_simulations)
-            written = write_optimized(result, out, lang=lang)
-    else:
+    with (
+        _status(console, f"optimizing {scenario.name} ..."),
+        _core_lines(verbose),
+    ):  # each plan tried would log the scenario's warnings again
         result = do_optimize(scenario, seed=seed, max_simulations=max_simulations)
         written = write_optimized(result, out, lang=lang)
     if as_json:
@@ -760,16 +764,24 @@ def _print_optimized(result: Any, written: Any, lang: str | None) -> None:
     lang = run_lang(result, lang)
     tr, clock = translator(lang), run_clock(result, lang)
     rows = []
-    for name, summary in ((tr.gettext("scenario's plan"), result.official.summary),
-                          (tr.gettext("optimized"), result.best.summary)):  # fmt: skip
-        ete = summary["ete_s"]
+    for name, cand in ((tr.gettext("scenario's plan"), result.official),
+                       (tr.gettext("optimized"), result.best)):  # fmt: skip
+        ete = cand.summary["ete_s"]
         rows.append({"plan": name, **{f"a{k}": clock.label(v) for k, v in ete["assembly"].items()},
+                     "last": clock.label(_finite_or_none(cand.objective.last_s)),
+                     "cut": str(cand.objective.missing),
                      "s": clock.label(ete["shelter"]["p100"])})  # fmt: skip
     rows.append({"plan": tr.gettext("bound"), "ap100": clock.label(result.bound.assembly_s),
+                 "last": clock.label(result.bound.assembly_s),
+                 "cut": str(result.bound.unreachable_persons),
                  "s": clock.label(result.bound.shelter_by_car_s)})  # fmt: skip
     columns = {"plan": tr.gettext("plan"),
                **{f"ap{p}": tr("assembly p{p}", p=p) for p in (50, 90, 95, 100)},
+               "last": tr.gettext("last of those who arrive"),
+               "cut": tr.gettext("persons who reach no assembly point"),
                "s": tr.gettext("shelter p100")}  # fmt: skip
+    if not (result.official.objective.missing or result.best.objective.missing):
+        columns = {k: v for k, v in columns.items() if k not in ("last", "cut")}
     title = f"{result.prepared.scenario.name} ({tr('seed {seed}', seed=result.seed)})"
     console = Console()
     console.print(_table(_frame(rows), title=title, columns=columns))

@@ -36,9 +36,12 @@ _NOTES = known_sentences(
          N_("{p} of the arrivals at assembly points is {s} s later than in the scenario's "
             "plan")),
         (r"simulated stage-1 clearance is (?P<x>\S+)× the bound",
-         N_("everyone is at an assembly point at {x}× the bound, as simulated")),
-        (r"not everyone reaches an assembly point in any plan tried",
-         N_("not everyone reaches an assembly point in any plan tried")),
+         N_("the last person to reach an assembly point arrives at {x}× the bound, as "
+            "simulated")),
+        (r"(?P<n>\d+) persons reach no assembly point in any plan tried; the clearance "
+         r"compared is that of the persons who reach one",
+         N_("{n} persons reach no assembly point in any plan tried; the times compared are "
+            "those of the persons who reach one")),
     )
 )  # fmt: skip
 

@@ -19,8 +19,10 @@ and a departure delay per grid where one shortens the clearance — and proves i
    search moves the grids whose people arrive last to their next-best points, and tries staged
    warnings (the outer levels warned later) — each change kept only if the simulated clearance
    improves;
-5. **acceptance**: a candidate is ranked by its simulated stage-1 clearance (assembly p100), then
-   p90, then p50, then the shelter p100 (ties keep the scenario's plan); it is never accepted
+5. **acceptance**: a candidate is ranked by its :class:`Objective` — persons who reach no
+   assembly point, then the simulated stage-1 clearance of those who do (the last arrival, p100
+   when nobody is cut off), then p90, then p50, then the last arrival at a shelter (ties keep
+   the scenario's plan); it is never accepted
    with more persons over FED 0.3 or 1, or incapacitated, than the scenario's plan (harm is not
    traded for time), nor with a point over its capacity (unless the points cannot hold everyone).
    If no candidate beats the scenario's plan in p90 and p100, the reason is recorded (e.g. the
@@ -35,7 +37,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -47,6 +49,7 @@ from evacsim.optimize.networks import Networks
 from evacsim.plan.assembly import transport_lp
 from evacsim.plan.make import Plan, make_plan
 from evacsim.plan.plan_file import PlanFile
+from evacsim.results.ete import stage_arrivals
 from evacsim.results.summary import summarise
 from evacsim.scenario.prepare import Prepared, prepare
 from evacsim.sim.simulation import simulate
@@ -55,7 +58,7 @@ if TYPE_CHECKING:
     from evacsim.scenario.load import Scenario
     from evacsim.sim.results import Results
 
-__all__ = ["Candidate", "Optimized", "harm", "optimize", "stage1_objective"]
+__all__ = ["Candidate", "Objective", "Optimized", "harm", "optimize", "stage1_objective"]
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +71,40 @@ def _ete(summary: dict[str, Any], stage: str, p: int) -> float:
     return math.inf if value is None else float(value)
 
 
-def stage1_objective(summary: dict[str, Any]) -> tuple[float, float, float, float]:
-    """What the optimizer minimises, in order: assembly ETE p100, p90, p50, then shelter ETE
-    p100 (None: inf), each to the whole second (a tenth of a second is not a better plan)."""
-    keys = (("assembly", 100), ("assembly", 90), ("assembly", 50), ("shelter", 100))
-    return tuple(float(np.round(_ete(summary, stage, p))) for stage, p in keys)  # type: ignore[return-value]
+class Objective(NamedTuple):
+    """What the optimizer minimises, compared in this order, each time to the whole second (a
+    tenth of a second is not a better plan).
+
+    ``missing`` persons never reach an assembly point (the hazard cuts them off, or they are
+    harmed on the way); the times after it compare the people who do reach one, so a plan is
+    still ranked when some people cannot be helped by any plan: ``last_s`` is the last arrival
+    at an assembly point (the stage-1 clearance, equal to p100 when nobody is missing),
+    then p90 and p50 of all persons to evacuate, then the last arrival at a shelter.
+    """
+
+    missing: int
+    last_s: float
+    p90_s: float
+    p50_s: float
+    shelter_last_s: float
+
+
+def _last_arrival_s(results: Results, stage: str) -> float:
+    times, persons = stage_arrivals(results.groups)[stage]
+    reached = persons > 0
+    return float(np.round(np.nanmax(times[reached]))) if reached.any() else math.inf
+
+
+def stage1_objective(summary: dict[str, Any], results: Results) -> Objective:
+    """The :class:`Objective` of a simulated plan (its summary and its results)."""
+    _, persons = stage_arrivals(results.groups)["assembly"]
+    return Objective(
+        int(summary["persons_total"]) - int(persons.sum()),
+        _last_arrival_s(results, "assembly"),
+        float(np.round(_ete(summary, "assembly", 90))),
+        float(np.round(_ete(summary, "assembly", 50))),
+        _last_arrival_s(results, "shelter"),
+    )
 
 
 def harm(summary: dict[str, Any]) -> dict[str, int]:
@@ -99,8 +131,8 @@ class Candidate:
     overloaded: dict[str, int] = field(default_factory=dict)
 
     @property
-    def objective(self) -> tuple[float, float, float, float]:
-        return stage1_objective(self.summary)
+    def objective(self) -> Objective:
+        return stage1_objective(self.summary, self.results)
 
     @property
     def harm(self) -> dict[str, int]:
@@ -165,7 +197,11 @@ class _Search:
             flows = plan.assignment.grid_persons(self.grid_ids)
             plan_file = self.plan_file(flows, {}, {}, plan.demand)
         cand = Candidate(name, plan_file, plan, results, summary, over)
-        log.info("candidate %s: assembly p100 %.0f s, p90 %.0f s", name, *cand.objective[:2])
+        log.info(
+            "candidate %s: %d persons cut off, last at an assembly point %.0f s, p90 %.0f s",
+            name,
+            *cand.objective[:3],
+        )
         return cand
 
     # ---------------------------------------------------------------- plan files
@@ -514,17 +550,22 @@ def _notes(best: Candidate, official: Candidate, bound: Bound) -> list[str]:
     b_obj, o_obj = best.objective, official.objective
     if best is official:
         notes.append("no candidate plan beat the scenario's plan; the plan file keeps it")
-    for label, k in (("p100", 0), ("p90", 1)):
-        if b_obj[k] > o_obj[k] + 1e-6:
+    for name, label in (("last_s", "p100"), ("p90_s", "p90")):
+        later = getattr(b_obj, name) - getattr(o_obj, name)
+        if later > 1e-6:
             over = ", ".join(f"{a} by {n}" for a, n in official.overloaded.items())
             why = f"; the scenario's plan overloads {over} persons, which the optimizer may not"
             why = why if official.overloaded else ""
             notes.append(
-                f"stage-1 clearance {label} is {b_obj[k] - o_obj[k]:.0f} s later than "
-                f"the scenario's plan{why}"
+                f"stage-1 clearance {label} is {later:.0f} s later than the scenario's plan{why}"
             )
-    if bound.assembly_s and math.isfinite(b_obj[0]):
-        notes.append(f"simulated stage-1 clearance is {b_obj[0] / bound.assembly_s:.3f}× the bound")
-    if not math.isfinite(b_obj[0]):
-        notes.append("not everyone reaches an assembly point in any plan tried")
+    if b_obj.missing:
+        notes.append(
+            f"{b_obj.missing} persons reach no assembly point in any plan tried; "
+            "the clearance compared is that of the persons who reach one"
+        )
+    if bound.assembly_s and math.isfinite(b_obj.last_s):
+        notes.append(
+            f"simulated stage-1 clearance is {b_obj.last_s / bound.assembly_s:.3f}× the bound"
+        )
     return notes

@@ -16,6 +16,7 @@ words (notes, plan names, the bound's parts) through :mod:`evacsim.display.optim
 
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
@@ -158,29 +159,47 @@ def changes_map(opt: Optimized, *, lang: str | None = None) -> folium.Map:
 def _ete_rows(opt: Optimized, tr: Translator, clock: Clock) -> list[dict[str, Any]]:
     rows = []
     bound = {"assembly": opt.bound.assembly_s, "shelter": opt.bound.shelter_by_car_s}
+    last = {
+        "assembly": (opt.official.objective.last_s, opt.best.objective.last_s),
+        "shelter": (opt.official.objective.shelter_last_s, opt.best.objective.shelter_last_s),
+    }
     for stage, stage_text in _STAGES.items():
-        for p in _PCTS:
-            old = opt.official.summary["ete_s"][stage][f"p{p}"]
-            new = opt.best.summary["ete_s"][stage][f"p{p}"]
-            delta, cls = "—", ""
-            if old is not None and new is not None:
-                delta = f"{(new - old) / 60:+.1f}"
-                cls = "worse" if new > old + 1e-6 else "better" if new < old - 1e-6 else ""
-            b = bound[stage] if p == 100 else None
-            gap = f"{new / b:.3f}" if b and new is not None and stage == "assembly" else ""
-            rows.append(
-                {
-                    "stage": tr.gettext(stage_text),
-                    "p": f"p{p}",
-                    "old": clock.cell(old),
-                    "new": clock.cell(new),
-                    "delta": delta,
-                    "cls": cls,
-                    "bound": clock.cell(b),
-                    "gap": gap,
-                }
-            )
+        ete = (opt.official.summary["ete_s"][stage], opt.best.summary["ete_s"][stage])
+        cells: list[tuple[str, float | None, float | None, float | None]] = [
+            (f"p{p}", ete[0][f"p{p}"], ete[1][f"p{p}"], bound[stage] if p == 100 else None)
+            for p in _PCTS
+        ]
+        if ete[0]["p100"] is None or ete[1]["p100"] is None:  # someone never arrives
+            cells.append((tr.gettext("last of those who arrive"), *_finite(last[stage]), None))
+        for p_text, old, new, b in cells:
+            row = _ete_row(tr.gettext(stage_text), p_text, old, new, b, clock)
+            rows.append(row | {"gap": row["gap"] if stage == "assembly" else ""})
     return rows
+
+
+def _finite(times_s: tuple[float, float]) -> tuple[float | None, float | None]:
+    old, new = (t if math.isfinite(t) else None for t in times_s)
+    return old, new
+
+
+def _ete_row(
+    stage: str, p_text: str, old: float | None, new: float | None, b: float | None, clock: Clock
+) -> dict[str, Any]:
+    delta, cls = "—", ""
+    if old is not None and new is not None:
+        delta = f"{(new - old) / 60:+.1f}"
+        cls = "worse" if new > old + 1e-6 else "better" if new < old - 1e-6 else ""
+    gap = f"{new / b:.3f}" if b and new is not None else ""  # optimized ÷ bound
+    return {
+        "stage": stage,
+        "p": p_text,
+        "old": clock.cell(old),
+        "new": clock.cell(new),
+        "delta": delta,
+        "cls": cls,
+        "bound": clock.cell(b),
+        "gap": gap,
+    }
 
 
 def _load_rows(opt: Optimized, tr: Translator) -> list[dict[str, Any]]:
@@ -216,7 +235,7 @@ def _tried_rows(opt: Optimized, tr: Translator, clock: Clock) -> list[dict[str, 
             why = tr.gettext("no: over capacity")
         else:
             why = tr.gettext("no: more persons harmed")
-        times = [clock.cell(c.objective[k]) for k in (0, 1, 2)]  # p100, p90, p50
+        times = [clock.cell(t) for t in (c.objective.last_s, c.objective.p90_s, c.objective.p50_s)]
         rows.append({"name": plan_text(c.name, tr), "times": times, "why": why})
     return rows
 
