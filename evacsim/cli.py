@@ -249,7 +249,8 @@ def validate(
         try:
             prepared = prepare(path)
         except EvacsimError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            for problem in getattr(exc, "problems", None) or (str(exc),):  # every one, to fix all
+                typer.echo(f"error: {problem}", err=True)
             failed += 1
             continue
         typer.echo(

@@ -71,6 +71,28 @@ def test_validate_checks_every_file(
     assert not (tiny_scenario.parent / "runs").exists()
 
 
+def test_validate_prints_every_problem_of_an_area(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def bad_capacity(features: list[dict]) -> list[dict]:
+        for f in features:
+            f["properties"]["capacity_persons"] = -1
+        return features
+
+    write_tiny_area(tmp_path / "area", assembly_points=bad_capacity, shelters=bad_capacity)
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY, encoding="utf-8")
+    code, out, err = _cli(["validate", str(path)], capsys)
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    # one line per feature, each naming its layer and feature, none summarised as "N more"
+    layers = [line.split("layer '")[1].split("'")[0] for line in lines]
+    assert all(f"{layer}.geojson" in line for layer, line in zip(layers, lines, strict=True))
+    assert set(layers) == {"assembly_points", "shelters"} and len(lines) >= 4
+    assert all("'capacity_persons': -1" in line for line in lines), lines
+    assert not any("more problem" in line for line in lines)
+
+
 def test_scenarios_lists_every_bundled_file(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _cli(["scenarios"], capsys)
     assert code == 0
