@@ -11,6 +11,12 @@ The result follows the ``roads`` schema, projected to the UTM zone of the extrac
 two-way road (both directions exist in the OSM graph) or per one-way direction, so that
 :func:`evacsim.network.build_network` rebuilds the same connectivity. OSM ``lanes`` counts both
 directions; a two-way road gets ``ceil(lanes / 2)`` lanes per direction.
+
+A road longer than :data:`MAX_SEGMENT_M` is cut into equal pieces no longer than that: places are
+joined to the road network at its junctions and road ends (:mod:`evacsim.network.snap`), and OSM
+simplification leaves a kilometre of street without a junction wherever nothing branches off, so a
+shelter beside its middle would otherwise be hundreds of metres from the network (and a hazard zone
+would close the whole kilometre where it touches one end).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -31,6 +38,7 @@ import numpy as np
 import osmnx as ox
 import pandas as pd
 import shapely
+import shapely.ops
 
 from evacsim.area.road_classes import ROAD_CLASS_DEFAULTS, ROAD_CLASSES, canonical_highway
 from evacsim.atomic import atomic_path
@@ -116,6 +124,27 @@ def graph_from_osm(path: str | Path) -> gpd.GeoDataFrame:
     roads = _roads_from_graph(graph)
     logger.info("%s: %d road features from %d OSM edges", src, len(roads), graph.number_of_edges())
     return roads
+
+
+#: Longest road piece an import writes, m (about two minutes' walk; within the 300 m a place may
+#: lie from the network, see :func:`evacsim.network.snap.snap_area`).
+MAX_SEGMENT_M = 200.0
+
+
+def split_long_roads(roads: gpd.GeoDataFrame, max_m: float = MAX_SEGMENT_M) -> gpd.GeoDataFrame:
+    """Cut every road longer than ``max_m`` (in a metric CRS) into ``ceil(length / max_m)`` equal
+    pieces, each with the road's attributes, in order along the road."""
+    lengths = roads.geometry.length.to_numpy()
+    pieces = np.maximum(1, np.ceil(lengths / max_m - 1e-9)).astype(int)
+    if (pieces == 1).all():
+        return roads
+    rows = np.repeat(np.arange(len(roads)), pieces)
+    geoms = []
+    for geom, length, n in zip(roads.geometry, lengths, pieces, strict=True):
+        cuts = np.linspace(0.0, length, n + 1)
+        geoms += [shapely.ops.substring(geom, a, b) for a, b in pairwise(cuts)]
+    out = roads.iloc[rows].reset_index(drop=True)
+    return out.set_geometry(gpd.GeoSeries(geoms, crs=roads.crs))
 
 
 #: The same function under the name the command line uses.
@@ -236,7 +265,7 @@ def _roads_from_graph(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
         for rec, one in zip(picked.to_dict("records"), oneway_arr, strict=True)
     ]
     roads = gpd.GeoDataFrame(pd.DataFrame(records), geometry=list(picked.geometry), crs=edges.crs)
-    roads["id"] = _unique_ids(roads["osm_ids"].tolist())
+    roads["id"] = ""
     roads = roads[
         [
             "id",
@@ -253,6 +282,8 @@ def _roads_from_graph(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
     ]
     if roads.crs is not None and roads.crs.is_geographic:
         roads = roads.to_crs(roads.estimate_utm_crs())
+    roads = split_long_roads(roads)
+    roads["id"] = _unique_ids(roads["osm_ids"].tolist())
     return roads.sort_values("id", kind="stable").reset_index(drop=True)
 
 

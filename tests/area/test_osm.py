@@ -13,7 +13,13 @@ import osmnx as ox
 import pytest
 
 from evacsim.area.layers import load_area
-from evacsim.area.osm import graph_from_osm, parse_lanes, parse_speed_kph, write_roads_geojson
+from evacsim.area.osm import (
+    MAX_SEGMENT_M,
+    graph_from_osm,
+    parse_lanes,
+    parse_speed_kph,
+    write_roads_geojson,
+)
 from evacsim.errors import NetworkError
 from evacsim.network.graph import RoadNetwork, build_network
 from tests.support.paths import DATA
@@ -84,8 +90,11 @@ def test_only_highway_ways_become_roads(osm_roads: gpd.GeoDataFrame, osm_net: Ro
 
 def test_topology_and_attributes(osm_roads: gpd.GeoDataFrame) -> None:
     by_way = osm_roads.groupby("osm_ids")
-    # ways 100 and 101 are split where they cross at node 2; the others stay whole
-    assert by_way.size().to_dict() == {"100": 2, "101": 2, "102": 1, "103": 1, "104": 1}
+    # ways 100 and 101 are split where they cross at node 2; 102 (221 m, longer than
+    # MAX_SEGMENT_M = 200 m) in two equal pieces; the others stay whole
+    assert by_way.size().to_dict() == {"100": 2, "101": 2, "102": 2, "103": 1, "104": 1}
+    half = osm_roads[osm_roads["osm_ids"] == "102"].geometry.length
+    assert half.iloc[0] == pytest.approx(half.iloc[1]) and half.max() <= MAX_SEGMENT_M
     assert len(set(osm_roads["id"])) == len(osm_roads)
     primary = osm_roads[osm_roads["osm_ids"] == "102"].iloc[0]
     assert primary["oneway"] and primary["highway"] == "primary"
@@ -117,7 +126,9 @@ def test_one_way_and_walk_only_in_the_network(osm_net: RoadNetwork) -> None:
         for u, v in zip(net.edge_tail[net.drivable], net.edge_head[net.drivable], strict=True)
     }
     n = {k: node_index(net, k) for k in (2, 3, 4, 5, 7, 15)}
-    assert (n[3], n[7]) in drive and (n[7], n[3]) not in drive  # primary one-way 3 -> 7
+    # primary one-way 3 -> 7, in two pieces: cut halfway, at its middle vertex (OSM node 6)
+    mid = node_index(net, 6)
+    assert {(n[3], mid), (mid, n[7])} <= drive and not {(mid, n[3]), (n[7], mid)} & drive
     assert (n[5], n[15]) in drive and (n[15], n[5]) not in drive  # oneway=-1 drawn 15 -> 5
     assert (n[2], n[4]) in drive and (n[4], n[2]) in drive
     foot = net.edge_highway == "footway"
