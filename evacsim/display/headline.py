@@ -69,14 +69,22 @@ def _ete(h: Headline, tr: Translator, clock: Clock) -> HeadlineItem | None:
     return HeadlineItem("ok", tr.gettext("; ").join(parts), "ete")
 
 
+#: The harm line per kind of dose (FED ≥ 1 incapacitates whatever the kind).
+_HARM_TEXT = {
+    "toxic": N_("{n1} persons reached a toxic dose of FED ≥ 1 (incapacitating); {n03} passed "
+                "FED 0.3"),
+    "thermal": N_("{n1} persons reached a heat dose of FED ≥ 1 (incapacitating); {n03} passed "
+                  "FED 0.3"),
+    "blast": N_("{n1} persons were inside the blast's incapacitating overpressure"),
+}  # fmt: skip
+
+
 def _harm(h: Headline, tr: Translator) -> list[HeadlineItem]:
     items = []
     if h.fed_over_1 is not None and h.fed_over_0_3 is not None:
         level = "alert" if h.fed_over_1 else ("warn" if h.fed_over_0_3 else "ok")
-        text = tr(
-            "{n1} persons reached a toxic dose of FED ≥ 1 (incapacitating); {n03} passed FED 0.3",
-            n1=number(h.fed_over_1), n03=number(h.fed_over_0_3),
-        )  # fmt: skip
+        text = tr(_HARM_TEXT.get(h.harm_kind or "toxic", _HARM_TEXT["toxic"]),
+                  n1=number(h.fed_over_1), n03=number(h.fed_over_0_3))  # fmt: skip
         items.append(HeadlineItem(level, text, "exposure"))
     return items
 

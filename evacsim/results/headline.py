@@ -80,7 +80,8 @@ class Headline:
     """The facts of a run's headline (see the module docstring).
 
     ``persons`` is ``summary["persons"]`` as is (every final state the model has, in its order);
-    ``fed_over_0_3`` / ``fed_over_1`` are ``None`` when the hazard has no toxic dose.
+    ``fed_over_0_3`` / ``fed_over_1`` are ``None`` when the hazard has no dose; ``harm_kind``
+    says which dose FED measures (``toxic``, ``thermal``, ``blast``; ``None`` without one).
     ``warning_facilities`` maps each warning (by index in ``summary["warnings"]``) to the
     facility ids it names, so a page can set the simulated peak beside a plan's estimate.
     """
@@ -92,6 +93,7 @@ class Headline:
     end_s: float
     fed_over_0_3: int | None
     fed_over_1: int | None
+    harm_kind: str | None
     stranded: tuple[StrandedPlace, ...]
     facilities: tuple[FacilityFlag, ...]
     concentration: tuple[ConcentrationFlag, ...]
@@ -173,6 +175,15 @@ def _warning_facilities(warnings: list[str], ids: list[str]) -> dict[int, tuple[
     return out
 
 
+#: The summary's largest dose of each kind of harm (``summary["exposure"]``).
+_HARM_KEYS = (("toxic", "max_dose_ppm_min"), ("thermal", "max_thermal_dose_tdu"),
+              ("blast", "max_overpressure_psi"))  # fmt: skip
+
+
+def _harm_kind(exposure: dict[str, Any]) -> str | None:
+    return next((kind for kind, key in _HARM_KEYS if key in exposure), None)
+
+
 def headline(run: Any) -> Headline:
     """The :class:`Headline` of a finished run (``summary``, ``results``, ``prepared``)."""
     summary: dict[str, Any] = run.summary
@@ -194,6 +205,7 @@ def headline(run: Any) -> Headline:
         end_s=float(summary.get("end_s", 0.0)),
         fed_over_0_3=None if fed3 is None else int(fed3),
         fed_over_1=None if fed1 is None else int(fed1),
+        harm_kind=_harm_kind(exposure),
         stranded=_stranded(run),
         facilities=_facility_flags(facilities),
         concentration=_concentration(facilities),

@@ -115,3 +115,23 @@ def test_a_state_the_model_adds_later_is_shown_without_more_work(chlorine: Run) 
     assert "失能 7 人" in persons_line(headline(later), translator("zh"))
     page = render_report(later, lang="en")
     assert "<th>incapacitated</th>" in page and "<th>resting</th>" in page
+
+
+@pytest.mark.parametrize(
+    ("dose_key", "words"),
+    [
+        ("max_dose_ppm_min", "a toxic dose"),
+        ("max_thermal_dose_tdu", "a heat dose"),
+        ("max_overpressure_psi", "the blast's incapacitating overpressure"),
+    ],
+)
+def test_the_harm_line_names_the_kind_of_dose(chlorine: Run, dose_key: str, words: str) -> None:
+    run = copy.copy(chlorine)
+    run.summary = copy.deepcopy(chlorine.summary)
+    exposure = run.summary["exposure"]
+    for key in ("max_dose_ppm_min", "max_thermal_dose_tdu", "max_overpressure_psi"):
+        exposure.pop(key, None)
+    exposure[dose_key] = 1.0  # the summary of a fire has the thermal dose, of a blast the pressure
+    texts = [i.text for i in headline_items(headline(run), translator("en"), run_clock(run))]
+    (line,) = [t for t in texts if "FED" in t or "overpressure" in t]
+    assert words in line
