@@ -175,7 +175,11 @@ def _bottleneck(h: Headline, tr: Translator) -> list[HeadlineItem]:
     if not b:
         return []
     name = str(b.get("name") or "").strip() or str(b.get("road_id", ""))
-    unit = tr.gettext("vehicles") if b.get("mode") == "car" else tr.gettext("persons on foot")
+    q = int(b.get("max_queue") or 0)
+    if b.get("mode") == "car":
+        unit = tr.ngettext("vehicle", "vehicles", q)
+    else:
+        unit = tr.ngettext("person on foot", "persons on foot", q)
     text = tr(
         "Worst bottleneck: {road} ({id}), a queue of up to {q} {unit}, {m} min congested",
         road=name, id=b.get("road_id", ""), q=number(b.get("max_queue")), unit=unit,

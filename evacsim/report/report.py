@@ -301,9 +301,15 @@ def _kpis(h: Headline, tr: Translator, clock: Clock) -> list[tuple[str, str, str
     kpis.append((tr.gettext("stranded"), number(h.stranded_persons),
                  "alert" if h.stranded_persons else "ok"))  # fmt: skip
     if h.fed_over_1 is not None:
-        kpis.append((tr.gettext("toxic FED ≥ 1"), number(h.fed_over_1),
+        kpis.append((tr.gettext(_FED_TILE.get(h.harm_kind or "toxic", _FED_TILE["toxic"])),
+                     number(h.fed_over_1),
                      "alert" if h.fed_over_1 else "ok"))  # fmt: skip
     return kpis
+
+
+#: The headline tile of persons incapacitated by the hazard's dose, per kind of dose.
+_FED_TILE = {"toxic": N_("toxic FED ≥ 1"), "thermal": N_("heat FED ≥ 1"),
+             "blast": N_("blast casualties")}  # fmt: skip
 
 
 def render_report(
