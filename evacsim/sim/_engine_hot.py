@@ -22,7 +22,6 @@ The model and the order of operations are those of the module docstring of
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Callable
 from heapq import heappush
@@ -32,9 +31,13 @@ import simpy
 from simpy.events import NORMAL, EventPriority
 
 from evacsim.errors import SimulationError
-from evacsim.sim._engine_stats import _CONG_S, _CONG_UNTIL, _KQ, _MAXQ
 
-__all__ = ["LinkCheck", "make_hot_path", "push_check", "schedule_at"]
+__all__ = ["LinkCheck", "QueueEntry", "make_hot_path", "push_check", "schedule_at"]
+
+#: An agent on a link: ``(ready_s, agent, route-table row or None, size, links entered)``. Kept
+#: in the link's queue so the hot path touches no per-agent list (measured: the per-agent lists'
+#: cache misses, not the instructions, made most of the gap to a minimal heapq engine).
+QueueEntry = tuple[float, int, "list[int] | None", int, int]
 
 
 class LinkCheck(simpy.Event):
@@ -83,43 +86,57 @@ def push_check(env: simpy.Environment, ev: LinkCheck, time_s: float) -> None:
 
 def make_hot_path(
     eng: Any,  # the TrafficEngine being built (its module imports this one)
-) -> tuple[Callable[[LinkCheck], None], Callable[[], None]]:
+) -> tuple[Callable[[LinkCheck], None], Callable[[], None], Callable[..., float]]:
     """Build the head-check callback of ``eng`` and its spill-back cascade.
 
     The callback is called by SimPy when a link's check event fires, or directly by the engine;
-    the cascade (run after a callback that freed storage someone waits for) wakes the waiters.
+    the cascade (run after a callback that freed storage someone waits for) wakes the waiters;
+    ``moved`` notes and tells when an agent last moved (for the gridlock watchdog).
 
     The callback lets the heads of link ``ev.link`` leave while they can (into the next link if it
     has storage room, else onto that link's waiting list), then schedules the link's next check.
     Invariant: a non-empty link has exactly one of a pending check event, an entry in the
     waiting list of the link it wants to enter, or an entry in its table's route-wait list.
-    Entering the next link, scheduling its check and the queue statistics are inlined: this is
-    the one function run per traversal, so it is longer than the house limit on purpose.
+    Entering the next link, scheduling its check and the records are inlined: this is the one
+    function run per traversal, so it is longer than the house limit on purpose. Queue
+    statistics are not kept here: a head that waited is logged (``queue_log``) and the figures
+    are computed when asked (:func:`evacsim.sim._engine_stats.queue_stats`); a path record is
+    three numbers on one flat list (:class:`evacsim.sim._engine_paths.PathLog`).
     """
     env = eng.env
     if not isinstance(getattr(env, "_queue", None), list) or not hasattr(env, "_eid"):
         raise SimulationError("TrafficEngine: env must be a SimPy 4 Environment (_queue, _eid)")
     queue = env._queue
     next_eid = env._eid.__next__
-    qs, ready, next_free, occ = eng._q, eng._ready, eng._next_free, eng._occ
-    head, rows, size, storage = eng._head, eng._row, eng._size, eng._storage
-    hw, ff, last_ready, volume, nlinks = eng._hw, eng._ff, eng._last_ready, eng._volume, eng._nlinks
-    waiters, freed, lstat, evs, pos, rec = (
-        eng._waiters, eng._freed, eng._lstat, eng._ev, eng._pos, eng._rec
-    )  # fmt: skip
+    qs, next_free, occ = eng._q, eng._next_free, eng._occ
+    head, storage = eng._head, eng._storage
+    hw, ff, last_ready, volume, size = eng._hw, eng._ff, eng._last_ready, eng._volume, eng._size
+    waiters, freed, evs, pos = eng._waiters, eng._freed, eng._ev, eng._pos
     wait_on, oqs = eng._wait_on, eng._oq
-    nan = math.nan
+    log_wait = eng._queue_log.extend
+    paths = eng._paths
+    path_add, path_last = paths.flat.extend, paths.last
+    path_len = paths.flat.__len__
+    record = eng.record_paths
+    fifo = eng._fifo_clamp
     cascading = False
+    last_move_s = env.now  # when an agent last left a link (the gridlock watchdog asks)
+
+    def moved(t_s: float | None = None) -> float:
+        """Note a move at ``t_s`` (if given); return the time of the last move."""
+        nonlocal last_move_s
+        if t_s is not None:
+            last_move_s = t_s
+        return last_move_s
 
     def on_check(ev: LinkCheck) -> None:
+        nonlocal last_move_s
         e = ev.link
         q = qs[e]
         now = env._now
         node = head[e]
-        record = eng.record_paths
         while q:
-            a = q[0]
-            r = ready[a]
+            r, a, row, sz, k = q[0]
             t = next_free[e]
             if r > t:
                 t = r
@@ -127,18 +144,16 @@ def make_hot_path(
                 ev.callbacks = ev.cb_list
                 heappush(queue, (t, NORMAL, next_eid(), ev))
                 break
-            row = rows[a]
             nxt = row[node] if row is not None else eng._first_link(a, node)
             if nxt == -2:
                 if row is None:
-                    eng._strand_head(e, a, node, now, "closed")
+                    eng._strand_head(e, node, now, "closed")
                     continue
                 tid = eng._tab[a]
                 if tid != eng._final_tid and eng._wait_for_route(e, a, tid):
                     break
-                eng._strand_head(e, a, node, now, "no_route")
+                eng._strand_head(e, node, now, "no_route")
                 continue
-            sz = size[a]
             if nxt >= 0:
                 o = occ[nxt]
                 if o and o + sz > storage[nxt]:
@@ -151,49 +166,31 @@ def make_hot_path(
                     break
                 if row is None:
                     pos[a] += 1
-            if r < now:  # the head waited: queue statistics (see _traffic_stats.snapshot)
-                st: list[Any] = lstat[e]
-                v = volume[e]
-                n = len(q)
-                if ready[q[-1]] < now:  # usually everyone on the link waits
-                    k = v + n
-                else:  # else count who is ready; ready times rise along the FIFO
-                    k = st[_KQ]
-                    if k < v:
-                        k = v
-                    while k - v < n and ready[q[k - v]] < now:
-                        k += 1
-                st[_KQ] = k
-                if k - v > st[_MAXQ]:
-                    st[_MAXQ] = k - v
-                cu = st[_CONG_UNTIL]
-                st[_CONG_S] += now - (r if r > cu else cu)
-                st[_CONG_UNTIL] = now
+            if r < now:  # the head waited: log it for the queue statistics
+                log_wait((e, r, now))
             q.popleft()
             occ[e] -= sz
             next_free[e] = now + sz * hw[e]
             volume[e] += 1
-            eng._last_move_s = now
+            last_move_s = now
             if waiters[e]:
                 freed.append(e)
-            if record:
-                rec[a][-1][2] = now
-                if nxt >= 0:
-                    rec[a].append([nxt, now, nan])
             if nxt < 0:
-                eng._arrive(a, node, now)
+                eng._arrive(a, node, now, k)
                 continue
-            # enter nxt: FIFO, nobody is ready before the agent ahead (after speed changes)
             r = now + ff[nxt]
-            lr = last_ready[nxt]
-            if lr > r:
-                r = lr
-            last_ready[nxt] = r
-            ready[a] = r
+            if fifo[0]:  # after a speed change nobody may be ready before the agent ahead
+                lr = last_ready[nxt]
+                if lr > r:
+                    r = lr
+                last_ready[nxt] = r
             occ[nxt] += sz
-            nlinks[a] += 1
+            if record:
+                i = path_len()
+                path_add((nxt, now, path_last[a]))
+                path_last[a] = i
             qn = qs[nxt]
-            qn.append(a)
+            qn.append((r, a, row, sz, k + 1))
             if len(qn) == 1:
                 t = next_free[nxt]
                 evn = evs[nxt] or eng._event(nxt)
@@ -213,13 +210,13 @@ def make_hot_path(
                 while w:
                     x = w[0]
                     if x >= 0:
-                        a = qs[x][0]
+                        sz = qs[x][0][3]
                     else:
                         oq = oqs[~x]
                         assert oq is not None
-                        a = oq[0]
+                        sz = size[oq[0]]
                     o = occ[f]
-                    if o and o + size[a] > storage[f]:
+                    if o and o + sz > storage[f]:
                         break
                     w.popleft()
                     if x >= 0:
@@ -230,4 +227,4 @@ def make_hot_path(
         finally:
             cascading = False
 
-    return on_check, cascade
+    return on_check, cascade, moved

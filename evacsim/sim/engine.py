@@ -47,7 +47,14 @@ import simpy
 from simpy.events import URGENT, EventPriority
 
 from evacsim.errors import SimulationError
-from evacsim.sim._engine_hot import LinkCheck, make_hot_path, push_check, schedule_at
+from evacsim.sim._engine_hot import (
+    LinkCheck,
+    QueueEntry,
+    make_hot_path,
+    push_check,
+    schedule_at,
+)
+from evacsim.sim._engine_paths import PathLog
 from evacsim.sim._engine_stats import (
     AgentOutcome,
     AgentState,
@@ -132,11 +139,13 @@ class TrafficEngine:
         self._arrival_events: dict[int, simpy.Event] = {}
         self._freed: list[int] = []
         self._n_on_net = 0
-        self._last_move_s = env.now
+        # the FIFO clamp of ready times is needed (and kept) only once a speed factor changed
+        self._fifo_clamp = [False]
         self._watchdog_on = False
         self._on_check: Callable[[LinkCheck], None]
         self._cascade: Callable[[], None]
-        self._on_check, self._cascade = make_hot_path(self)
+        self._moved: Callable[..., float]
+        self._on_check, self._cascade, self._moved = make_hot_path(self)
 
     # ----------------------------------------------------------------- set-up
     def _init_links(self, links: LinkSpec) -> None:
@@ -151,7 +160,7 @@ class TrafficEngine:
         self._hw0: list[float] = list(self._hw)  # headway per unit at factor 1
         self._storage: list[float] = links.storage_units.tolist()
         self._closed: list[bool] = [False] * n
-        self._q: list[deque[int]] = [deque() for _ in range(n)]
+        self._q: list[deque[QueueEntry]] = [deque() for _ in range(n)]
         self._occ: list[int] = [0] * n
         self._next_free: list[float] = [-math.inf] * n
         self._last_ready: list[float] = [-math.inf] * n
@@ -160,9 +169,8 @@ class TrafficEngine:
         self._oq: list[deque[int] | None] = [None] * n
         self._ev: list[LinkCheck | None] = [None] * n
         self._volume: list[int] = [0] * n
-        # per link [entry count up to which agents are known to wait, max queue,
-        #           congested seconds, end of the last congested interval]
-        self._lstat: list[list[float]] = [[0, 0, 0.0, -math.inf] for _ in range(n)]
+        # (link, ready_s, exit_s or NaN) of each head that waited: see _engine_stats.queue_stats
+        self._queue_log: list[float] = []
 
     def _init_agents(self) -> None:
         self._origin: list[int] = []
@@ -172,14 +180,13 @@ class TrafficEngine:
         self._row: list[list[int] | None] = []  # its compiled table (updated in place), or None
         self._path: list[list[int] | None] = []
         self._pos: list[int] = []
-        self._ready: list[float] = []
         self._state: list[int] = []
         self._arr_s: list[float] = []
         self._end_node: list[int] = []
         self._nlinks: list[int] = []
         self._strand_link: list[int] = []
         self._strand_reason: list[str] = []
-        self._rec: list[list[list[float]]] = []
+        self._paths = PathLog()
 
     # ------------------------------------------------------------ route tables
     def _compile(self, tid: int) -> None:
@@ -238,7 +245,7 @@ class TrafficEngine:
         # heads queued for storage on a link their new table no longer takes decide again
         ctab = self._ctab[tid]
         for e, f in enumerate(self._wait_on):
-            if f >= 0 and self._tab[self._q[e][0]] == tid and ctab[self._head[e]] != f:
+            if f >= 0 and self._tab[self._q[e][0][1]] == tid and ctab[self._head[e]] != f:
                 w = self._waiters[f]
                 assert w is not None
                 w.remove(e)
@@ -302,6 +309,9 @@ class TrafficEngine:
         ids = self._link_ids(link_ids)
 
         def apply() -> None:
+            if not self._fifo_clamp[0]:  # from now on keep each link's last ready time
+                self._fifo_clamp[0] = True
+                self._last_ready[:] = [q[-1][0] if q else -math.inf for q in self._q]
             for e in ids:
                 self._sf[e] = float(factor)
                 self._ff[e] = self._ff0[e] / float(factor)
@@ -400,11 +410,10 @@ class TrafficEngine:
         for lst, val in ((self._pos, -1), (self._state, 0), (self._end_node, -1),
                          (self._nlinks, 0), (self._strand_link, -1)):  # fmt: skip
             lst.extend([val] * n)
-        self._ready.extend([0.0] * n)
         self._arr_s.extend([math.nan] * n)
         self._strand_reason.extend([""] * n)
         if self.record_paths:
-            self._rec.extend([] for _ in range(n))
+            self._paths.add_agents(n)
         heap = self._dep_heap
         for i, t in enumerate(deps.tolist(), start=first):
             heapq.heappush(heap, (t, i))
@@ -526,20 +535,18 @@ class TrafficEngine:
     def _enter(self, a: int, e: int, now: float) -> None:
         """Agent ``a`` enters its first link ``e`` at ``now`` (storage room already checked)."""
         r = now + self._ff[e]
-        lr = self._last_ready[e]
-        if lr > r:  # FIFO: nobody is ready before the agent ahead (matters after speed changes)
-            r = lr
-        self._last_ready[e] = r
-        self._ready[a] = r
+        if self._fifo_clamp[0]:  # nobody is ready before the agent ahead (after speed changes)
+            r = max(r, self._last_ready[e])
+            self._last_ready[e] = r
         self._state[a] = AgentState.ON_LINK
-        self._occ[e] += self._size[a]
-        self._nlinks[a] += 1
+        sz = self._size[a]
+        self._occ[e] += sz
         if self._tab[a] < 0:
             self._pos[a] = 0
         if self.record_paths:
-            self._rec[a].append([e, now, math.nan])
+            self._paths.enter(a, e, now)
         q = self._q[e]
-        q.append(a)
+        q.append((r, a, self._row[a], sz, 1))
         if len(q) == 1:
             nf = self._next_free[e]
             push_check(self.env, self._ev[e] or self._event(e), r if r > nf else nf)
@@ -560,8 +567,9 @@ class TrafficEngine:
             self._final_tid = -2
 
     # ------------------------------------------------------------ leaving
-    def _arrive(self, a: int, node: int, now: float) -> None:
+    def _arrive(self, a: int, node: int, now: float, n_links: int = 0) -> None:
         self._state[a] = AgentState.ARRIVED
+        self._nlinks[a] = n_links
         self._arr_s[a] = now
         self._end_node[a] = node
         self._n_on_net -= 1
@@ -578,7 +586,7 @@ class TrafficEngine:
         self._strand_link[a] = link
         self._strand_reason[a] = reason
         self._n_on_net -= 1
-        self._last_move_s = now
+        self._moved(now)
         logger.debug("t=%.1f s: agent %d stranded at node %d (%s)", now, a, node, reason)
         if self.on_stranded is not None:
             self.on_stranded(a, node, now, reason)
@@ -587,13 +595,16 @@ class TrafficEngine:
             if ev is not None:
                 ev.succeed(self._outcome(a))
 
-    def _strand_head(self, e: int, a: int, node: int, now: float, reason: str) -> None:
-        self._q[e].popleft()
-        self._occ[e] -= self._size[a]
+    def _strand_head(self, e: int, node: int, now: float, reason: str) -> None:
+        r, a, _row, sz, k = self._q[e].popleft()
+        self._occ[e] -= sz
+        self._nlinks[a] = k
+        if r < now:  # it waited in the queue: it counts in the queue statistics until now
+            self._queue_log.extend((e, r, math.nan))
         if self._waiters[e]:
             self._freed.append(e)
         if self.record_paths:
-            self._rec[a][-1][2] = now
+            self._paths.exit_s[a] = now
         self._strand(a, node, now, reason, e)
 
     def _wait_for_route(self, e: int, a: int, tid: int) -> bool:
@@ -605,7 +616,7 @@ class TrafficEngine:
 
         def timeout(_ev: simpy.Event) -> None:
             q = self._q[e]
-            if self._wait_on[e] == _NO_ROUTE and q and q[0] == a:
+            if self._wait_on[e] == _NO_ROUTE and q and q[0][1] == a:
                 self._route_wait[tid].remove(e)
                 self._wait_on[e] = -1
                 self._advance(e, tid)
@@ -625,7 +636,7 @@ class TrafficEngine:
         if self._n_on_net == 0:
             return
         now = self.env.now
-        idle_s = now - self._last_move_s
+        idle_s = now - self._moved()
         # a head with a pending check (-1) or a reroute timer (-2) will still act
         busy = any(w in (-1, _NO_ROUTE) for q, w in zip(self._q, self._wait_on, strict=True) if q)
         if idle_s < self.gridlock_timeout_s or busy:
@@ -637,10 +648,13 @@ class TrafficEngine:
 
     def _strand_all(self, now: float) -> None:
         n_before = self._n_on_net
+        log = self._queue_log
         for e, q in enumerate(self._q):
+            log.extend(x for r, *_ in q for x in (e, r, math.nan))
             while q:
-                a = q.popleft()
-                node = self._head[e] if self._ready[a] <= now else self._tail[e]
+                r, a, _row, _sz, k = q.popleft()
+                self._nlinks[a] = k
+                node = self._head[e] if r <= now else self._tail[e]
                 self._strand(a, node, now, "gridlock", e)
             self._occ[e] = 0
             self._wait_on[e] = -1
@@ -670,12 +684,12 @@ class TrafficEngine:
         ``t_exit_s`` is NaN while it is still on that link."""
         if not self.record_paths:
             raise SimulationError("path(): the engine was made with record_paths=False")
-        return [(int(x[0]), x[1], x[2]) for x in self._rec[agent]]
+        return self._paths.records(agent, self._arr_s[agent])
 
     def results(self) -> TrafficResults:
         """Snapshot of the records at the current time (agents still queued count as waiting)."""
         return snapshot(
-            now=self.env.now, queues=self._q, ready=self._ready, link_stats=self._lstat,
+            now=self.env.now, queues=self._q, queue_log=self._queue_log,
             departure_s=self._dep_s, arrival_s=self._arr_s, end_node=self._end_node,
             n_links=self._nlinks, state=self._state, stranded_link=self._strand_link,
             stranded_reason=self._strand_reason, volume=self._volume,
