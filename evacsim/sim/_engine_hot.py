@@ -22,6 +22,7 @@ The model and the order of operations are those of the module docstring of
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable
 from heapq import heappush
@@ -32,12 +33,69 @@ from simpy.events import NORMAL, EventPriority
 
 from evacsim.errors import SimulationError
 
-__all__ = ["LinkCheck", "QueueEntry", "make_hot_path", "push_check", "schedule_at"]
+__all__ = ["LinkCheck", "LinkQueue", "QueueEntry", "make_hot_path", "push_check", "schedule_at"]
 
-#: An agent on a link: ``(ready_s, agent, route-table row or None, size, links entered)``. Kept
-#: in the link's queue so the hot path touches no per-agent list (measured: the per-agent lists'
-#: cache misses, not the instructions, made most of the gap to a minimal heapq engine).
-QueueEntry = tuple[float, int, "list[int] | None", int, int]
+#: An agent on a link: ``(ready_s, agent, route-table row or None, size, links entered, index
+#: of its last path record or -1)``. Kept in the link's queue so the hot path touches no
+#: per-agent list (measured: the per-agent lists' cache misses, not the instructions, made much
+#: of the gap to a minimal heapq engine).
+QueueEntry = tuple[float, int, "list[int] | None", int, int, int]
+
+
+class LinkQueue(deque[QueueEntry]):
+    """One link: its FIFO queue of :data:`QueueEntry` and its state, in one object.
+
+    The state sits in slots of the queue object itself, so a traversal touches one object per
+    link instead of a dozen per-link lists (measured: the memory traffic, not the instruction
+    count, made most of the gap to a minimal heapq engine).
+
+    Attributes
+    ----------
+    id, head
+        The link's number and head node.
+    ff, hw
+        Free-flow time (s, over the speed factor) and exit headway per unit (s, over the
+        capacity factor; 0 for unlimited capacity).
+    srv
+        The lead link of its capacity group (itself if none): the headway server and storage
+        it shares (``srv.nf``, ``srv.occ``, ``srv.sto``, ``srv.w``).
+    nf, occ, sto, w
+        As a lead link: earliest next exit (s), occupied and total storage (units), and the
+        links (``~link``: origin queues) waiting for storage room, in order.
+    lr
+        Ready time of the last agent that entered (kept only after a speed change).
+    vol, wait_on, oq, ev
+        Exits so far; -1, the link whose storage its head waits for, or -2 (a new route);
+        the origin queue of agents whose first link this is; its check event.
+    """
+
+    __slots__ = (
+        "ev",
+        "ff",
+        "head",
+        "hw",
+        "id",
+        "lr",
+        "nf",
+        "occ",
+        "oq",
+        "srv",
+        "sto",
+        "vol",
+        "w",
+        "wait_on",
+    )  # fmt: skip
+
+    def __init__(self, link: int, head: int, ff_s: float, hw_s: float, storage: float) -> None:
+        super().__init__()
+        self.id, self.head, self.ff, self.hw, self.sto = link, head, ff_s, hw_s, storage
+        self.srv = self
+        self.nf = self.lr = -math.inf
+        self.occ = self.vol = 0
+        self.wait_on = -1
+        self.w: deque[int] | None = None
+        self.oq: deque[int] | None = None
+        self.ev: LinkCheck | None = None
 
 
 class LinkCheck(simpy.Event):
@@ -47,18 +105,19 @@ class LinkCheck(simpy.Event):
     ----------
     env
         The SimPy environment.
-    link
-        The link number.
+    q
+        The link.
     callback
         Called with the event each time it fires (SimPy clears ``callbacks`` when it runs an
         event, so :func:`push_check` restores them from ``cb_list``).
     """
 
-    def __init__(self, env: simpy.Environment, link: int, callback: Callable[[Any], None]):
+    def __init__(self, env: simpy.Environment, q: LinkQueue, callback: Callable[[Any], None]):
         super().__init__(env)
         self._ok = True
         self._value = None
-        self.link = link
+        self.q = q
+        self.link = q.id
         self.cb_list: list[Callable[[Any], None]] = [callback]
 
 
@@ -108,14 +167,10 @@ def make_hot_path(
         raise SimulationError("TrafficEngine: env must be a SimPy 4 Environment (_queue, _eid)")
     queue = env._queue
     next_eid = env._eid.__next__
-    qs, next_free, occ = eng._q, eng._next_free, eng._occ
-    head, storage = eng._head, eng._storage
-    hw, ff, last_ready, volume, size = eng._hw, eng._ff, eng._last_ready, eng._volume, eng._size
-    waiters, freed, evs, pos = eng._waiters, eng._freed, eng._ev, eng._pos
-    wait_on, oqs = eng._wait_on, eng._oq
+    links, size, freed, pos = eng._links, eng._size, eng._freed, eng._pos
     log_wait = eng._queue_log.extend
     paths = eng._paths
-    path_add, path_last = paths.flat.extend, paths.last
+    path_add = paths.flat.extend
     path_len = paths.flat.__len__
     record = eng.record_paths
     fifo = eng._fifo_clamp
@@ -131,13 +186,13 @@ def make_hot_path(
 
     def on_check(ev: LinkCheck) -> None:
         nonlocal last_move_s
-        e = ev.link
-        q = qs[e]
+        q = ev.q
+        srv = q.srv
         now = env._now
-        node = head[e]
+        node = q.head
         while q:
-            r, a, row, sz, k = q[0]
-            t = next_free[e]
+            r, a, row, sz, k, pi = q[0]
+            t = srv.nf
             if r > t:
                 t = r
             if t > now:
@@ -147,81 +202,83 @@ def make_hot_path(
             nxt = row[node] if row is not None else eng._first_link(a, node)
             if nxt == -2:
                 if row is None:
-                    eng._strand_head(e, node, now, "closed")
+                    eng._strand_head(q, node, now, "closed")
                     continue
                 tid = eng._tab[a]
-                if tid != eng._final_tid and eng._wait_for_route(e, a, tid):
+                if tid != eng._final_tid and eng._wait_for_route(q.id, a, tid):
                     break
-                eng._strand_head(e, node, now, "no_route")
+                eng._strand_head(q, node, now, "no_route")
                 continue
             if nxt >= 0:
-                o = occ[nxt]
-                if o and o + sz > storage[nxt]:
-                    wait_on[e] = nxt
-                    w = waiters[nxt]
+                qn = links[nxt]
+                sn = qn.srv
+                o = sn.occ
+                if o and o + sz > sn.sto:
+                    q.wait_on = nxt
+                    w = sn.w
                     if w is None:
-                        waiters[nxt] = deque((e,))
+                        sn.w = deque((q.id,))
                     else:
-                        w.append(e)
+                        w.append(q.id)
                     break
                 if row is None:
                     pos[a] += 1
             if r < now:  # the head waited: log it for the queue statistics
-                log_wait((e, r, now))
+                log_wait((q.id, r, now))
             q.popleft()
-            occ[e] -= sz
-            next_free[e] = now + sz * hw[e]
-            volume[e] += 1
+            srv.occ -= sz
+            srv.nf = now + sz * q.hw
+            q.vol += 1
             last_move_s = now
-            if waiters[e]:
-                freed.append(e)
+            if srv.w:
+                freed.append(srv)
             if nxt < 0:
-                eng._arrive(a, node, now, k)
+                eng._arrive(a, node, now, k, pi)
                 continue
-            r = now + ff[nxt]
+            r = now + qn.ff
             if fifo[0]:  # after a speed change nobody may be ready before the agent ahead
-                lr = last_ready[nxt]
+                lr = qn.lr
                 if lr > r:
                     r = lr
-                last_ready[nxt] = r
-            occ[nxt] += sz
+                qn.lr = r
+            sn.occ += sz
             if record:
                 i = path_len()
-                path_add((nxt, now, path_last[a]))
-                path_last[a] = i
-            qn = qs[nxt]
-            qn.append((r, a, row, sz, k + 1))
+                path_add((nxt, now, pi))
+                pi = i
+            qn.append((r, a, row, sz, k + 1, pi))
             if len(qn) == 1:
-                t = next_free[nxt]
-                evn = evs[nxt] or eng._event(nxt)
+                t = sn.nf
+                evn = qn.ev or eng._event(nxt)
                 evn.callbacks = evn.cb_list
                 heappush(queue, (r if r > t else t, NORMAL, next_eid(), evn))
         if freed and not cascading:
             cascade()
 
     def cascade() -> None:
-        """Wake links (and origin queues) waiting for storage on links that freed some."""
+        """Wake links (and origin queues) waiting for storage on lead links that freed some."""
         nonlocal cascading
         cascading = True
         try:
             while freed:
                 f = freed.pop()
-                w = waiters[f]
+                w = f.w
                 while w:
                     x = w[0]
                     if x >= 0:
-                        sz = qs[x][0][3]
+                        sz = links[x][0][3]
                     else:
-                        oq = oqs[~x]
+                        oq = links[~x].oq
                         assert oq is not None
                         sz = size[oq[0]]
-                    o = occ[f]
-                    if o and o + sz > storage[f]:
+                    o = f.occ
+                    if o and o + sz > f.sto:
                         break
                     w.popleft()
                     if x >= 0:
-                        wait_on[x] = -1
-                        on_check(evs[x] or eng._event(x))
+                        lx = links[x]
+                        lx.wait_on = -1
+                        on_check(lx.ev or eng._event(x))
                     else:
                         eng._advance_origin(~x)
         finally:

@@ -12,6 +12,8 @@ collector walking millions of small lists; a flat list of existing number object
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from typing import Any
 
 __all__ = ["PathLog"]
 
@@ -19,24 +21,38 @@ __all__ = ["PathLog"]
 class PathLog:
     """Every agent's ``(link, t_enter_s, t_exit_s)`` records (see the module docstring).
 
-    The engine's hot path appends to :attr:`flat` and updates :attr:`last` itself (inlined);
-    :meth:`enter` is the same step for the engine's colder paths.
+    The engine's hot path appends to :attr:`flat` itself (inlined) and keeps an agent's last
+    index in its queue entry while it is on a link, writing :attr:`last` when it leaves the
+    network; :meth:`sync` brings :attr:`last` up to date for agents still on a link.
     """
 
     def __init__(self) -> None:
         self.flat: list[float] = []  # link, t_enter_s, previous record's index, per record
         self.last: list[int] = []  # per agent: index in ``flat`` of its last record, -1 none
         self.exit_s: dict[int, float] = {}  # agents stranded at a link's head: that time
+        self._synced = -1  # len(flat) at the last sync
 
     def add_agents(self, n: int) -> None:
         """Make room for ``n`` new agents (no records yet)."""
         self.last.extend([-1] * n)
 
-    def enter(self, agent: int, link: int, t_s: float) -> None:
-        """``agent`` enters ``link`` at ``t_s``."""
+    def enter(self, agent: int, link: int, t_s: float) -> int:
+        """``agent`` enters ``link`` at ``t_s``; returns the record's index."""
         i = len(self.flat)
         self.flat.extend((link, t_s, self.last[agent]))
         self.last[agent] = i
+        return i
+
+    def sync(self, queues: Iterable[Iterable[tuple[Any, ...]]]) -> None:
+        """Copy the last record index of every agent on a link from its queue entry (only if
+        someone entered a link since the previous sync)."""
+        if self._synced == len(self.flat):
+            return
+        last = self.last
+        for q in queues:
+            for x in q:
+                last[x[1]] = x[5]
+        self._synced = len(self.flat)
 
     def records(self, agent: int, arrival_s: float) -> list[tuple[int, float, float]]:
         """The agent's records in order; ``arrival_s`` is its arrival time (NaN if none)."""

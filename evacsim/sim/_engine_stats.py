@@ -55,6 +55,20 @@ def _as_array(name: str, values: Any, dtype: type, n: int | None) -> np.ndarray:
     return arr
 
 
+def _check_groups(share_with: Any, n: int) -> np.ndarray:
+    """``share_with`` as int64 (identity if None); each group's lead link leads itself."""
+    if share_with is None:
+        return np.arange(n, dtype=np.int64)
+    lead = _as_array("share_with", share_with, np.int64, n)
+    bad = np.flatnonzero((lead < 0) | (lead >= n))
+    if not bad.size:
+        bad = np.flatnonzero(lead[lead] != lead)
+    if bad.size:
+        i = int(bad[0])
+        raise NetworkError(f"LinkSpec: link {i}, field 'share_with': {lead[i]} is not a lead link")
+    return lead
+
+
 @dataclass(frozen=True, eq=False)
 class LinkSpec:
     """The links the engine moves agents on: one entry per directed link, index = link number.
@@ -71,6 +85,12 @@ class LinkSpec:
         How many vehicles (or persons) the link can hold; ``> 0``, may be ``inf``.
     n_nodes
         Number of nodes; 0 means ``max(tail, head) + 1``.
+    share_with
+        Optional capacity groups: ``share_with[e]`` is the link whose exit capacity and storage
+        link ``e`` shares (``e`` itself, the default, for a link of its own). Links of one group
+        (e.g. both directions and both walking modes of one footway) pass their exits through
+        one headway server and hold agents in one storage, both those of the group's lead link
+        ``g`` (``share_with[g] == g``); each keeps its own FIFO queue and free-flow time.
     """
 
     tail_node: np.ndarray
@@ -79,6 +99,7 @@ class LinkSpec:
     capacity_per_s: np.ndarray
     storage_units: np.ndarray
     n_nodes: int = 0
+    share_with: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         tail = _as_array("tail_node", self.tail_node, np.int64, None)
@@ -101,6 +122,7 @@ class LinkSpec:
                 raise NetworkError(f"LinkSpec: link {i}, field '{name}': {arr[i]} is out of range")
         for name, arr in (("tail_node", tail), ("head_node", head), ("freeflow_s", ff)):
             object.__setattr__(self, name, arr)
+        object.__setattr__(self, "share_with", _check_groups(self.share_with, n))
         object.__setattr__(self, "capacity_per_s", cap)
         object.__setattr__(self, "storage_units", sto)
         object.__setattr__(self, "n_nodes", int(n_nodes))
@@ -157,7 +179,7 @@ def queue_stats(
       floats are those of a running sum);
     * agents still waiting at ``now`` count as in :func:`snapshot`.
     """
-    rec = np.array(log, dtype=np.float64).reshape(-1, 3)
+    rec = np.fromiter(log, np.float64, len(log)).reshape(-1, 3)
     waiting = [(e, x[0]) for e, q in enumerate(queues) if q for x in q if x[0] < now]
     tail = np.array(waiting, dtype=np.float64).reshape(-1, 2)
     link = np.concatenate([rec[:, 0], tail[:, 0]]).astype(np.int64)
