@@ -158,6 +158,47 @@ class TrafficResults:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+def _max_queue(
+    n_links: int, link: np.ndarray, ready_s: np.ndarray, ex: np.ndarray, exit_s: np.ndarray
+) -> np.ndarray:
+    """Most agents ready and waiting at any waiting exit, per link (see :func:`queue_stats`)."""
+    # entries sorted by link, log (= FIFO) order kept within a link; ready times never fall there
+    order = np.argsort(link, kind="stable")
+    first = np.searchsorted(link[order], np.arange(n_links))
+    pos = np.empty(len(link), dtype=np.int64)
+    pos[order] = np.arange(len(link)) - first[link[order]]
+    # ready_i < x_j  <=>  j >= #exits with x <= ready_i (exit times ascend along the log): one
+    # integer key per entry, ascending within each link, compared with the exit's own index
+    # (searches with nearly sorted queries: ready times in log order, exits by link)
+    span = len(ex) + 1
+    keys = (link * span + np.searchsorted(exit_s, ready_s, side="right"))[order]
+    del order
+    el = link[ex]
+    eo = np.argsort(el, kind="stable")
+    n_ready = np.empty(len(ex), dtype=np.int64)
+    n_ready[eo] = np.searchsorted(keys, el[eo] * span + eo, side="right")
+    max_queue = np.zeros(n_links, dtype=np.int64)
+    np.maximum.at(max_queue, el, n_ready - first[el] - pos[ex])
+    return max_queue
+
+
+def _congested(
+    n_links: int, el: np.ndarray, er: np.ndarray, ext: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Congested seconds per link (union of [ready, exit] of its waiting exits, summed in exit
+    order) and the time of its last waiting exit (-inf if none)."""
+    eo = np.argsort(el, kind="stable")
+    prev = np.full(len(el), -np.inf)
+    same = el[eo][1:] == el[eo][:-1]
+    prev[eo[1:][same]] = ext[eo][:-1][same]
+    congested = np.bincount(el, weights=ext - np.maximum(er, prev), minlength=n_links)
+    last_exit = np.full(n_links, -np.inf)
+    end = np.ones(len(el), dtype=bool)  # last waiting exit of each link (exit times ascend)
+    end[:-1] = ~same
+    last_exit[el[eo][end]] = ext[eo][end]
+    return congested, last_exit
+
+
 def queue_stats(
     n_links: int, log: Sequence[float], queues: Sequence[deque[tuple[Any, ...]]], now: float,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
@@ -185,31 +226,12 @@ def queue_stats(
     link = np.concatenate([rec[:, 0], tail[:, 0]]).astype(np.int64)
     ready_s = np.concatenate([rec[:, 1], tail[:, 1]])
     ex = np.flatnonzero(~np.isnan(rec[:, 2]))  # waiting exits, in exit (= time) order
-    el, er, ext = link[ex], ready_s[ex], rec[ex, 2]
-    # entries sorted by link, log (= FIFO) order kept within a link; ready times never fall there
-    order = np.argsort(link, kind="stable")
-    first = np.searchsorted(link[order], np.arange(n_links))
-    pos = np.empty(len(link), dtype=np.int64)
-    pos[order] = np.arange(len(link)) - first[link[order]]
-    # ready_i < x_j  <=>  j >= #exits with x <= ready_i (exit times ascend along the log): one
-    # integer key per entry, ascending within each link, compared with the exit's own index
-    # (searches with nearly sorted queries: ready times in log order, exits by link)
-    span = len(ex) + 1
-    keys = (link * span + np.searchsorted(ext, ready_s, side="right"))[order]
-    eo = np.argsort(el, kind="stable")
-    n_ready = np.empty(len(ex), dtype=np.int64)
-    n_ready[eo] = np.searchsorted(keys, el[eo] * span + eo, side="right")
-    max_queue = np.zeros(n_links, dtype=np.int64)
-    np.maximum.at(max_queue, el, n_ready - first[el] - pos[ex])
-    # congested seconds: union of [ready, exit] of waiting exits, summed in exit order
-    prev = np.full(len(ex), -np.inf)
-    same = el[eo][1:] == el[eo][:-1]
-    prev[eo[1:][same]] = ext[eo][:-1][same]
-    congested = np.bincount(el, weights=ext - np.maximum(er, prev), minlength=n_links)
-    last_exit = np.full(n_links, -np.inf)
-    end = np.ones(len(ex), dtype=bool)  # last waiting exit of each link (exit times ascend)
-    end[:-1] = ~same
-    last_exit[el[eo][end]] = ext[eo][end]
+    exit_s = rec[ex, 2]
+    del rec, tail  # (the log of a large run is big: keep few copies at once)
+    max_queue = _max_queue(n_links, link, ready_s, ex, exit_s)
+    el, er = link[ex], ready_s[ex]
+    del link, ready_s, ex
+    congested, last_exit = _congested(n_links, el, er, exit_s)
     for e, q in enumerate(queues):
         if q and q[0][0] < now:
             max_queue[e] = max(max_queue[e], sum(1 for x in q if x[0] < now))
