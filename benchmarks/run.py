@@ -1,13 +1,16 @@
 """Traffic-engine benchmark: the entry point of ``make bench``.
 
-Runs the grid city (benchmarks/grid.py: 10,000 nodes, 30,690 links, 13 exits) with 10k, 100k and
-400k agents (seeded random origins, departures uniform over one hour) through
-``evacsim.sim.engine.TrafficEngine`` and through the plain-heapq reference engine, each case in its
-own subprocess (so the peak RSS, from ``resource.getrusage``, is that case's alone). Checks that
-both engines give identical arrival times and link statistics on the 10k case, prints a table and
-writes ``benchmarks/results/latest.json`` (``quick.json`` with ``--quick``).
+The headline engine figure is the yardstick (:mod:`benchmarks.yardstick`): the engine's speed as
+a ratio to the minimal heapq engine of ``../shared/bench``, 100k agents, paths off and on, median
+of 3 in the same run (skipped when ``../shared`` is absent). Then the grid city
+(benchmarks/grid.py: 10,000 nodes, 30,690 links, 13 exits) with 10k, 100k and 400k agents (seeded
+random origins, departures uniform over one hour) through ``evacsim.sim.engine.TrafficEngine``,
+each case in its own subprocess (so the peak RSS, from ``resource.getrusage``, is that case's
+alone); the project's own mirror engine (benchmarks/heapq_engine.py) is only a second model check:
+identical arrival times and link statistics on the 10k case. Prints tables and writes
+``benchmarks/results/latest.json`` (``quick.json`` with ``--quick``: 10k agents, one rep).
 
-Usage: ``python benchmarks/run.py [--quick] [--sizes 10000 100000 ...] [--no-reference]``.
+Usage: ``python benchmarks/run.py [--quick] [--sizes 10000 100000 ...]``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks import yardstick
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "latest.json"
@@ -68,15 +74,13 @@ def funiuxi_end_to_end(repeats: int = 3) -> dict[str, Any]:
 def print_table(rows: list[dict[str, Any]]) -> None:
     """Print one line per case."""
     head = f"{'engine':7} {'agents':>8} {'traversals':>11} {'run s':>7} {'cpu s':>7} "
-    head += f"{'trav/s':>9} {'trav/cpu-s':>10} {'wall s':>7} {'RSS MB':>7} {'ratio':>6}"
+    head += f"{'trav/s':>9} {'trav/cpu-s':>10} {'wall s':>7} {'RSS MB':>7}"
     print(head)
     for r in rows:
-        ratio = f"{r['ratio_vs_heapq']:.2f}" if "ratio_vs_heapq" in r else ""
         print(
             f"{r['engine']:7} {r['agents']:>8} {r['traversals']:>11} {r['run_s']:>7.2f} "
             f"{r['run_cpu_s']:>7.2f} {r['traversals_per_s']:>9.0f} "
-            f"{r['traversals_per_cpu_s']:>10.0f} {r['wall_s']:>7.2f} {r['max_rss_mb']:>7.0f} "
-            f"{ratio:>6}"
+            f"{r['traversals_per_cpu_s']:>10.0f} {r['wall_s']:>7.2f} {r['max_rss_mb']:>7.0f}"
         )
 
 
@@ -85,25 +89,17 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="10k agents only (smoke test)")
     ap.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 400_000])
-    ap.add_argument("--no-reference", action="store_true", help="skip the heapq engine")
     args = ap.parse_args()
     sizes = [10_000] if args.quick else args.sizes
+    ystick = yardstick.measure(10_000, 1) if args.quick else yardstick.measure()
+    yardstick.print_rows(ystick)
     identical = check_identical(10_000)
     rows: list[dict[str, Any]] = []
     for n in sizes:
-        engines = ["simpy"] if args.no_reference else ["heapq", "simpy"]
-        by_engine = {}
-        for engine in engines:
-            t0 = time.perf_counter()
-            rec = run_case(n, engine)
-            rec["wall_s"] = time.perf_counter() - t0  # whole subprocess: import, build, run
-            by_engine[engine] = rec
-        if "heapq" in by_engine:
-            ref = by_engine["heapq"]
-            by_engine["simpy"]["ratio_vs_heapq"] = (
-                ref["run_cpu_s"] / by_engine["simpy"]["run_cpu_s"]
-            )
-        rows.extend(by_engine.values())
+        t0 = time.perf_counter()
+        rec = run_case(n, "simpy")
+        rec["wall_s"] = time.perf_counter() - t0  # whole subprocess: import, build, run
+        rows.append(rec)
     print_table(rows)
     print(f"identical results (10k agents, simpy vs heapq): {identical}")
     e2e = funiuxi_end_to_end()
@@ -118,6 +114,7 @@ def main() -> int:
         },
         "network": "grid 100x100 nodes, 30,690 directed links, 13 exits (benchmarks/grid.py)",
         "targets": TARGETS,
+        "yardstick": ystick,
         "identical_10k": identical,
         "cases": rows,
         "funiuxi_end_to_end": e2e,

@@ -36,8 +36,9 @@ Derived attributes (per directed edge):
 - ``travel_time_s = length_m / (speed_kph / 3.6)``;
 - ``walk_time_s = length_m / 1.2`` (1.2 m/s walking speed, DESIGN.md);
 - ``walk_capacity_pps = width_m * 1.3`` persons/s (~1.3 persons per metre of width per second,
-  IMO MSC/Circ.1238 1.33 p/(m s) via NIST TN 1822); each walking direction gets the full width,
-  since evacuation flow is essentially one-directional;
+  IMO MSC/Circ.1238 1.33 p/(m s) via NIST TN 1822), given on each walking direction: it is the
+  whole footway's, which the simulation shares between both directions and both walking modes
+  (:func:`evacsim.sim.router.footway_groups`);
 - ``walk_storage_persons = width_m * length_m * 2.0`` (2 persons/m², an assumption: dense but moving
   crowd, Fruin level of service E).
 """

@@ -32,9 +32,70 @@ import simpy
 from simpy.events import NORMAL, EventPriority
 
 from evacsim.errors import SimulationError
-from evacsim.sim._engine_stats import _CONG_S, _CONG_UNTIL, _KQ, _MAXQ
 
-__all__ = ["LinkCheck", "make_hot_path", "push_check", "schedule_at"]
+__all__ = ["LinkCheck", "LinkQueue", "QueueEntry", "make_hot_path", "push_check", "schedule_at"]
+
+#: An agent on a link: ``(ready_s, agent, route-table row or None, size, links entered, index
+#: of its last path record or -1)``. Kept in the link's queue so the hot path touches no
+#: per-agent list (measured: the per-agent lists' cache misses, not the instructions, made much
+#: of the gap to a minimal heapq engine).
+QueueEntry = tuple[float, int, "list[int] | None", int, int, int]
+
+
+class LinkQueue(deque[QueueEntry]):
+    """One link: its FIFO queue of :data:`QueueEntry` and its state, in one object.
+
+    The state sits in slots of the queue object itself, so a traversal touches one object per
+    link instead of a dozen per-link lists (measured: the memory traffic, not the instruction
+    count, made most of the gap to a minimal heapq engine).
+
+    Attributes
+    ----------
+    id, head
+        The link's number and head node.
+    ff, hw
+        Free-flow time (s, over the speed factor) and exit headway per unit (s, over the
+        capacity factor; 0 for unlimited capacity).
+    srv
+        The lead link of its capacity group (itself if none): the headway server and storage
+        it shares (``srv.nf``, ``srv.occ``, ``srv.sto``, ``srv.w``).
+    nf, occ, sto, w
+        As a lead link: earliest next exit (s), occupied and total storage (units), and the
+        links (``~link``: origin queues) waiting for storage room, in order.
+    lr
+        Ready time of the last agent that entered (kept only after a speed change).
+    vol, wait_on, oq, ev
+        Exits so far; -1, the link whose storage its head waits for, or -2 (a new route);
+        the origin queue of agents whose first link this is; its check event.
+    """
+
+    __slots__ = (
+        "ev",
+        "ff",
+        "head",
+        "hw",
+        "id",
+        "lr",
+        "nf",
+        "occ",
+        "oq",
+        "srv",
+        "sto",
+        "vol",
+        "w",
+        "wait_on",
+    )  # fmt: skip
+
+    def __init__(self, link: int, head: int, ff_s: float, hw_s: float, storage: float) -> None:
+        super().__init__()
+        self.id, self.head, self.ff, self.hw, self.sto = link, head, ff_s, hw_s, storage
+        self.srv = self
+        self.nf = self.lr = -math.inf
+        self.occ = self.vol = 0
+        self.wait_on = -1
+        self.w: deque[int] | None = None
+        self.oq: deque[int] | None = None
+        self.ev: LinkCheck | None = None
 
 
 class LinkCheck(simpy.Event):
@@ -44,18 +105,19 @@ class LinkCheck(simpy.Event):
     ----------
     env
         The SimPy environment.
-    link
-        The link number.
+    q
+        The link.
     callback
         Called with the event each time it fires (SimPy clears ``callbacks`` when it runs an
         event, so :func:`push_check` restores them from ``cb_list``).
     """
 
-    def __init__(self, env: simpy.Environment, link: int, callback: Callable[[Any], None]):
+    def __init__(self, env: simpy.Environment, q: LinkQueue, callback: Callable[[Any], None]):
         super().__init__(env)
         self._ok = True
         self._value = None
-        self.link = link
+        self.q = q
+        self.link = q.id
         self.cb_list: list[Callable[[Any], None]] = [callback]
 
 
@@ -83,151 +145,143 @@ def push_check(env: simpy.Environment, ev: LinkCheck, time_s: float) -> None:
 
 def make_hot_path(
     eng: Any,  # the TrafficEngine being built (its module imports this one)
-) -> tuple[Callable[[LinkCheck], None], Callable[[], None]]:
+) -> tuple[Callable[[LinkCheck], None], Callable[[], None], Callable[..., float]]:
     """Build the head-check callback of ``eng`` and its spill-back cascade.
 
     The callback is called by SimPy when a link's check event fires, or directly by the engine;
-    the cascade (run after a callback that freed storage someone waits for) wakes the waiters.
+    the cascade (run after a callback that freed storage someone waits for) wakes the waiters;
+    ``moved`` notes and tells when an agent last moved (for the gridlock watchdog).
 
     The callback lets the heads of link ``ev.link`` leave while they can (into the next link if it
     has storage room, else onto that link's waiting list), then schedules the link's next check.
     Invariant: a non-empty link has exactly one of a pending check event, an entry in the
     waiting list of the link it wants to enter, or an entry in its table's route-wait list.
-    Entering the next link, scheduling its check and the queue statistics are inlined: this is
-    the one function run per traversal, so it is longer than the house limit on purpose.
+    Entering the next link, scheduling its check and the records are inlined: this is the one
+    function run per traversal, so it is longer than the house limit on purpose. Queue
+    statistics are not kept here: a head that waited is logged (``queue_log``) and the figures
+    are computed when asked (:func:`evacsim.sim._engine_stats.queue_stats`); a path record is
+    three numbers on one flat list (:class:`evacsim.sim._engine_paths.PathLog`).
     """
     env = eng.env
     if not isinstance(getattr(env, "_queue", None), list) or not hasattr(env, "_eid"):
         raise SimulationError("TrafficEngine: env must be a SimPy 4 Environment (_queue, _eid)")
     queue = env._queue
     next_eid = env._eid.__next__
-    qs, ready, next_free, occ = eng._q, eng._ready, eng._next_free, eng._occ
-    head, rows, size, storage = eng._head, eng._row, eng._size, eng._storage
-    hw, ff, last_ready, volume, nlinks = eng._hw, eng._ff, eng._last_ready, eng._volume, eng._nlinks
-    waiters, freed, lstat, evs, pos, rec = (
-        eng._waiters, eng._freed, eng._lstat, eng._ev, eng._pos, eng._rec
-    )  # fmt: skip
-    wait_on, oqs = eng._wait_on, eng._oq
-    nan = math.nan
+    links, size, freed, pos = eng._links, eng._size, eng._freed, eng._pos
+    log_wait = eng._queue_log.extend
+    paths = eng._paths
+    path_add = paths.flat.extend
+    path_len = paths.flat.__len__
+    record = eng.record_paths
+    fifo = eng._fifo_clamp
     cascading = False
+    last_move_s = env.now  # when an agent last left a link (the gridlock watchdog asks)
+
+    def moved(t_s: float | None = None) -> float:
+        """Note a move at ``t_s`` (if given); return the time of the last move."""
+        nonlocal last_move_s
+        if t_s is not None:
+            last_move_s = t_s
+        return last_move_s
 
     def on_check(ev: LinkCheck) -> None:
-        e = ev.link
-        q = qs[e]
+        nonlocal last_move_s
+        q = ev.q
+        srv = q.srv
         now = env._now
-        node = head[e]
-        record = eng.record_paths
+        node = q.head
         while q:
-            a = q[0]
-            r = ready[a]
-            t = next_free[e]
+            r, a, row, sz, k, pi = q[0]
+            t = srv.nf
             if r > t:
                 t = r
             if t > now:
                 ev.callbacks = ev.cb_list
                 heappush(queue, (t, NORMAL, next_eid(), ev))
                 break
-            row = rows[a]
             nxt = row[node] if row is not None else eng._first_link(a, node)
             if nxt == -2:
                 if row is None:
-                    eng._strand_head(e, a, node, now, "closed")
+                    eng._strand_head(q, node, now, "closed")
                     continue
                 tid = eng._tab[a]
-                if tid != eng._final_tid and eng._wait_for_route(e, a, tid):
+                if tid != eng._final_tid and eng._wait_for_route(q.id, a, tid):
                     break
-                eng._strand_head(e, a, node, now, "no_route")
+                eng._strand_head(q, node, now, "no_route")
                 continue
-            sz = size[a]
             if nxt >= 0:
-                o = occ[nxt]
-                if o and o + sz > storage[nxt]:
-                    wait_on[e] = nxt
-                    w = waiters[nxt]
+                qn = links[nxt]
+                sn = qn.srv
+                o = sn.occ
+                if o and o + sz > sn.sto:
+                    q.wait_on = nxt
+                    w = sn.w
                     if w is None:
-                        waiters[nxt] = deque((e,))
+                        sn.w = deque((q.id,))
                     else:
-                        w.append(e)
+                        w.append(q.id)
                     break
                 if row is None:
                     pos[a] += 1
-            if r < now:  # the head waited: queue statistics (see _traffic_stats.snapshot)
-                st: list[Any] = lstat[e]
-                v = volume[e]
-                n = len(q)
-                if ready[q[-1]] < now:  # usually everyone on the link waits
-                    k = v + n
-                else:  # else count who is ready; ready times rise along the FIFO
-                    k = st[_KQ]
-                    if k < v:
-                        k = v
-                    while k - v < n and ready[q[k - v]] < now:
-                        k += 1
-                st[_KQ] = k
-                if k - v > st[_MAXQ]:
-                    st[_MAXQ] = k - v
-                cu = st[_CONG_UNTIL]
-                st[_CONG_S] += now - (r if r > cu else cu)
-                st[_CONG_UNTIL] = now
+            if r < now:  # the head waited: log it for the queue statistics
+                log_wait((q.id, r, now))
             q.popleft()
-            occ[e] -= sz
-            next_free[e] = now + sz * hw[e]
-            volume[e] += 1
-            eng._last_move_s = now
-            if waiters[e]:
-                freed.append(e)
-            if record:
-                rec[a][-1][2] = now
-                if nxt >= 0:
-                    rec[a].append([nxt, now, nan])
+            srv.occ -= sz
+            srv.nf = now + sz * q.hw
+            q.vol += 1
+            last_move_s = now
+            if srv.w:
+                freed.append(srv)
             if nxt < 0:
-                eng._arrive(a, node, now)
+                eng._arrive(a, node, now, k, pi)
                 continue
-            # enter nxt: FIFO, nobody is ready before the agent ahead (after speed changes)
-            r = now + ff[nxt]
-            lr = last_ready[nxt]
-            if lr > r:
-                r = lr
-            last_ready[nxt] = r
-            ready[a] = r
-            occ[nxt] += sz
-            nlinks[a] += 1
-            qn = qs[nxt]
-            qn.append(a)
+            r = now + qn.ff
+            if fifo[0]:  # after a speed change nobody may be ready before the agent ahead
+                lr = qn.lr
+                if lr > r:
+                    r = lr
+                qn.lr = r
+            sn.occ += sz
+            if record:
+                i = path_len()
+                path_add((nxt, now, pi))
+                pi = i
+            qn.append((r, a, row, sz, k + 1, pi))
             if len(qn) == 1:
-                t = next_free[nxt]
-                evn = evs[nxt] or eng._event(nxt)
+                t = sn.nf
+                evn = qn.ev or eng._event(nxt)
                 evn.callbacks = evn.cb_list
                 heappush(queue, (r if r > t else t, NORMAL, next_eid(), evn))
         if freed and not cascading:
             cascade()
 
     def cascade() -> None:
-        """Wake links (and origin queues) waiting for storage on links that freed some."""
+        """Wake links (and origin queues) waiting for storage on lead links that freed some."""
         nonlocal cascading
         cascading = True
         try:
             while freed:
                 f = freed.pop()
-                w = waiters[f]
+                w = f.w
                 while w:
                     x = w[0]
                     if x >= 0:
-                        a = qs[x][0]
+                        sz = links[x][0][3]
                     else:
-                        oq = oqs[~x]
+                        oq = links[~x].oq
                         assert oq is not None
-                        a = oq[0]
-                    o = occ[f]
-                    if o and o + size[a] > storage[f]:
+                        sz = size[oq[0]]
+                    o = f.occ
+                    if o and o + sz > f.sto:
                         break
                     w.popleft()
                     if x >= 0:
-                        wait_on[x] = -1
-                        on_check(evs[x] or eng._event(x))
+                        lx = links[x]
+                        lx.wait_on = -1
+                        on_check(lx.ev or eng._event(x))
                     else:
                         eng._advance_origin(~x)
         finally:
             cascading = False
 
-    return on_check, cascade
+    return on_check, cascade, moved

@@ -35,7 +35,6 @@ their exact times there (the entry ``env.schedule`` makes; see that module for w
 
 from __future__ import annotations
 
-import heapq
 import logging
 import math
 from collections import deque
@@ -44,10 +43,17 @@ from typing import Any
 
 import numpy as np
 import simpy
-from simpy.events import URGENT, EventPriority
 
 from evacsim.errors import SimulationError
-from evacsim.sim._engine_hot import LinkCheck, make_hot_path, push_check, schedule_at
+from evacsim.sim._engine_control import _NO_ROUTE, RoutesAndControl
+from evacsim.sim._engine_departures import Departures
+from evacsim.sim._engine_hot import (
+    LinkCheck,
+    LinkQueue,
+    make_hot_path,
+    push_check,
+)
+from evacsim.sim._engine_paths import PathLog
 from evacsim.sim._engine_stats import (
     AgentOutcome,
     AgentState,
@@ -55,7 +61,6 @@ from evacsim.sim._engine_stats import (
     TrafficResults,
     check_agents,
     check_path,
-    check_table,
     snapshot,
 )
 
@@ -72,12 +77,8 @@ logger = logging.getLogger(__name__)
 ArrivalCallback = Callable[[int, int, float], None]
 StrandedCallback = Callable[[int, int, float, str], None]
 
-_NO_ROUTE = -2  # ``wait_on`` value of a link whose head waits for a new route table
-# control actions given ``at_s`` run before any departure or exit at the same instant
-_CONTROL = EventPriority(-1)
 
-
-class TrafficEngine:
+class TrafficEngine(RoutesAndControl):
     """Moves agents through link queues on a SimPy environment (see the module docstring).
 
     Parameters
@@ -127,42 +128,37 @@ class TrafficEngine:
         self._ctab: list[list[int]] = []  # compiled: link, -1 at a destination, -2 no open link
         self._final_tid = -2  # table just replaced: its agents with no route are stranded
         self._route_wait: list[list[int]] = []
-        self._dep_heap: list[tuple[float, int]] = []
-        self._dep_pending: list[float] = []
         self._arrival_events: dict[int, simpy.Event] = {}
-        self._freed: list[int] = []
+        self._freed: list[LinkQueue] = []  # lead links that freed storage someone waits for
         self._n_on_net = 0
-        self._last_move_s = env.now
+        # the FIFO clamp of ready times is needed (and kept) only once a speed factor changed
+        self._fifo_clamp = [False]
         self._watchdog_on = False
         self._on_check: Callable[[LinkCheck], None]
         self._cascade: Callable[[], None]
-        self._on_check, self._cascade = make_hot_path(self)
+        self._moved: Callable[..., float]
+        self._on_check, self._cascade, self._moved = make_hot_path(self)
+        self._departures = Departures(env, self._depart, self._after_departures)
 
     # ----------------------------------------------------------------- set-up
     def _init_links(self, links: LinkSpec) -> None:
         n = links.n_links
         cap = links.capacity_per_s
         self._tail: list[int] = links.tail_node.tolist()
-        self._head: list[int] = links.head_node.tolist()
         self._ff0: list[float] = links.freeflow_s.tolist()
-        self._ff: list[float] = list(self._ff0)  # free-flow time over the speed factor
         self._sf: list[float] = [1.0] * n
-        self._hw: list[float] = np.where(np.isinf(cap), 0.0, 1.0 / cap).tolist()
-        self._hw0: list[float] = list(self._hw)  # headway per unit at factor 1
-        self._storage: list[float] = links.storage_units.tolist()
+        self._hw0: list[float] = np.where(np.isinf(cap), 0.0, 1.0 / cap).tolist()  # factor 1
         self._closed: list[bool] = [False] * n
-        self._q: list[deque[int]] = [deque() for _ in range(n)]
-        self._occ: list[int] = [0] * n
-        self._next_free: list[float] = [-math.inf] * n
-        self._last_ready: list[float] = [-math.inf] * n
-        self._wait_on: list[int] = [-1] * n  # -1 free, f >= 0 storage of f, -2 a new route
-        self._waiters: list[deque[int] | None] = [None] * n  # link ids, or ~link = origin queue
-        self._oq: list[deque[int] | None] = [None] * n
-        self._ev: list[LinkCheck | None] = [None] * n
-        self._volume: list[int] = [0] * n
-        # per link [entry count up to which agents are known to wait, max queue,
-        #           congested seconds, end of the last congested interval]
-        self._lstat: list[list[float]] = [[0, 0, 0.0, -math.inf] for _ in range(n)]
+        heads, stos = links.head_node.tolist(), links.storage_units.tolist()
+        self._links: list[LinkQueue] = [
+            LinkQueue(e, *spec)
+            for e, spec in enumerate(zip(heads, self._ff0, self._hw0, stos, strict=True))
+        ]
+        assert links.share_with is not None
+        for e, lead in enumerate(links.share_with.tolist()):
+            self._links[e].srv = self._links[lead]
+        # (link, ready_s, exit_s or NaN) of each head that waited: see _engine_stats.queue_stats
+        self._queue_log: list[float] = []
 
     def _init_agents(self) -> None:
         self._origin: list[int] = []
@@ -172,170 +168,13 @@ class TrafficEngine:
         self._row: list[list[int] | None] = []  # its compiled table (updated in place), or None
         self._path: list[list[int] | None] = []
         self._pos: list[int] = []
-        self._ready: list[float] = []
         self._state: list[int] = []
         self._arr_s: list[float] = []
         self._end_node: list[int] = []
         self._nlinks: list[int] = []
         self._strand_link: list[int] = []
         self._strand_reason: list[str] = []
-        self._rec: list[list[list[float]]] = []
-
-    # ------------------------------------------------------------ route tables
-    def _compile(self, tid: int) -> None:
-        nxt = self._raw_tables[tid].copy()
-        closed = np.array(self._closed, dtype=bool)
-        nxt[(nxt < 0) | closed[np.maximum(nxt, 0)]] = -2
-        nxt[self._dest_masks[tid]] = -1
-        self._ctab[tid][:] = nxt.tolist()  # in place: agents hold the row (``_row``)
-
-    def add_route_table(self, next_link: Sequence[int] | np.ndarray, dest_nodes: Any) -> int:
-        """Register a next-link table and its destination nodes; returns its table id.
-
-        ``next_link[node]`` is the link to take at ``node`` (-1: none); an agent at a node of
-        ``dest_nodes`` leaves the network there.
-        """
-        nxt, dest = check_table(self.links, next_link, dest_nodes)
-        self._raw_tables.append(nxt)
-        self._dest_masks.append(dest)
-        self._ctab.append([])
-        self._route_wait.append([])
-        tid = len(self._ctab) - 1
-        self._compile(tid)
-        return tid
-
-    def set_route_table(
-        self,
-        table_id: int,
-        next_link: Sequence[int] | np.ndarray,
-        *,
-        dest_nodes: Any = None,
-        at_s: float | None = None,
-    ) -> None:
-        """Replace a table now (or at ``at_s``); agents waiting for a route ask it again.
-
-        An agent that still finds no open next link in the new table is stranded (``"no_route"``).
-        """
-        if not 0 <= table_id < len(self._ctab):
-            raise SimulationError(f"set_route_table: unknown table id {table_id}")
-        if dest_nodes is None:
-            dest_nodes = np.flatnonzero(self._dest_masks[table_id])
-        nxt, dest = check_table(self.links, next_link, dest_nodes)
-        if at_s is not None and at_s > self.env.now:
-            self._at(at_s, lambda: self._apply_table(table_id, nxt, dest))
-        else:
-            self._apply_table(table_id, nxt, dest)
-
-    def _apply_table(self, tid: int, nxt: np.ndarray, dest: np.ndarray) -> None:
-        self._raw_tables[tid] = nxt
-        self._dest_masks[tid] = dest
-        self._compile(tid)
-        waiting, self._route_wait[tid] = self._route_wait[tid], []
-        for e in waiting:
-            if self._wait_on[e] == _NO_ROUTE:
-                self._wait_on[e] = -1
-                self._advance(e, tid)
-        # heads queued for storage on a link their new table no longer takes decide again
-        ctab = self._ctab[tid]
-        for e, f in enumerate(self._wait_on):
-            if f >= 0 and self._tab[self._q[e][0]] == tid and ctab[self._head[e]] != f:
-                w = self._waiters[f]
-                assert w is not None
-                w.remove(e)
-                self._wait_on[e] = -1
-                self._advance(e)
-
-    # ------------------------------------------------------------ link control
-    def _at(self, at_s: float, action: Callable[[], None]) -> None:
-        ev = simpy.Event(self.env)
-        ev._ok, ev._value = True, None
-        ev.callbacks.append(lambda _ev: action())
-        schedule_at(self.env, ev, _CONTROL, float(at_s))
-
-    def _link_ids(self, link_ids: Any) -> list[int]:
-        ids = np.asarray(link_ids, dtype=np.int64).ravel()
-        if ids.size and (ids.min() < 0 or ids.max() >= self.links.n_links):
-            raise SimulationError(f"link ids must be in 0..{self.links.n_links - 1}")
-        return ids.tolist()
-
-    def close_links(self, link_ids: Any, *, at_s: float | None = None) -> None:
-        """Close links now (or at ``at_s``): from then on no agent enters them.
-
-        With ``at_s`` the closure comes before every move at that instant; called from a process
-        at time t, moves already processed at t (SimPy's scheduling order) stand.
-
-        Agents already on a closed link finish it. Agents whose next link is closed ask their
-        route table again (wait for :meth:`set_route_table`) or, on a fixed path, are stranded.
-        """
-        ids = self._link_ids(link_ids)
-
-        def apply() -> None:
-            for e in ids:
-                self._closed[e] = True
-            for tid in range(len(self._ctab)):
-                self._compile(tid)
-            logger.debug("t=%.1f s: closed %d links", self.env.now, len(ids))
-            for f in ids:  # whoever waits to enter a closed link decides again now
-                w = self._waiters[f]
-                waiting = list(w) if w else []
-                if w:
-                    w.clear()
-                for x in waiting:
-                    if x >= 0:
-                        self._wait_on[x] = -1
-                        self._advance(x)
-                    else:
-                        self._advance_origin(~x)
-
-        if at_s is not None and at_s > self.env.now:
-            self._at(at_s, apply)
-        else:
-            apply()
-
-    def set_speed_factor(self, link_ids: Any, factor: float, *, at_s: float | None = None) -> None:
-        """Scale free-flow speed on links by ``factor`` (> 0) for agents entering from then on.
-
-        Traversal time becomes ``freeflow_s / factor`` (RN-11: t = L / (f v)).
-        """
-        if not factor > 0:
-            raise SimulationError(f"set_speed_factor: factor {factor} must be > 0")
-        ids = self._link_ids(link_ids)
-
-        def apply() -> None:
-            for e in ids:
-                self._sf[e] = float(factor)
-                self._ff[e] = self._ff0[e] / float(factor)
-
-        if at_s is not None and at_s > self.env.now:
-            self._at(at_s, apply)
-        else:
-            apply()
-
-    def set_capacity_factor(
-        self, link_ids: Any, factor: float, *, at_s: float | None = None
-    ) -> None:
-        """Scale the flow capacity of links by ``factor`` (> 0) for exits from then on.
-
-        The headway becomes ``size / (capacity_per_s * factor)``; an exit already scheduled
-        keeps its time. ``N`` agents released together then leave at
-        ``T + k / (c * factor)`` (the headway rule of the module docstring).
-        """
-        if not factor > 0:
-            raise SimulationError(f"set_capacity_factor: factor {factor} must be > 0")
-        ids = self._link_ids(link_ids)
-
-        def apply() -> None:
-            for e in ids:
-                self._hw[e] = self._hw0[e] / float(factor)
-
-        if at_s is not None and at_s > self.env.now:
-            self._at(at_s, apply)
-        else:
-            apply()
-
-    def is_closed(self, link: int) -> bool:
-        """Whether a link is closed."""
-        return self._closed[link]
+        self._paths = PathLog()
 
     # ------------------------------------------------------------------ agents
     def add_agent(
@@ -400,16 +239,11 @@ class TrafficEngine:
         for lst, val in ((self._pos, -1), (self._state, 0), (self._end_node, -1),
                          (self._nlinks, 0), (self._strand_link, -1)):  # fmt: skip
             lst.extend([val] * n)
-        self._ready.extend([0.0] * n)
         self._arr_s.extend([math.nan] * n)
         self._strand_reason.extend([""] * n)
         if self.record_paths:
-            self._rec.extend([] for _ in range(n))
-        heap = self._dep_heap
-        for i, t in enumerate(deps.tolist(), start=first):
-            heapq.heappush(heap, (t, i))
-        if n:
-            self._schedule_departures(float(deps.min()))
+            self._paths.add_agents(n)
+        self._departures.add(first, deps)
         return np.arange(first, first + n, dtype=np.int64)
 
     def arrival_event(self, agent: int) -> simpy.Event:
@@ -433,26 +267,9 @@ class TrafficEngine:
         return AgentOutcome(a, arrived, self._end_node[a], t, self._strand_reason[a])
 
     # --------------------------------------------------------------- departures
-    def _schedule_departures(self, t: float) -> None:
-        pend = self._dep_pending
-        if pend and pend[0] <= t:
-            return
-        heapq.heappush(pend, t)
-        ev = simpy.Event(self.env)
-        ev._ok, ev._value = True, None
-        ev.callbacks.append(self._on_departures)
-        schedule_at(self.env, ev, URGENT, t)
-
-    def _on_departures(self, _ev: simpy.Event) -> None:
-        now = self.env.now
-        heapq.heappop(self._dep_pending)
-        heap = self._dep_heap
-        while heap and heap[0][0] <= now:
-            self._depart(heapq.heappop(heap)[1], now)
+    def _after_departures(self) -> None:
         if self._freed:
             self._cascade()
-        if heap:
-            self._schedule_departures(heap[0][0])
 
     def _first_link(self, a: int, node: int) -> int:
         """Next link of agent ``a`` at ``node``: >= 0, -1 at its destination, -2 no open route."""
@@ -482,27 +299,28 @@ class TrafficEngine:
             self._enter_from_origin(a, e, now)
 
     def _enter_from_origin(self, a: int, e: int, now: float) -> None:
-        oq = self._oq[e]
+        lk = self._links[e]
+        oq = lk.oq
         if not oq:
-            o = self._occ[e]
-            if not o or o + self._size[a] <= self._storage[e]:
+            o = lk.srv.occ
+            if not o or o + self._size[a] <= lk.srv.sto:
                 self._enter(a, e, now)
                 return
             if oq is None:
-                oq = self._oq[e] = deque()
-            self._add_waiter(e, ~e)
+                oq = lk.oq = deque()
+            self._add_waiter(lk.srv, ~e)
         oq.append(a)
 
-    def _add_waiter(self, f: int, who: int) -> None:
-        w = self._waiters[f]
-        if w is None:
-            self._waiters[f] = deque((who,))
+    def _add_waiter(self, srv: LinkQueue, who: int) -> None:
+        if srv.w is None:
+            srv.w = deque((who,))
         else:
-            w.append(who)
+            srv.w.append(who)
 
     def _advance_origin(self, e: int) -> None:
         """Let agents in the origin queue of link ``e`` enter it while it has room."""
-        oq = self._oq[e]
+        lk = self._links[e]
+        srv, oq = lk.srv, lk.oq
         assert oq is not None
         now = self.env.now
         while oq:
@@ -515,9 +333,9 @@ class TrafficEngine:
                 else:
                     self._strand(a, self._origin[a], now, "no_route", -1)
                 continue
-            o = self._occ[e]
-            if o and o + self._size[a] > self._storage[e]:
-                self._add_waiter(e, ~e)
+            o = srv.occ
+            if o and o + self._size[a] > srv.sto:
+                self._add_waiter(srv, ~e)
                 return
             oq.popleft()
             self._enter(a, e, now)
@@ -525,31 +343,27 @@ class TrafficEngine:
     # ---------------------------------------------------------------- hot path
     def _enter(self, a: int, e: int, now: float) -> None:
         """Agent ``a`` enters its first link ``e`` at ``now`` (storage room already checked)."""
-        r = now + self._ff[e]
-        lr = self._last_ready[e]
-        if lr > r:  # FIFO: nobody is ready before the agent ahead (matters after speed changes)
-            r = lr
-        self._last_ready[e] = r
-        self._ready[a] = r
+        q = self._links[e]
+        r = now + q.ff
+        if self._fifo_clamp[0]:  # nobody is ready before the agent ahead (after speed changes)
+            r = q.lr = max(r, q.lr)
         self._state[a] = AgentState.ON_LINK
-        self._occ[e] += self._size[a]
-        self._nlinks[a] += 1
+        sz = self._size[a]
+        q.srv.occ += sz
         if self._tab[a] < 0:
             self._pos[a] = 0
-        if self.record_paths:
-            self._rec[a].append([e, now, math.nan])
-        q = self._q[e]
-        q.append(a)
+        pi = self._paths.enter(a, e, now) if self.record_paths else -1
+        q.append((r, a, self._row[a], sz, 1, pi))
         if len(q) == 1:
-            nf = self._next_free[e]
-            push_check(self.env, self._ev[e] or self._event(e), r if r > nf else nf)
+            nf = q.srv.nf
+            push_check(self.env, q.ev or self._event(e), r if r > nf else nf)
 
     def _event(self, e: int) -> LinkCheck:
         """The check event of link ``e`` (made on first use; at most one pending per link)."""
-        ev = self._ev[e]
-        if ev is None:
-            ev = self._ev[e] = LinkCheck(self.env, e, self._on_check)
-        return ev
+        q = self._links[e]
+        if q.ev is None:
+            q.ev = LinkCheck(self.env, q, self._on_check)
+        return q.ev
 
     def _advance(self, e: int, final_tid: int = -2) -> None:
         """Run link ``e``'s head check now (from outside its own event); see ``make_hot_path``."""
@@ -560,8 +374,11 @@ class TrafficEngine:
             self._final_tid = -2
 
     # ------------------------------------------------------------ leaving
-    def _arrive(self, a: int, node: int, now: float) -> None:
+    def _arrive(self, a: int, node: int, now: float, n_links: int = 0, rec: int = -1) -> None:
+        if rec >= 0:
+            self._paths.last[a] = rec
         self._state[a] = AgentState.ARRIVED
+        self._nlinks[a] = n_links
         self._arr_s[a] = now
         self._end_node[a] = node
         self._n_on_net -= 1
@@ -578,7 +395,7 @@ class TrafficEngine:
         self._strand_link[a] = link
         self._strand_reason[a] = reason
         self._n_on_net -= 1
-        self._last_move_s = now
+        self._moved(now)
         logger.debug("t=%.1f s: agent %d stranded at node %d (%s)", now, a, node, reason)
         if self.on_stranded is not None:
             self.on_stranded(a, node, now, reason)
@@ -587,27 +404,33 @@ class TrafficEngine:
             if ev is not None:
                 ev.succeed(self._outcome(a))
 
-    def _strand_head(self, e: int, a: int, node: int, now: float, reason: str) -> None:
-        self._q[e].popleft()
-        self._occ[e] -= self._size[a]
-        if self._waiters[e]:
-            self._freed.append(e)
+    def _strand_head(self, q: LinkQueue, node: int, now: float, reason: str) -> None:
+        e = q.id
+        r, a, _row, sz, k, rec = q.popleft()
+        if rec >= 0:
+            self._paths.last[a] = rec
+        q.srv.occ -= sz
+        self._nlinks[a] = k
+        if r < now:  # it waited in the queue: it counts in the queue statistics until now
+            self._queue_log.extend((e, r, math.nan))
+        if q.srv.w:
+            self._freed.append(q.srv)
         if self.record_paths:
-            self._rec[a][-1][2] = now
+            self._paths.exit_s[a] = now
         self._strand(a, node, now, reason, e)
 
     def _wait_for_route(self, e: int, a: int, tid: int) -> bool:
         """Park link ``e``'s head until its table is replaced; ``False`` if it may not wait."""
         if self.reroute_wait_s <= 0:
             return False
-        self._wait_on[e] = _NO_ROUTE
+        q = self._links[e]
+        q.wait_on = _NO_ROUTE
         self._route_wait[tid].append(e)
 
         def timeout(_ev: simpy.Event) -> None:
-            q = self._q[e]
-            if self._wait_on[e] == _NO_ROUTE and q and q[0] == a:
+            if q.wait_on == _NO_ROUTE and q and q[0][1] == a:
                 self._route_wait[tid].remove(e)
-                self._wait_on[e] = -1
+                q.wait_on = -1
                 self._advance(e, tid)
 
         ev = self.env.timeout(self.reroute_wait_s)
@@ -625,9 +448,9 @@ class TrafficEngine:
         if self._n_on_net == 0:
             return
         now = self.env.now
-        idle_s = now - self._last_move_s
+        idle_s = now - self._moved()
         # a head with a pending check (-1) or a reroute timer (-2) will still act
-        busy = any(w in (-1, _NO_ROUTE) for q, w in zip(self._q, self._wait_on, strict=True) if q)
+        busy = any(q.wait_on in (-1, _NO_ROUTE) for q in self._links if q)
         if idle_s < self.gridlock_timeout_s or busy:
             self._watchdog_on = True
             delay = self.gridlock_timeout_s - idle_s if not busy else self.gridlock_timeout_s
@@ -637,17 +460,21 @@ class TrafficEngine:
 
     def _strand_all(self, now: float) -> None:
         n_before = self._n_on_net
-        for e, q in enumerate(self._q):
+        log = self._queue_log
+        for e, q in enumerate(self._links):
+            log.extend(x for r, *_ in q for x in (e, r, math.nan))
             while q:
-                a = q.popleft()
-                node = self._head[e] if self._ready[a] <= now else self._tail[e]
+                r, a, _row, _sz, k, rec = q.popleft()
+                if rec >= 0:
+                    self._paths.last[a] = rec
+                self._nlinks[a] = k
+                node = q.head if r <= now else self._tail[e]
                 self._strand(a, node, now, "gridlock", e)
-            self._occ[e] = 0
-            self._wait_on[e] = -1
-            w = self._waiters[e]
-            if w:
-                w.clear()
-        for oq in self._oq:
+            q.occ = 0
+            q.wait_on = -1
+            if q.w:
+                q.w.clear()
+        for oq in (q.oq for q in self._links):
             while oq:
                 a = oq.popleft()
                 self._strand(a, self._origin[a], now, "gridlock", -1)
@@ -670,13 +497,15 @@ class TrafficEngine:
         ``t_exit_s`` is NaN while it is still on that link."""
         if not self.record_paths:
             raise SimulationError("path(): the engine was made with record_paths=False")
-        return [(int(x[0]), x[1], x[2]) for x in self._rec[agent]]
+        if self._state[agent] == AgentState.ON_LINK:
+            self._paths.sync(self._links)
+        return self._paths.records(agent, self._arr_s[agent])
 
     def results(self) -> TrafficResults:
         """Snapshot of the records at the current time (agents still queued count as waiting)."""
         return snapshot(
-            now=self.env.now, queues=self._q, ready=self._ready, link_stats=self._lstat,
+            now=self.env.now, queues=self._links, queue_log=self._queue_log,
             departure_s=self._dep_s, arrival_s=self._arr_s, end_node=self._end_node,
             n_links=self._nlinks, state=self._state, stranded_link=self._strand_link,
-            stranded_reason=self._strand_reason, volume=self._volume,
+            stranded_reason=self._strand_reason, volume=[q.vol for q in self._links],
         )  # fmt: skip

@@ -9,7 +9,11 @@ its own copy of the edges it may use, with its own queues:
   ``walk_capacity_pps`` and storage ``walk_storage_persons`` (a walking household is as many units
   as it has persons);
 * ``assisted`` — the same walkable edges at the slower speed of people who need help, on their own
-  queues (they move in a separate, slower stream).
+  queues (each keeps its speed), but not on their own road: the walk and assisted links of one
+  physical footway, both directions, form one *capacity group* of the engine
+  (:attr:`evacsim.sim.engine.LinkSpec.share_with`): one exit capacity ``walk_capacity_pps`` and
+  one storage ``walk_storage_persons`` for everyone on that footway, whichever way they walk
+  (verification test RN-14, counter-flow: opposing walkers slow each other down).
 
 Routing follows the hazard rule of :mod:`evacsim.plan.reach`: at every node an edge is open when
 the level it has been touched by is no worse than the node's own level at that instant (a person
@@ -33,7 +37,7 @@ from evacsim.plan.reach import MODES, HazardRule, mode_networks
 from evacsim.scenario.sections import EvacuationSpec
 from evacsim.sim._engine_stats import LinkSpec
 
-__all__ = ["MODES", "LinkSets", "Router", "build_link_sets"]
+__all__ = ["MODES", "LinkSets", "Router", "build_link_sets", "footway_groups"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,6 +76,7 @@ def build_link_sets(net: RoadNetwork, evacuation: EvacuationSpec) -> LinkSets:
             parts[key].append(np.asarray(values))
         offset += edges.size
     edge = np.concatenate(parts["edge"])
+    link_mode = np.concatenate(parts["mode"]).astype(np.int8)
     spec = LinkSpec(
         tail_node=net.edge_tail[edge],
         head_node=net.edge_head[edge],
@@ -79,15 +84,41 @@ def build_link_sets(net: RoadNetwork, evacuation: EvacuationSpec) -> LinkSets:
         capacity_per_s=np.concatenate(parts["cap"]),
         storage_units=np.concatenate(parts["sto"]),
         n_nodes=net.n_nodes,
+        share_with=footway_groups(net, edge, link_mode != MODES.index("car")),
     )
     return LinkSets(
         spec=spec,
         link_edge=edge.astype(np.int64),
-        link_mode=np.concatenate(parts["mode"]).astype(np.int8),
+        link_mode=link_mode,
         edge_link=edge_link,
         weight_s={mode: w for mode, (w, _) in networks.items()},
         usable={mode: u for mode, (_, u) in networks.items()},
     )
+
+
+def footway_groups(net: RoadNetwork, link_edge: np.ndarray, on_foot: np.ndarray) -> np.ndarray:
+    """Lead link of each link's capacity group: the links ``on_foot`` of one physical footway.
+
+    A footway is one road (``edge_road_id``) between two nodes, whichever way it is walked; its
+    links (both directions, walk and assisted) share the capacity and storage of the first of
+    them, which the network gives per direction as the footway's full width (both directions
+    carry the same values). Other links lead themselves.
+    """
+    n = len(link_edge)
+    lead = np.arange(n, dtype=np.int64)
+    foot = np.flatnonzero(on_foot)
+    if not foot.size:
+        return lead
+    e = link_edge[foot]
+    a, b = net.edge_tail[e], net.edge_head[e]
+    road = np.unique(net.edge_road_id[e].astype(str), return_inverse=True)[1]
+    keys = np.stack([road, np.minimum(a, b), np.maximum(a, b)], axis=1)
+    _, group = np.unique(keys, axis=0, return_inverse=True)
+    group = group.ravel()
+    first = np.full(group.max() + 1, n, dtype=np.int64)
+    np.minimum.at(first, group, foot)
+    lead[foot] = first[group]
+    return lead
 
 
 Key = tuple[str, tuple[int, ...], tuple[int, ...]]  # (mode, destination nodes, preferred edges)
