@@ -18,6 +18,10 @@ module configures logging and prints.
 
 from __future__ import annotations
 
+import time
+
+_T_START = time.perf_counter()  # ``--timings``' import_s counts from here
+
 import errno
 import faulthandler
 import json
@@ -154,6 +158,14 @@ def run(
     quiet: Quiet = False,
     verbose: Verbose = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
+    timings: Annotated[
+        bool,
+        typer.Option(
+            "--timings",
+            help="Print the seconds of each stage (import, load, network, plan, simulate, each "
+            "output; also in manifest.json's timings_s).",
+        ),
+    ] = False,
 ) -> None:
     """Run a scenario and write its run folder (summary.json, map.html, ...)."""
     from evacsim.export.folder import run_folder
@@ -161,6 +173,7 @@ def run(
     from evacsim.pipeline import run as run_scenario
     from evacsim.scenario.load import load_scenario
 
+    import_s = time.perf_counter() - _T_START
     sc = _with_lang(load_scenario(scenario), lang)
     sc = sc if seed is None else sc.with_seed(seed)
     console = _stderr_console(quiet or as_json)
@@ -171,11 +184,23 @@ def run(
         _core_lines(verbose),
     ):
         result = run_scenario(sc)
+        result.timings_s = {"import_s": import_s, **result.timings_s}
         folder = write_run(result, claim)
     if as_json:
         _echo_json(result.summary)
     elif not quiet:
         _print_run(result, folder)
+    if timings:
+        _print_timings(result.timings_s, time.perf_counter() - _T_START, err=as_json)
+
+
+def _print_timings(timings_s: dict[str, float], wall_s: float, *, err: bool) -> None:
+    """One line per stage, in the order they ran, then the wall time since the CLI started
+    (``err``: on stderr, when stdout carries JSON)."""
+    width = max(len(k) for k in timings_s) if timings_s else 0
+    for key, seconds in timings_s.items():
+        typer.echo(f"  {key:<{width}}  {seconds:7.3f} s", err=err)
+    typer.echo(f"  {'wall_s':<{width}}  {wall_s:7.3f} s", err=err)
 
 
 def _checked_lang(lang: str | None) -> str | None:

@@ -15,6 +15,7 @@ from evacsim.network.graph import RoadNetwork, build_network
 from evacsim.network.pieces import RoadPieces, road_pieces
 from evacsim.network.snap import SnappedArea, snap_area
 from evacsim.scenario.load import Scenario, load_scenario
+from evacsim.timing import Timings, timed
 
 __all__ = ["Prepared", "prepare"]
 
@@ -37,8 +38,10 @@ def as_scenario(scenario: Scenario | str | Path) -> Scenario:
     return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
 
 
-def prepare(scenario: Scenario | str | Path) -> Prepared:
+def prepare(scenario: Scenario | str | Path, *, timings: Timings | None = None) -> Prepared:
     """Load and check the scenario's area, network and hazard.
+
+    ``timings`` (when given) receives the seconds of ``load_s``, ``network_s`` and ``hazard_s``.
 
     Raises
     ------
@@ -49,18 +52,22 @@ def prepare(scenario: Scenario | str | Path) -> Prepared:
     where = str(sc.path) if sc.path else sc.name
     if sc.area_path is None:
         raise ScenarioError(f"{where}: field 'area': scenario was not loaded from a file")
-    area = load_area(sc.area_path)
-    network = build_network(area.roads)
-    snapped = snap_area(area, network)
-    try:
-        zones = build_threat_zones(
-            sc.hazard, sc.weather, hazard_sources=area.hazard_sources, crs=area.crs,
-            extent=area.grids.geometry.union_all().convex_hull,
-        )  # fmt: skip
-    except HazardError as exc:
-        raise ScenarioError(f"{where}: {exc}") from None
+    with timed(timings, "load_s"):
+        area = load_area(sc.area_path)
+    with timed(timings, "network_s"):
+        network = build_network(area.roads)
+        snapped = snap_area(area, network)
+    with timed(timings, "hazard_s"):
+        try:
+            zones = build_threat_zones(
+                sc.hazard, sc.weather, hazard_sources=area.hazard_sources, crs=area.crs,
+                extent=area.grids.geometry.union_all().convex_hull,
+            )  # fmt: skip
+        except HazardError as exc:
+            raise ScenarioError(f"{where}: {exc}") from None
     _check_references(sc, area, where)
-    pieces = road_pieces(area, network, snapped, period=sc.population.period)
+    with timed(timings, "network_s"):
+        pieces = road_pieces(area, network, snapped, period=sc.population.period)
     warnings = (*area.warnings, *snapped.warnings, *pieces.warnings, *zones.warnings)
     return Prepared(sc, area, network, snapped, zones, tuple(warnings), pieces)
 

@@ -1,0 +1,123 @@
+"""One output job in a forked worker process while this process writes the others.
+
+A run's outputs are independent files, but most of their cost is pure Python (folium's page
+rendering above all), which threads would serialise on the GIL. A forked child shares the
+finished run with its parent page for page (copy on write: nothing is pickled, nothing is read
+twice) and writes its files into the same temporary run folder; only the small record of what it
+wrote and how long it took comes back through a pipe. The simulation is not involved: it has
+finished before anything forks (DESIGN: "one run's simulation is one process").
+
+Where ``fork`` is not available (Windows, macOS's default) or not wanted, :func:`forked` runs
+the job in this process when its result is asked for: the same files, one after the other.
+
+The child ignores SIGINT (the parent handles Ctrl-C and removes the partial folder) and is
+terminated if the parent leaves the block with an exception, so an interrupted run never leaves a
+child writing into a folder that is being removed.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from evacsim.errors import EvacsimError
+
+__all__ = ["ForkedJob", "can_fork", "forked"]
+
+log = logging.getLogger(__name__)
+
+#: ``EVACSIM_OUTPUT_WORKERS=0`` writes every output in this process (for debugging).
+ENV_WORKERS = "EVACSIM_OUTPUT_WORKERS"
+
+_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def can_fork() -> bool:
+    """Whether outputs may be written by a forked worker here (POSIX with ``fork``, not
+    disabled by ``EVACSIM_OUTPUT_WORKERS=0``)."""
+    if os.environ.get(ENV_WORKERS, "").strip() == "0":
+        return False
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+class ForkedJob:
+    """A job started in a forked child (or deferred to :meth:`result` without fork)."""
+
+    def __init__(self, job: Callable[[], Any], *, fork: bool) -> None:
+        self._job = job
+        self._proc: Any = None
+        self._conn: Any = None
+        if fork:
+            ctx = multiprocessing.get_context("fork")
+            self._conn, child_conn = ctx.Pipe(duplex=False)
+            self._proc = ctx.Process(target=_child, args=(job, child_conn), daemon=True)
+            # Held back during the fork: a signal that lands in an at-fork hook (logging's
+            # lock release) is swallowed there; once unblocked it interrupts this process.
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+            try:
+                self._proc.start()
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            child_conn.close()
+
+    def result(self) -> Any:
+        """Wait for the job and return its value; its exception (re-raised here) if it failed."""
+        if self._proc is None:
+            return self._job()
+        try:
+            ok, value = self._conn.recv()
+        except EOFError:  # the child died without answering (killed, out of memory)
+            self._proc.join()
+            raise RuntimeError(
+                f"output worker exited with code {self._proc.exitcode} before finishing"
+            ) from None
+        finally:
+            self._conn.close()
+        self._proc.join()
+        self._proc = None
+        if ok:
+            return value
+        kind, text, tb = value
+        if kind == "evacsim":
+            raise EvacsimError(text)
+        raise RuntimeError(f"output worker failed:\n{tb}")
+
+    def cancel(self) -> None:
+        """Stop the child if it still runs (the parent is leaving with an error)."""
+        if self._proc is not None and self._proc.is_alive():
+            self._proc.terminate()
+        if self._proc is not None:
+            self._proc.join()
+            self._proc = None
+
+
+def _child(job: Callable[[], Any], conn: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+    try:
+        answer: tuple[bool, Any] = (True, job())
+    except EvacsimError as exc:
+        answer = (False, ("evacsim", str(exc), traceback.format_exc()))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it
+        answer = (False, ("bug", repr(exc), traceback.format_exc()))
+    conn.send(answer)
+    conn.close()
+
+
+@contextmanager
+def forked(job: Callable[[], Any], *, fork: bool | None = None) -> Iterator[ForkedJob]:
+    """Start ``job`` in a forked child (by default when :func:`can_fork`); the block runs
+    meanwhile and calls ``.result()``. Leaving the block with an exception stops the child."""
+    handle = ForkedJob(job, fork=can_fork() if fork is None else fork)
+    try:
+        yield handle
+    finally:
+        handle.cancel()  # a no-op once the result was taken
