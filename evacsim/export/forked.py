@@ -106,7 +106,7 @@ def _child(job: Callable[[], Any], conn: Any) -> None:
         answer: tuple[bool, Any] = (True, job())
     except EvacsimError as exc:
         answer = (False, ("evacsim", str(exc), traceback.format_exc()))
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it
+    except BaseException as exc:  # reported to the parent, which raises it
         answer = (False, ("bug", repr(exc), traceback.format_exc()))
     conn.send(answer)
     conn.close()

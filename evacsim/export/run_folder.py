@@ -130,7 +130,7 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
     manifest, so that identical runs give identical files), the maps
     (:func:`evacsim.maps.write.write_run_maps`), ``results.gpkg``, ``csv/``, ``gpx/``,
     ``geojson/`` when asked, the teams' drill sheets (``drill/``), ``report.html`` and, last,
-    ``manifest.json``. The maps are written by a forked worker meanwhile
+    ``manifest.json``. The maps the drill sheets by a forked worker meanwhile
     (:mod:`evacsim.export.forked`); each output's seconds go to ``run.timings_s``
     (``out_<name>_s``) and so to the manifest.
 
@@ -141,9 +141,7 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
         ``gpx``, ``geojson``, ``drill`` (folders), ``report``, ``manifest``.
     """
     from evacsim.maps.write import run_map_files
-    from evacsim.report.drill import write_drill_sheets
     from evacsim.report.report import write_report
-    from evacsim.report.warning_sheets import write_warning_sheets
 
     folder = Path(folder)
     t0 = time.perf_counter()
@@ -152,7 +150,7 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
     with timed(timings, "out_summary_s"):
         summary = {k: v for k, v in run.summary.items() if k != "runtime_s"}
         write_json(written["summary"], {**summary, "format_version": FORMAT_VERSION})
-    with forked(partial(_write_maps, run, folder)) as maps_job:
+    with forked(partial(_write_pages, run, folder)) as maps_job:
         with timed(timings, "out_tables_s"):  # result layers: shared by gpkg, csv, gpx
             layers = result_layers(run)
         with timed(timings, "out_gpkg_s"):
@@ -166,18 +164,13 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
             with timed(timings, "out_geojson_s"):
                 write_geojson(layers, folder / "geojson")
             written["geojson"] = folder / "geojson"
-        with timed(timings, "out_drill_s"):
-            if write_drill_sheets(run, folder):
-                written["drill"] = folder / "drill"
-            if write_warning_sheets(run, folder):  # one page per grid worker (warning chain)
-                written["warning_sheets"] = folder / "drill" / "warning"
         links = {key: Path(name) for key, name in run_map_files(run).items()}
         with timed(timings, "out_report_s"):
             written["report"] = write_report(run, folder / "report.html", maps=links)
-        with timed(timings, "out_wait_maps_s"):
-            maps, map_timings = maps_job.result()
-    written |= {key: folder / name for key, name in maps.items()}
-    timings |= map_timings
+        with timed(timings, "out_wait_worker_s"):
+            pages, worker_timings = maps_job.result()
+    written |= {key: folder / name for key, name in pages.items()}
+    timings |= worker_timings
     timings["out_total_s"] = time.perf_counter() - t0
     written["manifest"] = folder / MANIFEST
     write_json(written["manifest"], manifest(run, folder))
@@ -185,14 +178,22 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
     return written
 
 
-def _write_maps(run: Any, folder: Path) -> tuple[dict[str, str], Timings]:
-    """The maps (in the forked worker): ``({key: file name}, {"out_maps_s": seconds})``."""
+def _write_pages(run: Any, folder: Path) -> tuple[dict[str, str], Timings]:
+    """The maps and drill sheets (in the forked worker, about half the outputs' work):
+    ``({key: path in folder}, {"out_maps_s": seconds, "out_drill_s": seconds})``."""
     from evacsim.maps.write import write_run_maps
+    from evacsim.report.drill import write_drill_sheets
+    from evacsim.report.warning_sheets import write_warning_sheets
 
     timings: Timings = {}
     with timed(timings, "out_maps_s"):
-        maps = write_run_maps(run, folder)
-    return {key: Path(path).relative_to(folder).as_posix() for key, path in maps.items()}, timings
+        written: dict[str, Path] = write_run_maps(run, folder)
+    with timed(timings, "out_drill_s"):
+        if write_drill_sheets(run, folder):
+            written["drill"] = folder / "drill"
+        if write_warning_sheets(run, folder):  # one page per grid worker (warning chain)
+            written["warning_sheets"] = folder / "drill" / "warning"
+    return {key: Path(p).relative_to(folder).as_posix() for key, p in written.items()}, timings
 
 
 def _read_layers(gpkg: Path) -> dict[str, gpd.GeoDataFrame]:
