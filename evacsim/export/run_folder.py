@@ -22,7 +22,7 @@ from typing import Any
 import geopandas as gpd
 import pyogrio
 
-from evacsim.area.schema import LAYER_SCHEMAS
+from evacsim.area.layers import area_files
 from evacsim.atomic import atomic_path
 from evacsim.errors import EvacsimError
 from evacsim.export.files import write_csv_tables, write_geojson, write_gpkg, write_gpx
@@ -72,21 +72,6 @@ def _version(package: str) -> str | None:
         return None
 
 
-def _input_files(area_source: Path) -> list[Path]:
-    """The files an area was read from: its layer files (or GeoPackage) and ``area.toml``."""
-    source = Path(area_source)
-    if source.is_file():
-        files = [source, source.parent / "area.toml"]
-    else:
-        files = [
-            source / f"{name}{suffix}"
-            for name in LAYER_SCHEMAS
-            for suffix in (".geojson", ".json", ".gpkg")
-        ]
-        files.append(source / "area.toml")
-    return [f for f in files if f.is_file()]
-
-
 def manifest(run: Any, folder: Path) -> dict[str, Any]:
     """What makes this run reproducible: scenario + hash, seed, versions, input and output hashes.
 
@@ -106,7 +91,7 @@ def manifest(run: Any, folder: Path) -> dict[str, Any]:
         "dependencies": {name: _version(name) for name in DEPENDENCIES},
         "area": {"name": area.name, "source": str(area.source)},
         "inputs": [{"path": str(p), "sha256": sha256_of(p), "bytes": p.stat().st_size}
-                   for p in _input_files(area.source)],
+                   for p in area_files(area.source)],
         "outputs": {p.relative_to(folder).as_posix(): sha256_of(p) for p in outputs},
         "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "runtime_s": run.summary.get("runtime_s"),

@@ -246,8 +246,8 @@ def _literal_templates() -> Iterator[None]:
     global _patch_depth, _jinja_template
     with _patch_lock:
         if _patch_depth == 0:
-            _jinja_template = branca.element.Template  # type: ignore[attr-defined]
-            branca.element.Template = _template  # type: ignore[attr-defined]
+            _jinja_template = branca.element.Template
+            setattr(branca.element, "Template", _template)  # noqa: B010
         _patch_depth += 1
     try:
         yield
@@ -255,7 +255,7 @@ def _literal_templates() -> Iterator[None]:
         with _patch_lock:
             _patch_depth -= 1
             if _patch_depth == 0:
-                branca.element.Template = _jinja_template  # type: ignore[attr-defined]
+                setattr(branca.element, "Template", _jinja_template)  # noqa: B010
 
 
 def save_offline(m: folium.Map | folium.Figure, path: str | os.PathLike[str]) -> Path:
