@@ -1028,7 +1028,30 @@ def main(argv: list[str] | None = None) -> None:
         logging.getLogger().setLevel(root_level)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+    if argv is None:  # the command line itself, not a caller in Python
+        _exit_process(code)
     sys.exit(code)
+
+
+def _exit_process(code: int) -> None:
+    """End the command's process without tearing down its objects one by one.
+
+    A run leaves hundreds of megabytes of small objects (frames, graphs, results); freeing them
+    at interpreter shutdown takes about half a second and helps nobody. The exit handlers still
+    run (logging flushed, workers joined) and the output is flushed; only then does the process
+    end. Skipped while another thread runs: a normal exit waits for it.
+    """
+    import atexit
+    import os
+    import threading
+
+    if threading.active_count() > 1:
+        return
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError, AttributeError):
+            stream.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover - python -m evacsim.cli
