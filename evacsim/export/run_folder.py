@@ -51,7 +51,7 @@ FORMATS = ("gpkg", "geojson", "csv", "gpx")
 #: Packages whose versions the manifest records.
 DEPENDENCIES = (
     "numpy", "scipy", "pandas", "geopandas", "shapely", "pyproj", "pyogrio", "simpy", "networkx",
-    "folium", "osmnx", "matplotlib", "jinja2", "gpxpy", "pydantic",
+    "folium", "osmnx", "jinja2", "gpxpy", "pydantic",
 )  # fmt: skip
 
 # ----------------------------------------------------------------------------- manifest
