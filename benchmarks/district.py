@@ -52,6 +52,43 @@ def scale_grids(doc: dict[str, Any], persons: int) -> int:
     return sum(int(f["properties"]["population_night"]) for f in feats)
 
 
+def split_grids(doc: dict[str, Any], grids: int) -> int:
+    """Split every grid of a grids GeoJSON document into about ``grids / len(features)``
+    square cells (clipped to the grid), people shared by area; return the new grid count.
+
+    The many-small-grids case: the map must stay small whatever the number of grids.
+    """
+    import shapely
+    from shapely.geometry import box, mapping, shape
+
+    feats = doc["features"]
+    per = max(grids // len(feats), 1)
+    out = []
+    for f in feats:
+        poly = shape(f["geometry"])
+        x0, y0, x1, y1 = poly.bounds
+        n = max(round(per**0.5 * 1.3), 1)  # a bounding box is larger than the polygon
+        dx, dy = (x1 - x0) / n, (y1 - y0) / n
+        boxes = [box(x0 + i * dx, y0 + j * dy, x0 + (i + 1) * dx, y0 + (j + 1) * dy)
+                 for i in range(n) for j in range(n)]  # fmt: skip
+        cells = [poly.intersection(b) for b in boxes]
+        cells = [c for c in cells if c.geom_type == "Polygon" and c.area > 0]
+        areas = shapely.area(cells)
+        share = areas / areas.sum()
+        p = f["properties"]
+        for k, (cell, w) in enumerate(zip(cells, share, strict=True)):
+            q = dict(p)
+            q["id"] = f"{p['id']}-{k:03d}"
+            for key in ("population_day", "population_night"):
+                q[key] = round(int(p[key]) * w)
+            q["needs_assistance"] = min(round(int(p["needs_assistance"]) * w),
+                                        q["population_day"], q["population_night"])  # fmt: skip
+            q["grid_workers"] = 1
+            out.append({"type": "Feature", "properties": q, "geometry": mapping(cell)})
+    doc["features"] = out
+    return len(out)
+
+
 def district_scenario_toml() -> str:
     """The night tank fire with everyone in the area leaving and a 24 h horizon."""
     text = NIGHT.read_text(encoding="utf-8")
@@ -66,15 +103,21 @@ def district_scenario_toml() -> str:
     return text + _EXTRA
 
 
-def build_district(folder: Path, persons: int = PERSONS) -> tuple[Path, int]:
-    """Write the scaled area and ``district.toml`` into ``folder``; return (scenario, total)."""
+def build_district(
+    folder: Path, persons: int = PERSONS, grids: int | None = None
+) -> tuple[Path, int]:
+    """Write the scaled area (its grids split into ~``grids`` cells when given) and
+    ``district.toml`` into ``folder``; return (scenario, total persons)."""
     folder.mkdir(parents=True, exist_ok=True)
     area = folder / "area"
     shutil.copytree(AREA, area, dirs_exist_ok=True)
-    grids = area / "grids.geojson"
-    doc = json.loads(grids.read_text(encoding="utf-8"))
+    grids_path = area / "grids.geojson"
+    doc = json.loads(grids_path.read_text(encoding="utf-8"))
     total = scale_grids(doc, persons)
-    grids.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    if grids is not None:
+        split_grids(doc, grids)
+        total = sum(int(f["properties"]["population_night"]) for f in doc["features"])
+    grids_path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     scenario = folder / "district.toml"
     scenario.write_text(district_scenario_toml(), encoding="utf-8")
     return scenario, total
@@ -110,11 +153,13 @@ def _folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def run_district(persons: int = PERSONS, keep: Path | None = None) -> dict[str, Any]:
+def run_district(
+    persons: int = PERSONS, keep: Path | None = None, grids: int | None = None
+) -> dict[str, Any]:
     """Build the district case and run it through the CLI; wall, peak RSS, map size, timings."""
     with tempfile.TemporaryDirectory(prefix="evacsim-district-") as tmp:
         folder = keep or Path(tmp)
-        scenario, total = build_district(folder, persons)
+        scenario, total = build_district(folder, persons, grids)
         out = folder / "run"
         shutil.rmtree(out, ignore_errors=True)
         rec = measured([*evacsim_cmd(), "run", str(scenario), "--out", str(out), "--quiet"])
@@ -122,6 +167,7 @@ def run_district(persons: int = PERSONS, keep: Path | None = None) -> dict[str, 
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
         return {
             "persons_in_area": total,
+            "grids": grids,
             "persons_evacuating": summary.get("persons_total"),
             "wall_s": round(rec["wall_s"], 2),
             "cpu_s": round(rec["cpu_s"], 2),
@@ -135,10 +181,11 @@ def run_district(persons: int = PERSONS, keep: Path | None = None) -> dict[str, 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--persons", type=int, default=PERSONS)
+    ap.add_argument("--grids", type=int, help="Split the grids into about this many cells.")
     ap.add_argument("--keep", type=Path, help="Build and run in this folder (kept).")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    print(json.dumps(run_district(args.persons, args.keep)))
+    print(json.dumps(run_district(args.persons, args.keep, args.grids)))
     print(f"({time.perf_counter() - t0:.1f} s with building the case)", file=sys.stderr)
     return 0
 
