@@ -48,28 +48,32 @@ def can_fork() -> bool:
 
 
 class ForkedJob:
-    """A job started in a forked child (or deferred to :meth:`result` without fork)."""
+    """A job started in a forked child by :meth:`start` (or deferred to :meth:`result`)."""
 
-    def __init__(self, job: Callable[[], Any], *, fork: bool) -> None:
+    def __init__(self, job: Callable[[], Any]) -> None:
         self._job = job
         self._proc: Any = None
         self._conn: Any = None
-        if fork:
-            ctx = multiprocessing.get_context("fork")
-            self._conn, child_conn = ctx.Pipe(duplex=False)
-            self._proc = ctx.Process(target=_child, args=(job, child_conn), daemon=True)
-            # Held back during the fork: a signal that lands in an at-fork hook (logging's
-            # lock release) is swallowed there; once unblocked it interrupts this process.
-            held = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
-            try:
-                self._proc.start()
-            finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+    def start(self) -> None:
+        """Fork the child that runs the job (its result comes through a pipe)."""
+        ctx = multiprocessing.get_context("fork")
+        self._conn, child_conn = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_child, args=(self._job, child_conn), daemon=True)
+        # Held back during the fork: a signal that lands in an at-fork hook (logging's lock
+        # release) is swallowed there; once unblocked it interrupts this process, by then
+        # inside :func:`forked`'s block, which stops the child.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+        try:
+            proc.start()
+            self._proc = proc
+        finally:
             child_conn.close()
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
     def result(self) -> Any:
         """Wait for the job and return its value; its exception (re-raised here) if it failed."""
-        if self._proc is None:
+        if self._conn is None:  # not forked: run it now
             return self._job()
         try:
             ok, value = self._conn.recv()
@@ -116,8 +120,10 @@ def _child(job: Callable[[], Any], conn: Any) -> None:
 def forked(job: Callable[[], Any], *, fork: bool | None = None) -> Iterator[ForkedJob]:
     """Start ``job`` in a forked child (by default when :func:`can_fork`); the block runs
     meanwhile and calls ``.result()``. Leaving the block with an exception stops the child."""
-    handle = ForkedJob(job, fork=can_fork() if fork is None else fork)
+    handle = ForkedJob(job)
     try:
+        if can_fork() if fork is None else fork:
+            handle.start()
         yield handle
     finally:
         handle.cancel()  # a no-op once the result was taken
