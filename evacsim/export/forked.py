@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 #: ``EVACSIM_OUTPUT_WORKERS=0`` writes every output in this process (for debugging).
 ENV_WORKERS = "EVACSIM_OUTPUT_WORKERS"
 
-_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def can_fork() -> bool:
@@ -60,16 +61,12 @@ class ForkedJob:
         ctx = multiprocessing.get_context("fork")
         self._conn, child_conn = ctx.Pipe(duplex=False)
         proc = ctx.Process(target=_child, args=(self._job, child_conn), daemon=True)
-        # Held back during the fork: a signal that lands in an at-fork hook (logging's lock
-        # release) is swallowed there; once unblocked it interrupts this process, by then
-        # inside :func:`forked`'s block, which stops the child.
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
-        try:
-            proc.start()
-            self._proc = proc
-        finally:
-            child_conn.close()
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        with _signals_deferred():  # the child is known (and can be stopped) before they act
+            try:
+                proc.start()
+                self._proc = proc
+            finally:
+                child_conn.close()
 
     def result(self) -> Any:
         """Wait for the job and return its value; its exception (re-raised here) if it failed."""
@@ -102,10 +99,32 @@ class ForkedJob:
             self._proc = None
 
 
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM that arrive in the block act when it ends.
+
+    Their Python handlers are swapped for one that only notes them; blocking them would not do,
+    as the kernel delivers a process's signal to any thread (numpy's BLAS threads included) and
+    Python then runs the handler in the main thread at once. A signal acting in the middle of a
+    fork could leave a child no one knows of, or be swallowed by an at-fork hook (logging's).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    noted: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, _frame: noted.append(signum)) for s in _SIGNALS}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        for signum in noted:
+            signal.raise_signal(signum)
+
+
 def _child(job: Callable[[], Any], conn: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
     try:
         answer: tuple[bool, Any] = (True, job())
     except EvacsimError as exc:
