@@ -41,9 +41,11 @@ _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def can_fork() -> bool:
-    """Whether outputs may be written by a forked worker here (POSIX with ``fork``, not
-    disabled by ``EVACSIM_OUTPUT_WORKERS=0``)."""
+    """Whether outputs may be written by a forked worker here (Linux, not disabled by
+    ``EVACSIM_OUTPUT_WORKERS=0``, not itself a daemonic worker of a process pool)."""
     if os.environ.get(ENV_WORKERS, "").strip() == "0":
+        return False
+    if multiprocessing.current_process().daemon:  # a pool's worker may not have children
         return False
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 

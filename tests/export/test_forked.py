@@ -49,3 +49,18 @@ def test_a_bug_in_the_worker_keeps_its_traceback() -> None:
 def test_switched_off_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EVACSIM_OUTPUT_WORKERS", "0")
     assert not can_fork()
+
+
+def _in_pool_worker() -> tuple[bool, int]:
+    with forked(lambda: 42) as job:
+        return can_fork(), job.result()
+
+
+def test_a_process_pool_worker_writes_in_its_own_process() -> None:
+    """A daemonic pool worker may not fork: the job runs in it instead of failing."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork here")
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_in_pool_worker) == (False, 42)
