@@ -304,7 +304,7 @@ class Simulation(SimState):
         group, link, t_in, t_out = _flat_paths(owner, recs)
         return pd.DataFrame(
             {
-                "group_id": group_ids[group],
+                "group_id": np.asarray(group_ids, dtype=object)[group],  # object even if empty
                 "edge": self.links.link_edge[link].astype(np.int64),
                 "mode": np.asarray(MODES, dtype=object)[self.links.link_mode[link]],
                 "t_enter_s": t_in,
