@@ -115,7 +115,7 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
     manifest, so that identical runs give identical files), the maps
     (:func:`evacsim.maps.write.write_run_maps`), ``results.gpkg``, ``csv/``, ``gpx/``,
     ``geojson/`` when asked, the teams' drill sheets (``drill/``), ``report.html`` and, last,
-    ``manifest.json``. The maps the drill sheets by a forked worker meanwhile
+    ``manifest.json``. The maps are written by a forked worker meanwhile
     (:mod:`evacsim.export.forked`); each output's seconds go to ``run.timings_s``
     (``out_<name>_s``) and so to the manifest.
 
@@ -126,7 +126,9 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
         ``gpx``, ``geojson``, ``drill`` (folders), ``report``, ``manifest``.
     """
     from evacsim.maps.write import run_map_files
+    from evacsim.report.drill import write_drill_sheets
     from evacsim.report.report import write_report
+    from evacsim.report.warning_sheets import write_warning_sheets
 
     folder = Path(folder)
     t0 = time.perf_counter()
@@ -149,6 +151,11 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
             with timed(timings, "out_geojson_s"):
                 write_geojson(layers, folder / "geojson")
             written["geojson"] = folder / "geojson"
+        with timed(timings, "out_drill_s"):
+            if write_drill_sheets(run, folder):
+                written["drill"] = folder / "drill"
+            if write_warning_sheets(run, folder):  # one page per grid worker (warning chain)
+                written["warning_sheets"] = folder / "drill" / "warning"
         links = {key: Path(name) for key, name in run_map_files(run).items()}
         with timed(timings, "out_report_s"):
             written["report"] = write_report(run, folder / "report.html", maps=links)
@@ -164,20 +171,13 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
 
 
 def _write_pages(run: Any, folder: Path) -> tuple[dict[str, str], Timings]:
-    """The maps and drill sheets (in the forked worker, about half the outputs' work):
-    ``({key: path in folder}, {"out_maps_s": seconds, "out_drill_s": seconds})``."""
+    """The maps (in the forked worker, about half the outputs' work):
+    ``({key: path in folder}, {"out_maps_s": seconds})``."""
     from evacsim.maps.write import write_run_maps
-    from evacsim.report.drill import write_drill_sheets
-    from evacsim.report.warning_sheets import write_warning_sheets
 
     timings: Timings = {}
     with timed(timings, "out_maps_s"):
         written: dict[str, Path] = write_run_maps(run, folder)
-    with timed(timings, "out_drill_s"):
-        if write_drill_sheets(run, folder):
-            written["drill"] = folder / "drill"
-        if write_warning_sheets(run, folder):  # one page per grid worker (warning chain)
-            written["warning_sheets"] = folder / "drill" / "warning"
     return {key: Path(p).relative_to(folder).as_posix() for key, p in written.items()}, timings
 
 
