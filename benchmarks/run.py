@@ -123,6 +123,8 @@ def main() -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     print(f"written {out.relative_to(HERE.parent)}")
+    # Issue 14 points 3-5: default run stages, incident, scenarios, district (benchmarks/e2e.py).
+    subprocess.run([sys.executable, str(HERE / "e2e.py"), *(["--quick"] if args.quick else [])])
     return 0 if identical else 1
 
 

@@ -135,10 +135,11 @@ def incident_scenario(data: Mapping[str, Any]) -> Scenario:
 
 
 def _check_source(scenario: Scenario) -> None:
-    from evacsim.area.layers import load_area
+    from evacsim.network.cache import prepared_area
 
     assert scenario.area_path is not None
-    ids = set(load_area(scenario.area_path).hazard_sources["id"].astype(str))
+    area, _, _ = prepared_area(scenario.area_path)  # the run reads it again, from the cache
+    ids = set(area.hazard_sources["id"].astype(str))
     for sid in scenario.hazard.source_ids:
         if sid not in ids:
             raise ScenarioError(
@@ -324,11 +325,11 @@ def alarm_incident_data(
     EvacsimError
         A malformed alarm, an unknown source or substance, a broken area: one line.
     """
-    from evacsim.area.layers import load_area
+    from evacsim.network.cache import prepared_area
     from evacsim.scenario.alarm import alarm_scenario_data, read_alarm
 
     alarm = read_alarm(path)
-    loaded = load_area(area)
+    loaded, _, _ = prepared_area(area)  # the run reads it again, from the cache
     data, notes = alarm_scenario_data(alarm, area=loaded, where=str(path), seed=seed)
     lang = resolve_lang(lang, loaded.meta.get("lang"))
     data.update(_alarm_words(alarm, data, notes, lang, where=str(path)), output={"lang": lang})

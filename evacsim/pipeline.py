@@ -18,6 +18,7 @@ import numpy as np
 
 from evacsim.scenario.load import Scenario
 from evacsim.scenario.prepare import Prepared, as_scenario, prepare
+from evacsim.timing import Timings, timed
 
 __all__ = ["Run", "run"]
 
@@ -26,7 +27,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(eq=False)
 class Run:
-    """A finished run: its inputs, results and headline summary."""
+    """A finished run: its inputs, results and headline summary.
+
+    ``timings_s``: the seconds of each stage (:mod:`evacsim.timing`): ``load_s``, ``network_s``,
+    ``hazard_s``, ``plan_s``, ``simulate_s``, ``summary_s``; writing the run adds its outputs'.
+    """
 
     prepared: Prepared
     summary: dict[str, Any]
@@ -44,23 +49,27 @@ def run(
     (:func:`evacsim.optimize.bound.clearance_bound`).
     """
     t0 = time.perf_counter()
-    sc = as_scenario(scenario)
+    timings: Timings = {}
+    with timed(timings, "load_s"):
+        sc = as_scenario(scenario)
     if seed is not None:
         sc = sc.with_seed(seed)
-    prepared = prepare(sc)
-    t1 = time.perf_counter()
+    prepared = prepare(sc, timings=timings)
+    from evacsim.plan.make import make_plan
     from evacsim.sim.simulation import simulate
 
     rng = np.random.default_rng(sc.seed)
-    results = simulate(prepared, rng=rng)
-    t2 = time.perf_counter()
-    from evacsim.results.summary import summarise
+    with timed(timings, "plan_s"):
+        plan = make_plan(prepared, rng)
+    with timed(timings, "simulate_s"):
+        results = simulate(prepared, rng=rng, plan=plan)
+    with timed(timings, "summary_s"):
+        from evacsim.results.summary import summarise
 
-    summary = summarise(prepared, results)
-    if sc.simulation.bound if bound is None else bound:
-        from evacsim.optimize.bound import clearance_bound
+        summary = summarise(prepared, results)
+        if sc.simulation.bound if bound is None else bound:
+            from evacsim.optimize.bound import clearance_bound
 
-        summary["bound_s"] = clearance_bound(prepared, seed=sc.seed).to_summary()
+            summary["bound_s"] = clearance_bound(prepared, seed=sc.seed).to_summary()
     summary["runtime_s"] = round(time.perf_counter() - t0, 3)
-    timings = {"prepare_s": t1 - t0, "simulate_s": t2 - t1}
     return Run(prepared=prepared, summary=summary, results=results, timings_s=timings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,10 @@ import pytest
 from evacsim.area.layers import Area, load_area
 from evacsim.network.graph import RoadNetwork, build_network
 from tests.support.tiny_area import write_tiny_area
+
+# No test reads or writes the user's area cache (evacsim.network.cache); the cache's own tests
+# switch it on with a temporary folder. Set here, before any test runs: subprocesses inherit it.
+os.environ["EVACSIM_NO_CACHE"] = "1"
 
 
 @pytest.fixture

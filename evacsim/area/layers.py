@@ -47,6 +47,7 @@ from evacsim.errors import AreaError
 __all__ = [
     "Area",
     "AreaValidationError",
+    "area_files",
     "coerce_value",
     "empty_layer",
     "load_area",
@@ -190,6 +191,22 @@ def load_area(path: str | Path) -> Area:
     for text in notes:
         logger.warning("%s", text)
     return Area(name=area_name, source=root, crs=crs, meta=meta, warnings=tuple(notes), **done)
+
+
+def area_files(source: str | Path) -> list[Path]:
+    """The files an area is read from: its layer files (or its GeoPackage) and ``area.toml``
+    (what the manifest lists as a run's inputs and what the network cache hashes)."""
+    source = Path(source)
+    if source.is_file():
+        files = [source, source.parent / "area.toml"]
+    else:
+        files = [
+            source / f"{name}{suffix}"
+            for name in LAYER_SCHEMAS
+            for suffix in (".geojson", ".json", ".gpkg")
+        ]
+        files.append(source / "area.toml")
+    return [f for f in files if f.is_file()]
 
 
 def empty_layer(schema: LayerSchema, crs: pyproj.CRS | str | None) -> gpd.GeoDataFrame:

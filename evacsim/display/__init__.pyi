@@ -155,13 +155,19 @@ from .optimizer import (
     plan_text as plan_text,
 )
 from .svg import (
-    RC as RC,
+    Line as Line,
 )
 from .svg import (
-    chart_context as chart_context,
+    Panel as Panel,
 )
 from .svg import (
-    svg_text as svg_text,
+    Series as Series,
+)
+from .svg import (
+    chart_svg as chart_svg,
+)
+from .svg import (
+    nice_ticks as nice_ticks,
 )
 from .warnings import (
     Known as Known,

@@ -2,8 +2,9 @@
 
 A document holds named waypoints and tracks; a track's points may carry the time they were
 passed in the run (GPX times are UTC: :meth:`evacsim.display.clock.Clock.utc`). Coordinates are
-EPSG:4326, rounded to 6 decimals (~0.1 m). Built with gpxpy, so the output is what gpxpy (and
-the GPS tools that read GPX 1.1) parse back.
+EPSG:4326, rounded to 6 decimals (~0.1 m). Built with gpxpy (the points written in its exact
+form, see :func:`gpx_document`), so the output is what gpxpy (and the GPS tools that read GPX
+1.1) parse back.
 """
 
 from __future__ import annotations
@@ -54,7 +55,13 @@ def gpx_document(
     *,
     description: str = "",
 ) -> str:
-    """A GPX 1.1 document (UTF-8 text) with the waypoints, then the routes and tracks."""
+    """A GPX 1.1 document (UTF-8 text) with the waypoints, then the routes and tracks.
+
+    gpxpy writes the document; the points of each route and track, which are nearly all of it
+    in a district (tens of thousands of team track points, one gpxpy object and a field walk
+    each), are written by :func:`_points_xml` in exactly gpxpy's form and put in place of one
+    placeholder point per track.
+    """
     import gpxpy.gpx
 
     gpx = gpxpy.gpx.GPX()
@@ -68,25 +75,50 @@ def gpx_document(
                 description=w.description or None, symbol=w.symbol, time=w.time,
             )
         )  # fmt: skip
-    for t in tracks:
+    placeholders: dict[str, str] = {}
+    for k, t in enumerate(tracks):
+        # a placeholder point where no real point is (1000.5, 1000.5 + k), replaced below
+        marker = gpxpy.gpx.GPXTrackPoint if not t.route else gpxpy.gpx.GPXRoutePoint
+        points = [marker(latitude=1000.5, longitude=1000.5 + k)] if t.points else []
+        tag, indent = ("rtept", "    ") if t.route else ("trkpt", "      ")
+        if t.points:
+            placeholders[_point_xml(tag, indent, 1000.5, 1000.5 + k, None)] = _points_xml(
+                tag, indent, t.points
+            )
         if t.route:
             route = gpxpy.gpx.GPXRoute(name=t.name, description=t.description or None)
             route.type = t.kind or None  # type: ignore[assignment]
-            route.points.extend(
-                gpxpy.gpx.GPXRoutePoint(latitude=round(p.lat, 6), longitude=round(p.lon, 6),
-                                        time=p.time)
-                for p in t.points
-            )  # fmt: skip
+            route.points.extend(points)  # type: ignore[arg-type]
             gpx.routes.append(route)
             continue
         track = gpxpy.gpx.GPXTrack(name=t.name, description=t.description or None)
         track.type = t.kind or None  # type: ignore[assignment]
         segment = gpxpy.gpx.GPXTrackSegment()
-        segment.points.extend(
-            gpxpy.gpx.GPXTrackPoint(latitude=round(p.lat, 6), longitude=round(p.lon, 6),
-                                    time=p.time)
-            for p in t.points
-        )  # fmt: skip
+        segment.points.extend(points)  # type: ignore[arg-type]
         track.segments.append(segment)
         gpx.tracks.append(track)
-    return str(gpx.to_xml(version="1.1"))
+    text = str(gpx.to_xml(version="1.1"))
+    for marker_xml, points_xml in placeholders.items():
+        text = text.replace(marker_xml, points_xml, 1)
+    return text
+
+
+def _coordinate(value: float) -> str:
+    """A coordinate as gpxpy writes it (``str`` of the float; never scientific notation)."""
+    text = str(value)
+    return text if "e" not in text else format(value, ".10f").rstrip("0").rstrip(".")
+
+
+def _point_xml(tag: str, indent: str, lat: float, lon: float, time: datetime | None) -> str:
+    """One ``<trkpt>`` / ``<rtept>`` exactly as gpxpy's pretty printer writes it."""
+    head = f'\n{indent}<{tag} lat="{_coordinate(lat)}" lon="{_coordinate(lon)}">'
+    if time is None:
+        return f"{head}\n{indent}</{tag}>"
+    stamp = time.isoformat().replace("+00:00", "Z")
+    return f"{head}\n{indent}  <time>{stamp}</time>\n{indent}</{tag}>"
+
+
+def _points_xml(tag: str, indent: str, points: Sequence[GpxPoint]) -> str:
+    return "".join(
+        _point_xml(tag, indent, round(p.lat, 6), round(p.lon, 6), p.time) for p in points
+    )

@@ -188,20 +188,28 @@ def _times_text(t_s: np.ndarray) -> str:
     return ";".join(f"{t:.1f}" for t in t_s)
 
 
-def _vertex_times(run: Any, group_id: str, leg: str) -> np.ndarray:
-    """Times a group passed the vertices of one leg of its path (s since the incident)."""
-    res, net = run.results, run.prepared.network
-    mine = res.paths[res.paths["group_id"] == group_id].sort_values("t_enter_s", kind="stable")
-    t_ass = res.groups.loc[res.groups["group_id"] == group_id, "t_assembly_s"].iloc[0]
-    after = mine["t_enter_s"].to_numpy(float) >= t_ass
-    mine = mine[after] if leg == "shelter" else mine[~after]
-    _, t_s = timed_line(
-        net,
-        mine["edge"].to_numpy(np.int64),
-        mine["t_enter_s"].to_numpy(float),
-        mine["t_exit_s"].to_numpy(float),
-    )
-    return t_s
+class _GroupPaths:
+    """Each group's path rows and assembly time, found by group id without scanning the table
+    (a route layer asks for one group per route: a scan each was quadratic in a district)."""
+
+    def __init__(self, results: Any) -> None:
+        self.paths = results.paths
+        self.rows = self.paths.groupby("group_id", sort=False).indices  # positions, in order
+        g = results.groups
+        self.t_assembly_s = dict(zip(g["group_id"], g["t_assembly_s"], strict=True))
+
+    def vertex_times(self, net: Any, group_id: str, leg: str) -> np.ndarray:
+        """Times a group passed the vertices of one leg of its path (s since the incident)."""
+        mine = self.paths.iloc[self.rows[group_id]].sort_values("t_enter_s", kind="stable")
+        after = mine["t_enter_s"].to_numpy(float) >= self.t_assembly_s[group_id]
+        mine = mine[after] if leg == "shelter" else mine[~after]
+        _, t_s = timed_line(
+            net,
+            mine["edge"].to_numpy(np.int64),
+            mine["t_enter_s"].to_numpy(float),
+            mine["t_exit_s"].to_numpy(float),
+        )
+        return t_s
 
 
 def _bus_legs(run: Any) -> list[dict[str, Any]]:
@@ -249,14 +257,15 @@ def _bus_legs(run: Any) -> list[dict[str, Any]]:
 def _routes_layer(run: Any) -> gpd.GeoDataFrame:
     net = run.prepared.network
     legs = _group_paths(run.results)
+    paths = _GroupPaths(run.results)
     rows = []
     stage1 = legs[legs["leg"] == "assembly"]
     for row in _most_used(stage1, ["grid_id", "assembly_point", "mode"]):
-        times = _vertex_times(run, row.pop("median_group"), "assembly")
+        times = paths.vertex_times(net, row.pop("median_group"), "assembly")
         rows.append(row | {"stage": "assembly", "shelter": "", "source": "recorded", "t": times})
     cars = legs[(legs["leg"] == "shelter") & (legs["shelter"] != "")]
     for row in _most_used(cars, ["assembly_point", "shelter", "mode"]):
-        times = _vertex_times(run, row.pop("median_group"), "shelter")
+        times = paths.vertex_times(net, row.pop("median_group"), "shelter")
         rows.append(row | {"stage": "shelter", "grid_id": "", "source": "recorded", "t": times})
     buses = bus_tracks(run.results, net).set_index(["assembly_point", "shelter"])
     for row in _bus_legs(run):

@@ -15,20 +15,23 @@ import platform
 import shutil
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pyogrio
 
-from evacsim.area.schema import LAYER_SCHEMAS
+from evacsim.area.layers import area_files
 from evacsim.atomic import atomic_path
 from evacsim.errors import EvacsimError
 from evacsim.export.files import write_csv_tables, write_geojson, write_gpkg, write_gpx
 from evacsim.export.folder import RunFolder, run_folder, write_json
+from evacsim.export.forked import forked
 from evacsim.export.layers import GPKG_LAYERS, result_layers
 from evacsim.manifest import FORMAT_VERSION, MANIFEST, RUN_FORMAT, require_run_folder
 from evacsim.pipeline import Run
+from evacsim.timing import Timings, timed
 
 __all__ = [
     "DEPENDENCIES",
@@ -48,7 +51,7 @@ FORMATS = ("gpkg", "geojson", "csv", "gpx")
 #: Packages whose versions the manifest records.
 DEPENDENCIES = (
     "numpy", "scipy", "pandas", "geopandas", "shapely", "pyproj", "pyogrio", "simpy", "networkx",
-    "folium", "osmnx", "matplotlib", "jinja2", "gpxpy", "pydantic",
+    "folium", "osmnx", "jinja2", "gpxpy", "pydantic",
 )  # fmt: skip
 
 # ----------------------------------------------------------------------------- manifest
@@ -67,21 +70,6 @@ def _version(package: str) -> str | None:
         return importlib.metadata.version(package)
     except importlib.metadata.PackageNotFoundError:
         return None
-
-
-def _input_files(area_source: Path) -> list[Path]:
-    """The files an area was read from: its layer files (or GeoPackage) and ``area.toml``."""
-    source = Path(area_source)
-    if source.is_file():
-        files = [source, source.parent / "area.toml"]
-    else:
-        files = [
-            source / f"{name}{suffix}"
-            for name in LAYER_SCHEMAS
-            for suffix in (".geojson", ".json", ".gpkg")
-        ]
-        files.append(source / "area.toml")
-    return [f for f in files if f.is_file()]
 
 
 def manifest(run: Any, folder: Path) -> dict[str, Any]:
@@ -103,7 +91,7 @@ def manifest(run: Any, folder: Path) -> dict[str, Any]:
         "dependencies": {name: _version(name) for name in DEPENDENCIES},
         "area": {"name": area.name, "source": str(area.source)},
         "inputs": [{"path": str(p), "sha256": sha256_of(p), "bytes": p.stat().st_size}
-                   for p in _input_files(area.source)],
+                   for p in area_files(area.source)],
         "outputs": {p.relative_to(folder).as_posix(): sha256_of(p) for p in outputs},
         "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "runtime_s": run.summary.get("runtime_s"),
@@ -125,9 +113,11 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
 
     Writes ``summary.json`` (with ``format_version``; without ``runtime_s``, which goes to the
     manifest, so that identical runs give identical files), the maps
-    (:func:`evacsim.maps.run_map.write_run_maps`), ``results.gpkg``, ``csv/``, ``gpx/``,
+    (:func:`evacsim.maps.write.write_run_maps`), ``results.gpkg``, ``csv/``, ``gpx/``,
     ``geojson/`` when asked, the teams' drill sheets (``drill/``), ``report.html`` and, last,
-    ``manifest.json``.
+    ``manifest.json``. The maps are written by a forked worker meanwhile
+    (:mod:`evacsim.export.forked`); each output's seconds go to ``run.timings_s``
+    (``out_<name>_s``) and so to the manifest.
 
     Returns
     -------
@@ -135,37 +125,60 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
         What was written: ``summary``, ``map`` and ``ap:<id>`` (maps), ``gpkg``, ``csv``,
         ``gpx``, ``geojson``, ``drill`` (folders), ``report``, ``manifest``.
     """
-    from evacsim.maps.write import write_run_maps
+    from evacsim.maps.write import run_map_files
     from evacsim.report.drill import write_drill_sheets
     from evacsim.report.report import write_report
     from evacsim.report.warning_sheets import write_warning_sheets
 
     folder = Path(folder)
     t0 = time.perf_counter()
+    timings: Timings = run.timings_s
     written: dict[str, Path] = {"summary": folder / "summary.json"}
-    summary = {k: v for k, v in run.summary.items() if k != "runtime_s"}
-    write_json(written["summary"], {**summary, "format_version": FORMAT_VERSION})
-    maps = write_run_maps(run, folder)
-    written |= maps
-    layers = result_layers(run)
-    written["gpkg"] = write_gpkg(layers, folder / "results.gpkg")
-    net = run.prepared.network
-    write_csv_tables(layers, folder / "csv", results=run.results, net=net)
-    write_gpx(layers, folder / "gpx")
-    written |= {"csv": folder / "csv", "gpx": folder / "gpx"}
-    if geojson:
-        write_geojson(layers, folder / "geojson")
-        written["geojson"] = folder / "geojson"
-    if write_drill_sheets(run, folder):
-        written["drill"] = folder / "drill"
-    if write_warning_sheets(run, folder):  # one page per grid worker (warning-chain runs only)
-        written["warning_sheets"] = folder / "drill" / "warning"
-    links = {key: Path(path).relative_to(folder) for key, path in maps.items()}
-    written["report"] = write_report(run, folder / "report.html", maps=links)
+    with timed(timings, "out_summary_s"):
+        summary = {k: v for k, v in run.summary.items() if k != "runtime_s"}
+        write_json(written["summary"], {**summary, "format_version": FORMAT_VERSION})
+    with forked(partial(_write_pages, run, folder)) as maps_job:
+        with timed(timings, "out_tables_s"):  # result layers: shared by gpkg, csv, gpx
+            layers = result_layers(run)
+        with timed(timings, "out_gpkg_s"):
+            written["gpkg"] = write_gpkg(layers, folder / "results.gpkg")
+        with timed(timings, "out_csv_s"):
+            write_csv_tables(layers, folder / "csv", results=run.results, net=run.prepared.network)
+        with timed(timings, "out_gpx_s"):
+            write_gpx(layers, folder / "gpx")
+        written |= {"csv": folder / "csv", "gpx": folder / "gpx"}
+        if geojson:
+            with timed(timings, "out_geojson_s"):
+                write_geojson(layers, folder / "geojson")
+            written["geojson"] = folder / "geojson"
+        with timed(timings, "out_drill_s"):
+            if write_drill_sheets(run, folder):
+                written["drill"] = folder / "drill"
+            if write_warning_sheets(run, folder):  # one page per grid worker (warning chain)
+                written["warning_sheets"] = folder / "drill" / "warning"
+        links = {key: Path(name) for key, name in run_map_files(run).items()}
+        with timed(timings, "out_report_s"):
+            written["report"] = write_report(run, folder / "report.html", maps=links)
+        with timed(timings, "out_wait_worker_s"):
+            pages, worker_timings = maps_job.result()
+    written |= {key: folder / name for key, name in pages.items()}
+    timings |= worker_timings
+    timings["out_total_s"] = time.perf_counter() - t0
     written["manifest"] = folder / MANIFEST
     write_json(written["manifest"], manifest(run, folder))
     log.info("run folder written in %.2f s", time.perf_counter() - t0)
     return written
+
+
+def _write_pages(run: Any, folder: Path) -> tuple[dict[str, str], Timings]:
+    """The maps (in the forked worker, about half the outputs' work):
+    ``({key: path in folder}, {"out_maps_s": seconds})``."""
+    from evacsim.maps.write import write_run_maps
+
+    timings: Timings = {}
+    with timed(timings, "out_maps_s"):
+        written: dict[str, Path] = write_run_maps(run, folder)
+    return {key: Path(p).relative_to(folder).as_posix() for key, p in written.items()}, timings
 
 
 def _read_layers(gpkg: Path) -> dict[str, gpd.GeoDataFrame]:

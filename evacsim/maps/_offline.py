@@ -19,7 +19,10 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from functools import lru_cache
 from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
@@ -68,11 +71,18 @@ def load_manifest() -> dict[str, Any]:
 
 def _asset_text(entry: Mapping[str, Any], url: str) -> str:
     """Read a vendored file and check it against the sha256 the manifest records."""
-    asset = resources.files("evacsim.maps").joinpath("assets", *entry["file"].split("/"))
-    data = asset.read_bytes()
-    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+    text = _checked_asset(entry["file"], entry["sha256"])
+    if text is None:
         raise OfflineAssetError(f"vendored asset for {url} ({entry['file']}) fails its sha256")
-    return data.decode("utf-8")
+    return text
+
+
+@lru_cache(maxsize=64)
+def _checked_asset(file: str, sha256: str) -> str | None:
+    """A vendored file's text if it has this sha256, else ``None`` (read and hashed once per
+    process: every page of a run inlines the same assets)."""
+    data = resources.files("evacsim.maps").joinpath("assets", *file.split("/")).read_bytes()
+    return data.decode("utf-8") if hashlib.sha256(data).hexdigest() == sha256 else None
 
 
 def _inline_tag(url: str, kind: str, manifest: Mapping[str, Any]) -> str:
@@ -188,7 +198,64 @@ def render_offline(m: folium.Map | folium.Figure) -> str:
         When folium asks for an asset that is not vendored.
     """
     root = m.get_root()
-    return inline_assets(root.render())
+    with _literal_templates():
+        page = root.render()
+    return inline_assets(page)
+
+
+# branca wraps every piece of HTML a folium element renders in a new ``Element(text)``, which
+# compiles ``text`` as a jinja template only to render it back: on a run map that is ~500
+# compilations and most of the page's rendering time. Text without jinja markup renders to
+# itself (newlines normalised, one trailing newline dropped, as jinja's lexer does), so while a
+# page renders such text skips the compiler; text with markup still goes through jinja.
+_NEWLINE_RE = re.compile(r"(\r\n|\r|\n)")
+_JINJA_MARKUP = ("{{", "{%", "{#")
+_patch_lock = threading.Lock()
+_patch_depth = 0
+_jinja_template: Any = None  # branca's own ``Template`` while patched
+
+
+class _Text:
+    """A template without jinja markup: rendering gives its text, exactly as jinja would."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, source: str) -> None:
+        lines = _NEWLINE_RE.split(source)[::2]
+        if lines[-1] == "":  # jinja's keep_trailing_newline=False
+            del lines[-1]
+        self.text = "\n".join(lines)
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        return self.text
+
+
+def _template(source: str) -> Any:
+    import jinja2
+
+    if any(mark in source for mark in _JINJA_MARKUP):
+        return jinja2.Template(source)
+    return _Text(source)
+
+
+@contextmanager
+def _literal_templates() -> Iterator[None]:
+    """While the block runs, ``branca.element.Element(text)`` skips jinja for plain text."""
+    import branca.element
+
+    global _patch_depth, _jinja_template
+    with _patch_lock:
+        if _patch_depth == 0:
+            _jinja_template = branca.element.Template
+            setattr(branca.element, "Template", _template)  # noqa: B010
+        _patch_depth += 1
+    try:
+        yield
+    finally:
+        with _patch_lock:
+            _patch_depth -= 1
+            if _patch_depth == 0:
+                setattr(branca.element, "Template", _jinja_template)  # noqa: B010
 
 
 def save_offline(m: folium.Map | folium.Figure, path: str | os.PathLike[str]) -> Path:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import weakref
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -148,6 +149,33 @@ class MapParts(NamedTuple):
     labels: tuple[dict[str, Any], ...] = ()
 
 
+# The area's layers in EPSG:4326 and its road labels, per area: every page of a run draws the
+# same area, and reprojecting it was a third of each page's building.
+_WGS84: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def _area_wgs84(area: Any, name: str, gdf: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
+    """``to_wgs84`` of one of the area's layers, computed once per area (a copy per call)."""
+    try:
+        cached = _WGS84.setdefault(area, {})
+    except TypeError:  # an area-like object that cannot be weakly referenced
+        return to_wgs84(gdf, crs, name)
+    if name not in cached:
+        cached[name] = to_wgs84(gdf, crs, name)
+    out: gpd.GeoDataFrame = cached[name].copy()
+    return out
+
+
+def _area_road_labels(area: Any, crs: Any) -> list[dict[str, Any]]:
+    try:
+        cached = _WGS84.setdefault(area, {})
+    except TypeError:
+        return road_labels(area.roads, crs)
+    if "road_labels" not in cached:
+        cached["road_labels"] = road_labels(area.roads, crs)
+    return list(cached["road_labels"])
+
+
 def base_map(
     area: Any,
     *,
@@ -179,14 +207,14 @@ def base_map(
     m = folium.Map(location=None, tiles=None, control_scale=True)
     if tiles:
         folium.TileLayer("OpenStreetMap", name=tr.gettext("OpenStreetMap (online)")).add_to(m)
-    roads = to_wgs84(area.roads, crs, "roads")
-    grids = to_wgs84(area.grids, crs, "grids")
+    roads = _area_wgs84(area, "roads", area.roads, crs)
+    grids = _area_wgs84(area, "grids", area.grids, crs)
     frames = [roads, grids]
     context = getattr(area, "context", None)  # duck-typed areas may lack it
     kinds: list[str] = []
     if context is not None and len(context):
         require_columns(context, "context", ["id", "kind"])
-        kinds = add_context(m, to_wgs84(context, crs, "context"), tr)  # first: under the rest
+        kinds = add_context(m, _area_wgs84(area, "context", context, crs), tr)  # under the rest
     unknown = set(evacuating_grid_ids) - set(grids["id"].astype(str))
     if unknown:
         logger.warning("evacuating grid ids not in the area: %s", ", ".join(sorted(unknown)))
@@ -198,12 +226,12 @@ def base_map(
     if shapes:
         add_zones(m, shapes, getattr(zones, "crs", None) or crs, tr)
     road_classes = add_roads(m, roads, tr) if len(roads) else []
-    labels = road_labels(area.roads, crs) if len(roads) else []
+    labels = _area_road_labels(area, crs) if len(roads) else []
     for layer in POINT_LAYERS:
         gdf = getattr(area, layer, None)
         if gdf is not None and len(gdf):
             require_columns(gdf, layer, ["id"])
-            points = to_wgs84(gdf, crs, layer)
+            points = _area_wgs84(area, layer, gdf, crs)
             add_points(m, points, layer, tr, extra_rows=facility_rows, extra_html=facility_html,
                        show=layer not in hidden)  # fmt: skip
             frames.append(points)

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple, Protocol
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from folium.utilities import JsCode
 from shapely.geometry import mapping
@@ -246,6 +247,12 @@ def _grid_style(feature: dict[str, Any]) -> dict[str, Any]:
     return {"color": color, "weight": 1.5, "fillColor": color, "fillOpacity": 0.25}
 
 
+#: Above this many grids the maps draw them merged per community (their popups add them up):
+#: one polygon and popup per grid would make every page grow with the number of grids (20,000
+#: small grids made a 39 MB run map), and nobody reads thousands of grid outlines on one screen.
+MAX_MAP_GRIDS = 1000
+
+
 def add_grids(
     m: folium.Map,
     grids: gpd.GeoDataFrame,
@@ -255,7 +262,25 @@ def add_grids(
     *,
     show: bool = True,
 ) -> None:
-    """Draw the grids coloured by whether they evacuate, with their details in a popup."""
+    """Draw the grids coloured by whether they evacuate, with their details in a popup (merged
+    per community above :data:`MAX_MAP_GRIDS` grids)."""
+    if len(grids) > MAX_MAP_GRIDS:
+        geoms, props = _community_features(grids, evacuating, tr)
+    else:
+        geoms, props = grids.geometry, _grid_props(grids, evacuating, ap_names, tr)
+    folium.GeoJson(
+        feature_collection(geoms, props),
+        name=tr.gettext(LAYER_NAMES["grids"]),
+        style_function=_grid_style,
+        on_each_feature=BIND_DETAILS,
+        show=show,
+    ).add_to(m)
+
+
+def _grid_props(
+    grids: gpd.GeoDataFrame, evacuating: Collection[str], ap_names: Mapping[str, str],
+    tr: Translator,
+) -> list[dict[str, Any]]:  # fmt: skip
     props = []
     for row in grids.itertuples(index=False):
         gid = str(row.id)
@@ -281,13 +306,42 @@ def add_grids(
                 "tooltip_html": esc(title),
             }
         )
-    folium.GeoJson(
-        feature_collection(grids.geometry, props),
-        name=tr.gettext(LAYER_NAMES["grids"]),
-        style_function=_grid_style,
-        on_each_feature=BIND_DETAILS,
-        show=show,
-    ).add_to(m)
+    return props
+
+
+def _community_features(
+    grids: gpd.GeoDataFrame, evacuating: Collection[str], tr: Translator
+) -> tuple[list[BaseGeometry], list[dict[str, Any]]]:
+    """One outline per community (its grids' union) with their totals; evacuating when any of
+    its grids is (the popup says how many)."""
+    leaving = grids["id"].astype(str).isin(set(evacuating))
+    frame = pd.DataFrame(
+        {
+            "community": grids["community"].astype(str),
+            "town": grids.get("town", ""),
+            "day": grids["population_day"],
+            "night": grids["population_night"],
+            "help": grids["needs_assistance"],
+            "leaving": leaving.astype(int),
+        }
+    ).reset_index(drop=True)  # positions, as in the geometry array below
+    geoms, props = [], []
+    for community, part in frame.groupby("community", sort=True):
+        geoms.append(shapely.union_all(grids.geometry.values[part.index.to_numpy()]))
+        rows = [
+            (tr.gettext("Town"), part["town"].iloc[0] or None),
+            (tr.gettext("Grids"), len(part)),
+            (tr.gettext("Population (day)"), int(part["day"].sum())),
+            (tr.gettext("Population (night)"), int(part["night"].sum())),
+            (tr.gettext("Needs assistance"), int(part["help"].sum())),
+            (tr.gettext("Evacuating"), f"{int(part['leaving'].sum())} / {len(part)}"),
+        ]
+        props.append({
+            "evacuating": bool(part["leaving"].any()),
+            "popup_html": popup_html(community, rows),
+            "tooltip_html": esc(str(community)),
+        })  # fmt: skip
+    return geoms, props
 
 
 def _labels_of(zones: object) -> dict[str, str]:

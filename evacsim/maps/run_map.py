@@ -36,6 +36,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from evacsim.display.clock import Clock, run_clock
 from evacsim.display.format import esc, number
@@ -52,7 +53,13 @@ from evacsim.maps.animation import (
     TimeSliderLayer,
 )
 from evacsim.maps.base import base_map, finish_map, legend_heading, legend_item
-from evacsim.maps.layers import BIND_DETAILS, feature_collection, popup_html, to_wgs84
+from evacsim.maps.layers import (
+    BIND_DETAILS,
+    MAX_MAP_GRIDS,
+    feature_collection,
+    popup_html,
+    to_wgs84,
+)
 from evacsim.maps.teams import add_team_layers
 from evacsim.maps.ui import safe_json
 from evacsim.maps.warning_layer import add_warning_layer
@@ -113,7 +120,8 @@ def add_routes(
     ``band`` draws wide translucent bands, to sit under the congestion lines.
     """
     weight, opacity = (9, 0.4) if band else (4, 0.85)
-    wgs = to_wgs84(routes, routes.crs, "routes")
+    many = routes["grid_id"].nunique() > MAX_MAP_GRIDS
+    wgs = to_wgs84(_routes_per_assembly_point(routes) if many else routes, routes.crs, "routes")
     for leg, layer_name in (
         ("assembly", tr.gettext("Routes to assembly points")),
         ("shelter", tr.gettext("Routes to shelters")),
@@ -133,6 +141,9 @@ def add_routes(
             ]
             title = (tr("Grid {grid} to {ap}", grid=row.grid_id, ap=ap) if leg == "assembly"
                      else tr("Grid {grid} on to a shelter", grid=row.grid_id))  # fmt: skip
+            if many:  # one feature per assembly point: its grids' routes together
+                rows.insert(0, (tr.gettext("Grids"), row.grid_id))
+                title = f"{ap} ({names.get(ap, '')})"
             props.append(
                 {
                     "color": colors.get(ap, "#495057"),
@@ -153,6 +164,32 @@ def add_routes(
             on_each_feature=BIND_DETAILS,
         ).add_to(m)
     return wgs
+
+
+def _routes_per_assembly_point(routes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The grids' routes merged per leg and assembly point (above :data:`MAX_MAP_GRIDS` grids):
+    the roads they use together, their persons, groups and modes added up, first and last
+    arrivals; ``grid_id`` holds how many grids. Thousands of overlapping routes look like their
+    union on a screen, and the page stays the same size whatever the number of grids."""
+    rows = []
+    for (leg, ap), part in routes.groupby(["leg", "assembly_point"], sort=True):
+        modes: dict[str, int] = {}
+        for text in part["modes"]:
+            for item in str(text or "").split(", "):
+                mode, _, n = item.partition(": ")
+                if mode:
+                    modes[mode] = modes.get(mode, 0) + int(n)
+        shelters = sorted({s for text in part["shelters"] for s in str(text).split(";") if s})
+        rows.append({
+            "grid_id": str(part["grid_id"].nunique()), "leg": leg, "assembly_point": ap,
+            "shelters": ";".join(shelters), "persons": int(part["persons"].sum()),
+            "groups": int(part["groups"].sum()),
+            "modes": ", ".join(f"{m}: {n}" for m, n in sorted(modes.items())),
+            "t_first_s": part["t_first_s"].min(), "t_last_s": part["t_last_s"].max(),
+            "geometry": shapely.line_merge(shapely.union_all(part.geometry.values)),
+        })  # fmt: skip
+    return gpd.GeoDataFrame(rows, columns=list(routes.columns), geometry="geometry",
+                            crs=routes.crs)  # fmt: skip
 
 
 # ------------------------------------------------------------------------------- congestion

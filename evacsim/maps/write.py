@@ -6,11 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from evacsim.maps.assembly_maps import assembly_point_map, file_id
-from evacsim.maps.base import save_map
-from evacsim.maps.run_map import run_layers, run_map, used_assembly_points
+__all__ = ["run_map_files", "write_run_maps"]
 
-__all__ = ["write_run_maps"]
+
+def run_map_files(run: Any) -> dict[str, str]:
+    """The maps' file names, known before they are written (the report links to them):
+    ``{"map": "map.html", "ap:<id>": "ap_<id>.html", ...}``, one ``ap:`` entry per assembly
+    point that received anyone (ids made file-name safe in the file name only)."""
+    from evacsim.area.schema import file_name_of
+    from evacsim.maps.run_map import used_assembly_points
+
+    files = {"map": "map.html"}
+    files |= {f"ap:{ap}": f"ap_{file_name_of(ap)}.html" for ap in used_assembly_points(run)}
+    return files
 
 
 def write_run_maps(run: Any, folder: Path, *, lang: str | None = None) -> dict[str, Path]:
@@ -24,14 +32,22 @@ def write_run_maps(run: Any, folder: Path, *, lang: str | None = None) -> dict[s
     Returns
     -------
     dict
-        ``{"map": folder/map.html, "ap:<id>": folder/ap_<id>.html, ...}``, one ``ap:`` entry per
-        assembly point that received anyone (ids made file-name safe in the file name only).
+        ``{"map": folder/map.html, "ap:<id>": folder/ap_<id>.html, ...}``: the paths of
+        :func:`run_map_files`.
     """
+    from evacsim.maps.assembly_maps import assembly_point_map
+    from evacsim.maps.base import save_map
+    from evacsim.maps.run_map import run_layers, run_map
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     layers = run_layers(run, lang)
-    out = {"map": save_map(run_map(run, _layers=layers), folder / "map.html")}
-    for ap in used_assembly_points(run):
-        path = folder / f"ap_{file_id(ap)}.html"
-        out[f"ap:{ap}"] = save_map(assembly_point_map(run, ap, _layers=layers), path)
+    out: dict[str, Path] = {}
+    for key, name in run_map_files(run).items():
+        page = (
+            run_map(run, _layers=layers)
+            if key == "map"
+            else assembly_point_map(run, key.removeprefix("ap:"), _layers=layers)
+        )
+        out[key] = save_map(page, folder / name)
     return out

@@ -1,3 +1,6 @@
+from .cache import (
+    prepared_area as prepared_area,
+)
 from .graph import (
     CAR_LENGTH_M as CAR_LENGTH_M,
 )

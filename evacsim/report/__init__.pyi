@@ -1,5 +1,5 @@
 from .charts import (
-    clock_axis as clock_axis,
+    clock_ticks as clock_ticks,
 )
 from .charts import (
     curves_svg as curves_svg,

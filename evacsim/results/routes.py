@@ -104,11 +104,12 @@ def grid_routes(
     for row in by_bus.itertuples(index=False):
         route = bus_routes.get((str(row.assembly_point), str(row.shelter)), ())
         edges.setdefault((str(row.grid_id), "shelter"), set()).update(int(e) for e in route)
+    of_grid = {str(k): part for k, part in g.groupby(g["grid_id"].astype(str), sort=False)}
     rows = []
     for (grid, leg), used in sorted(edges.items()):
         if not used:
             continue
-        mine = g[g["grid_id"] == grid]
+        mine = of_grid.get(grid, g.iloc[:0])  # once per grid, not a scan of every group
         if leg == "shelter":
             mine = mine[mine["shelter"].astype(str) != ""]
         times = mine["t_assembly_s" if leg == "assembly" else "t_shelter_s"].to_numpy(float)

@@ -83,6 +83,7 @@ class Facilities:
         self.booked = np.zeros(len(self.s_ids), dtype=np.int64)
         self.occupancy_log: list[tuple[str, float, int]] = []
         self.waiting: list[deque[int]] = [deque() for _ in self.ap_ids]
+        self._smallest: dict[int, int] = {}  # per point, while its waiting households stay
         self.waiting_persons = np.zeros(len(self.ap_ids), dtype=np.int64)
         self.expected = self._expected()
         self.claimed = np.zeros(len(self.ap_ids), dtype=np.int64)
@@ -177,8 +178,13 @@ class Facilities:
 
     def smallest(self, ap: int) -> int:
         """The smallest household waiting at ``ap`` (1 when none waits: one may still come)."""
-        sizes = self.sim.g_persons[list(self.waiting[ap])] if self.waiting[ap] else [1]
-        return int(min(sizes))
+        # Asked by every idle bus at every change anywhere; thousands may wait in a district.
+        cached = self._smallest.get(ap)
+        if cached is None:
+            waiting = self.waiting[ap]
+            cached = int(self.sim.g_persons[list(waiting)].min()) if waiting else 1
+            self._smallest[ap] = cached
+        return cached
 
     def outlook(self, ap: int, *, need: int = 1, potential: bool = False) -> str:
         """``"ok"``: a shelter with room for ``need`` persons can be reached from ``ap`` now;
@@ -261,6 +267,7 @@ class Facilities:
             return
         sim.t_assembly[g] = self.env.now
         self.waiting[ap].append(g)
+        self._smallest.pop(ap, None)
         self.waiting_persons[ap] += persons
         self.expected[ap] -= persons
         self._change(apid, persons)
@@ -293,6 +300,7 @@ class Facilities:
         persons = int(self.sim.g_persons[g])
         if g in self.waiting[ap]:
             self.waiting[ap].remove(g)
+            self._smallest.pop(ap, None)
             self.waiting_persons[ap] -= persons
         self._change(self.ap_ids[ap], -persons)
         self.notify()
@@ -306,6 +314,7 @@ class Facilities:
         legs = self.book(ap, [g], node)
         if not legs:
             self.waiting[ap].append(g)
+            self._smallest.pop(ap, None)
             self.waiting_persons[ap] += int(sim.g_persons[g])
             self._change(self.ap_ids[ap], int(sim.g_persons[g]))
             sim.settle(g, "at_assembly", node, self.outlook(ap))
@@ -392,6 +401,7 @@ class Facilities:
         legs = self.book(ap, list(self.waiting[ap]), node, seats=capacity)
         taken = {g for _, groups in legs for g in groups}
         self.waiting[ap] = deque(g for g in self.waiting[ap] if g not in taken)
+        self._smallest.pop(ap, None)
         for g in taken:
             self.sim.state[g] = "en_route"
         load = int(self.sim.g_persons[list(taken)].sum()) if taken else 0

@@ -23,6 +23,7 @@ further.
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -296,15 +297,20 @@ class Simulation(SimState):
         return results
 
     def _paths(self, group_ids: np.ndarray) -> pd.DataFrame:
-        rows: list[tuple[str, int, int, float, float]] = []
-        le, lm = self.links.link_edge, self.links.link_mode
-        for g, agents in enumerate(self.g_agents):
-            for agent in agents:
-                for link, t_in, t_out in self.engine.path(agent):
-                    rows.append((group_ids[g], int(le[link]), int(lm[link]), t_in, t_out))
-        df = pd.DataFrame(rows, columns=["group_id", "edge", "mode", "t_enter_s", "t_exit_s"])
-        df["mode"] = np.asarray(MODES, dtype=object)[df["mode"].to_numpy(int)]
-        return df
+        """Every link each group's agents entered, in group, agent and travel order, gathered
+        from the engine's records into flat arrays (no row object per traversal)."""
+        owner = [g for g, agents in enumerate(self.g_agents) for _ in agents]
+        recs = [self.engine.path(agent) for agents in self.g_agents for agent in agents]
+        group, link, t_in, t_out = _flat_paths(owner, recs)
+        return pd.DataFrame(
+            {
+                "group_id": np.asarray(group_ids, dtype=object)[group],  # object even if empty
+                "edge": self.links.link_edge[link].astype(np.int64),
+                "mode": np.asarray(MODES, dtype=object)[self.links.link_mode[link]],
+                "t_enter_s": t_in,
+                "t_exit_s": t_out,
+            }
+        )
 
     def bus_paths(self) -> pd.DataFrame:
         """Edges of every bus trip that left an assembly point for a shelter, as driven:
@@ -335,6 +341,20 @@ class Simulation(SimState):
                 "congested_s": res.congested_s[used],
             }
         )
+
+
+def _flat_paths(
+    owner: list[int], recs: list[list[tuple[int, float, float]]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Path records ``(link, t_enter_s, t_exit_s)`` of several agents as four flat arrays:
+    the owner of each row (``owner[i]`` for every row of ``recs[i]``), link, entry, exit."""
+    lengths = np.fromiter(map(len, recs), dtype=np.int64, count=len(recs))
+    total = int(lengths.sum())
+    flat = np.fromiter(
+        chain.from_iterable(chain.from_iterable(recs)), dtype=float, count=3 * total
+    ).reshape(total, 3)
+    rows_owner = np.repeat(np.asarray(owner, dtype=np.int64), lengths)
+    return rows_owner, flat[:, 0].astype(np.int64), flat[:, 1].copy(), flat[:, 2].copy()
 
 
 def simulate(prepared: Prepared, *, rng: np.random.Generator, plan: Plan | None = None) -> Results:

@@ -1,0 +1,150 @@
+"""One output job in a forked worker process while this process writes the others.
+
+A run's outputs are independent files, but most of their cost is pure Python (folium's page
+rendering above all), which threads would serialise on the GIL. A forked child shares the
+finished run with its parent page for page (copy on write: nothing is pickled, nothing is read
+twice) and writes its files into the same temporary run folder; only the small record of what it
+wrote and how long it took comes back through a pipe. The simulation is not involved: it has
+finished before anything forks (DESIGN: "one run's simulation is one process").
+
+Where ``fork`` is not available (Windows, macOS's default) or not wanted, :func:`forked` runs
+the job in this process when its result is asked for: the same files, one after the other.
+
+The child ignores SIGINT (the parent handles Ctrl-C and removes the partial folder) and is
+terminated if the parent leaves the block with an exception, so an interrupted run never leaves a
+child writing into a folder that is being removed.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from evacsim.errors import EvacsimError
+
+__all__ = ["ForkedJob", "can_fork", "forked"]
+
+log = logging.getLogger(__name__)
+
+#: ``EVACSIM_OUTPUT_WORKERS=0`` writes every output in this process (for debugging).
+ENV_WORKERS = "EVACSIM_OUTPUT_WORKERS"
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def can_fork() -> bool:
+    """Whether outputs may be written by a forked worker here (Linux, not disabled by
+    ``EVACSIM_OUTPUT_WORKERS=0``, not itself a daemonic worker of a process pool)."""
+    if os.environ.get(ENV_WORKERS, "").strip() == "0":
+        return False
+    if multiprocessing.current_process().daemon:  # a pool's worker may not have children
+        return False
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+class ForkedJob:
+    """A job started in a forked child by :meth:`start` (or deferred to :meth:`result`)."""
+
+    def __init__(self, job: Callable[[], Any]) -> None:
+        self._job = job
+        self._proc: Any = None
+        self._conn: Any = None
+
+    def start(self) -> None:
+        """Fork the child that runs the job (its result comes through a pipe)."""
+        ctx = multiprocessing.get_context("fork")
+        self._conn, child_conn = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_child, args=(self._job, child_conn), daemon=True)
+        with _signals_deferred():  # the child is known (and can be stopped) before they act
+            try:
+                proc.start()
+                self._proc = proc
+            finally:
+                child_conn.close()
+
+    def result(self) -> Any:
+        """Wait for the job and return its value; its exception (re-raised here) if it failed."""
+        if self._conn is None:  # not forked: run it now
+            return self._job()
+        try:
+            ok, value = self._conn.recv()
+        except EOFError:  # the child died without answering (killed, out of memory)
+            self._proc.join()
+            raise RuntimeError(
+                f"output worker exited with code {self._proc.exitcode} before finishing"
+            ) from None
+        finally:
+            self._conn.close()
+        self._proc.join()
+        self._proc = None
+        if ok:
+            return value
+        kind, text, tb = value
+        if kind == "evacsim":
+            raise EvacsimError(text)
+        raise RuntimeError(f"output worker failed:\n{tb}")
+
+    def cancel(self) -> None:
+        """Stop the child if it still runs (the parent is leaving with an error)."""
+        if self._proc is not None and self._proc.is_alive():
+            self._proc.terminate()
+        if self._proc is not None:
+            self._proc.join()
+            self._proc = None
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM that arrive in the block act when it ends.
+
+    Their Python handlers are swapped for one that only notes them; blocking them would not do,
+    as the kernel delivers a process's signal to any thread (numpy's BLAS threads included) and
+    Python then runs the handler in the main thread at once. A signal acting in the middle of a
+    fork could leave a child no one knows of, or be swallowed by an at-fork hook (logging's).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    noted: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, _frame: noted.append(signum)) for s in _SIGNALS}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        for signum in noted:
+            signal.raise_signal(signum)
+
+
+def _child(job: Callable[[], Any], conn: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        answer: tuple[bool, Any] = (True, job())
+    except EvacsimError as exc:
+        answer = (False, ("evacsim", str(exc), traceback.format_exc()))
+    except BaseException as exc:  # reported to the parent, which raises it
+        answer = (False, ("bug", repr(exc), traceback.format_exc()))
+    conn.send(answer)
+    conn.close()
+
+
+@contextmanager
+def forked(job: Callable[[], Any], *, fork: bool | None = None) -> Iterator[ForkedJob]:
+    """Start ``job`` in a forked child (by default when :func:`can_fork`); the block runs
+    meanwhile and calls ``.result()``. Leaving the block with an exception stops the child."""
+    handle = ForkedJob(job)
+    try:
+        if can_fork() if fork is None else fork:
+            handle.start()
+        yield handle
+    finally:
+        handle.cancel()  # a no-op once the result was taken
