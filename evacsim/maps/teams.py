@@ -2,7 +2,10 @@
 
 ``add_team_layers(m, run)`` adds two toggleable layers to a folium map, off at first: **Team
 routes** (every team vehicle's route per task, one colour per team, a marker at each post with
-its staffing time) and **Supply runs** (every truck run from a supply point to a shelter).
+its staffing time) and **Supply runs** (every truck run from a supply point to a shelter). Above
+:data:`MAX_ROUTE_LINES` routes in a layer (a district's door-to-door rounds), each team's (each
+truck's) routes are drawn as one line of the roads it drove, so the page keeps a readable size;
+the drill sheets list every task.
 Geometries are EPSG:4326; popups are escaped; times are clock times with T+ beside them. Only
 core folium classes are used, so the map stays offline.
 """
@@ -26,13 +29,26 @@ from evacsim.results.teams import task_routes
 from evacsim.scenario.supplies import ITEMS
 
 if TYPE_CHECKING:
+    from evacsim.network.graph import RoadNetwork
     from evacsim.pipeline import Run
 
-__all__ = ["TEAM_COLOURS", "add_team_layers"]
+__all__ = ["MAX_ROUTE_LINES", "TEAM_COLOURS", "add_team_layers"]
 
 #: Colours of teams in order (cycled), colour-blind-safe (Okabe-Ito).
 TEAM_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 _SUPPLY_COLOUR = "#7B3294"
+
+#: Most routes a layer draws one by one; above it, one merged line per team (per truck).
+MAX_ROUTE_LINES = 300
+
+
+def _merged(lines: list[shapely.LineString]) -> list[list[tuple[float, float]]]:
+    """The roads under ``lines`` (lon/lat), each stretch once, as (lat, lon) parts."""
+    merged = shapely.line_merge(shapely.union_all(lines))
+    parts = getattr(merged, "geoms", [merged])
+    return [
+        [(round(lat, 6), round(lon, 6)) for lon, lat in g.coords] for g in parts if not g.is_empty
+    ]
 
 
 def _popup(title: str, rows: list[tuple[str, object]]) -> folium.Popup:
@@ -45,7 +61,15 @@ def _add_team_routes(m: folium.Map, run: Run, tr: Translator, clock: Clock) -> N
     info: pd.DataFrame = run.results.extra.get("team_info", pd.DataFrame())
     group = folium.FeatureGroup(name=tr.gettext("Team routes"), show=False)
     colour = {t: TEAM_COLOURS[i % len(TEAM_COLOURS)] for i, t in enumerate(info.get("team", []))}
-    for r in records(task_routes(run.results, run.prepared.network)):
+    routes = task_routes(run.results, run.prepared.network)
+    if len(routes) > MAX_ROUTE_LINES:
+        for team, rows in routes.groupby("team", sort=True):
+            text = tr("{team}: {n} tasks (every task on its drill sheet)", team=team, n=len(rows))
+            lines = _merged(list(rows["geometry"]))
+            folium.PolyLine(lines, color=colour.get(team, "#333"), weight=3, opacity=0.8,
+                            tooltip=esc(text)).add_to(group)  # fmt: skip
+        routes = routes.iloc[:0]
+    for r in records(routes):
         task = tasks.loc[r["task"]]
         text = f"{r['vehicle']}: {label(TASK_LABELS, task['task'], tr)} {task['target']}"
         folium.PolyLine(
@@ -78,6 +102,9 @@ def _add_supply_runs(m: folium.Map, run: Run, tr: Translator, clock: Clock) -> N
     group = folium.FeatureGroup(name=tr.gettext("Supply runs"), show=False)
     net = run.prepared.network
     to_wgs = Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
+    if len(paths) and paths["run"].nunique() > MAX_ROUTE_LINES:
+        _add_merged_supply_runs(group, runs, paths, net, tr)
+        paths = paths.iloc[:0]
     for row, legs in paths.groupby("run", sort=True) if len(paths) else []:
         r = runs.loc[int(str(row))]
         edges = legs.sort_values("t_enter_s", kind="stable")["edge"].to_numpy(np.int64)
@@ -92,6 +119,25 @@ def _add_supply_runs(m: folium.Map, run: Run, tr: Translator, clock: Clock) -> N
                                 (tr.gettext("arrives"), clock.label(r["t_arrive_s"])), *load]),
         ).add_to(group)  # fmt: skip
     group.add_to(m)
+
+
+def _add_merged_supply_runs(
+    group: folium.FeatureGroup, runs: pd.DataFrame, paths: pd.DataFrame, net: RoadNetwork,
+    tr: Translator,
+) -> None:  # fmt: skip
+    """One line per truck: the roads of all its runs, each once."""
+    to_wgs = Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
+    truck_of = runs["truck"].astype(str)
+    trucks = truck_of.reindex(paths["run"].astype(int).to_numpy()).to_numpy()
+    for truck in sorted(set(trucks)):
+        edges = np.unique(paths["edge"].to_numpy(np.int64)[trucks == truck])
+        xy = [shapely.get_coordinates(g) for g in net.edge_geometry[edges]]
+        lines = [
+            shapely.LineString(np.column_stack(to_wgs.transform(c[:, 0], c[:, 1]))) for c in xy
+        ]
+        text = tr("{truck}: {n} runs", truck=truck, n=int((truck_of == truck).sum()))
+        folium.PolyLine(_merged(lines), color=_SUPPLY_COLOUR, weight=2, opacity=0.7,
+                        dash_array="6 4", tooltip=esc(text)).add_to(group)  # fmt: skip
 
 
 def add_team_layers(

@@ -83,3 +83,29 @@ def test_map_layers_for_team_routes_and_supply_runs(drill_run: Run) -> None:
     n_routes = drill_run.results.extra["team_paths"].groupby(["vehicle", "task"]).ngroups
     n_supply = drill_run.results.extra["supply_paths"]["run"].nunique()
     assert html.count("L.polyline(") == n_routes + n_supply
+
+
+def test_many_routes_merge_into_one_line_per_team_and_truck(
+    drill_run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shapely
+
+    import evacsim.maps.teams as teams
+    from evacsim.results.teams import task_routes
+
+    monkeypatch.setattr(teams, "MAX_ROUTE_LINES", 0)  # a district: more routes than the cap
+    m = folium.Map(location=(LAT0, LON0), tiles=None)
+    add_team_layers(m, drill_run)
+    html = m.get_root().render()
+    extra = drill_run.results.extra
+    n_teams = extra["team_paths"]["team"].nunique()
+    supplies = extra["supplies"]
+    n_trucks = supplies.loc[extra["supply_paths"]["run"].unique(), "truck"].nunique()
+    assert html.count("L.polyline(") == n_teams + n_trucks
+    # the merged lines still cover every road a team drove: no task's route lies off them
+    routes = task_routes(drill_run.results, drill_run.prepared.network)
+    drawn = [teams._merged(list(rows["geometry"])) for _, rows in routes.groupby("team")]
+    covered = shapely.union_all(
+        [shapely.LineString([(lon, lat) for lat, lon in part]) for parts in drawn for part in parts]
+    )
+    assert all(covered.buffer(1e-6).covers(g) for g in routes["geometry"])
