@@ -42,13 +42,19 @@ _SUPPLY_COLOUR = "#7B3294"
 MAX_ROUTE_LINES = 300
 
 
-def _merged(lines: list[shapely.LineString]) -> list[list[tuple[float, float]]]:
-    """The roads under ``lines`` (lon/lat), each stretch once, as (lat, lon) parts."""
-    merged = shapely.line_merge(shapely.union_all(lines))
-    parts = getattr(merged, "geoms", [merged])
-    return [
-        [(round(lat, 6), round(lon, 6)) for lon, lat in g.coords] for g in parts if not g.is_empty
-    ]
+def _road_lines(net: RoadNetwork, edges: np.ndarray) -> list[list[tuple[float, float]]]:
+    """The roads of ``edges``, each once whatever the direction driven, joined where they meet,
+    as (lat, lon) parts rounded to 6 decimals (0.1 m)."""
+    geoms = shapely.normalize(net.edge_geometry[np.unique(edges)])
+    unique = geoms[np.unique(shapely.to_wkb(geoms), return_index=True)[1]]
+    merged = shapely.line_merge(shapely.multilinestrings(list(unique)))
+    to_wgs = Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
+    parts = []
+    for g in getattr(merged, "geoms", [merged]):
+        xy = shapely.get_coordinates(g)
+        lon, lat = to_wgs.transform(xy[:, 0], xy[:, 1])
+        parts.append(list(zip(np.round(lat, 6).tolist(), np.round(lon, 6).tolist(), strict=True)))
+    return parts
 
 
 def _popup(title: str, rows: list[tuple[str, object]]) -> folium.Popup:
@@ -61,14 +67,15 @@ def _add_team_routes(m: folium.Map, run: Run, tr: Translator, clock: Clock) -> N
     info: pd.DataFrame = run.results.extra.get("team_info", pd.DataFrame())
     group = folium.FeatureGroup(name=tr.gettext("Team routes"), show=False)
     colour = {t: TEAM_COLOURS[i % len(TEAM_COLOURS)] for i, t in enumerate(info.get("team", []))}
-    routes = task_routes(run.results, run.prepared.network)
-    if len(routes) > MAX_ROUTE_LINES:
-        for team, rows in routes.groupby("team", sort=True):
-            text = tr("{team}: {n} tasks (every task on its drill sheet)", team=team, n=len(rows))
-            lines = _merged(list(rows["geometry"]))
-            folium.PolyLine(lines, color=colour.get(team, "#333"), weight=3, opacity=0.8,
-                            tooltip=esc(text)).add_to(group)  # fmt: skip
-        routes = routes.iloc[:0]
+    paths: pd.DataFrame = run.results.extra.get("team_paths", pd.DataFrame())
+    many = bool(len(paths)) and paths.groupby(["vehicle", "task"]).ngroups > MAX_ROUTE_LINES
+    for team, legs in paths.groupby("team", sort=True) if many else []:
+        n = legs.groupby(["vehicle", "task"]).ngroups
+        text = tr("{team}: {n} tasks (every task on its drill sheet)", team=team, n=n)
+        lines = _road_lines(run.prepared.network, legs["edge"].to_numpy(np.int64))
+        folium.PolyLine(lines, color=colour.get(str(team), "#333"), weight=3, opacity=0.8,
+                        tooltip=esc(text)).add_to(group)  # fmt: skip
+    routes = task_routes(run.results, run.prepared.network) if not many else pd.DataFrame()
     for r in records(routes):
         task = tasks.loc[r["task"]]
         text = f"{r['vehicle']}: {label(TASK_LABELS, task['task'], tr)} {task['target']}"
@@ -126,17 +133,12 @@ def _add_merged_supply_runs(
     tr: Translator,
 ) -> None:  # fmt: skip
     """One line per truck: the roads of all its runs, each once."""
-    to_wgs = Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
     truck_of = runs["truck"].astype(str)
     trucks = truck_of.reindex(paths["run"].astype(int).to_numpy()).to_numpy()
     for truck in sorted(set(trucks)):
-        edges = np.unique(paths["edge"].to_numpy(np.int64)[trucks == truck])
-        xy = [shapely.get_coordinates(g) for g in net.edge_geometry[edges]]
-        lines = [
-            shapely.LineString(np.column_stack(to_wgs.transform(c[:, 0], c[:, 1]))) for c in xy
-        ]
+        lines = _road_lines(net, paths["edge"].to_numpy(np.int64)[trucks == truck])
         text = tr("{truck}: {n} runs", truck=truck, n=int((truck_of == truck).sum()))
-        folium.PolyLine(_merged(lines), color=_SUPPLY_COLOUR, weight=2, opacity=0.7,
+        folium.PolyLine(lines, color=_SUPPLY_COLOUR, weight=2, opacity=0.7,
                         dash_array="6 4", tooltip=esc(text)).add_to(group)  # fmt: skip
 
 

@@ -104,8 +104,9 @@ def test_many_routes_merge_into_one_line_per_team_and_truck(
     assert html.count("L.polyline(") == n_teams + n_trucks
     # the merged lines still cover every road a team drove: no task's route lies off them
     routes = task_routes(drill_run.results, drill_run.prepared.network)
-    drawn = [teams._merged(list(rows["geometry"])) for _, rows in routes.groupby("team")]
-    covered = shapely.union_all(
-        [shapely.LineString([(lon, lat) for lat, lon in part]) for parts in drawn for part in parts]
-    )
-    assert all(covered.buffer(1e-6).covers(g) for g in routes["geometry"])
+    net, paths = drill_run.prepared.network, extra["team_paths"]
+    for team, legs in paths.groupby("team"):
+        parts = teams._road_lines(net, legs["edge"].to_numpy())
+        drawn = shapely.union_all([shapely.LineString([(x, y) for y, x in p]) for p in parts])
+        mine = routes.loc[routes["team"] == team, "geometry"].dropna()
+        assert len(mine) and all(drawn.buffer(1e-6).covers(g) for g in mine)
