@@ -68,14 +68,11 @@ def _add_team_routes(m: folium.Map, run: Run, tr: Translator, clock: Clock) -> N
     group = folium.FeatureGroup(name=tr.gettext("Team routes"), show=False)
     colour = {t: TEAM_COLOURS[i % len(TEAM_COLOURS)] for i, t in enumerate(info.get("team", []))}
     paths: pd.DataFrame = run.results.extra.get("team_paths", pd.DataFrame())
-    many = bool(len(paths)) and paths.groupby(["vehicle", "task"]).ngroups > MAX_ROUTE_LINES
-    for team, legs in paths.groupby("team", sort=True) if many else []:
-        n = legs.groupby(["vehicle", "task"]).ngroups
-        text = tr("{team}: {n} tasks (every task on its drill sheet)", team=team, n=n)
-        lines = _road_lines(run.prepared.network, legs["edge"].to_numpy(np.int64))
-        folium.PolyLine(lines, color=colour.get(str(team), "#333"), weight=3, opacity=0.8,
-                        tooltip=esc(text)).add_to(group)  # fmt: skip
-    routes = task_routes(run.results, run.prepared.network) if not many else pd.DataFrame()
+    if len(paths) and paths.groupby(["vehicle", "task"]).ngroups > MAX_ROUTE_LINES:
+        _add_merged_team_routes(group, paths, run.prepared.network, colour, tr)
+        routes = pd.DataFrame()
+    else:
+        routes = task_routes(run.results, run.prepared.network)
     for r in records(routes):
         task = tasks.loc[r["task"]]
         text = f"{r['vehicle']}: {label(TASK_LABELS, task['task'], tr)} {task['target']}"
@@ -108,10 +105,18 @@ def _add_supply_runs(m: folium.Map, run: Run, tr: Translator, clock: Clock) -> N
     paths: pd.DataFrame = run.results.extra.get("supply_paths", pd.DataFrame())
     group = folium.FeatureGroup(name=tr.gettext("Supply runs"), show=False)
     net = run.prepared.network
-    to_wgs = Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
     if len(paths) and paths["run"].nunique() > MAX_ROUTE_LINES:
         _add_merged_supply_runs(group, runs, paths, net, tr)
-        paths = paths.iloc[:0]
+    else:
+        _add_each_supply_run(group, runs, paths, net, tr, clock)
+    group.add_to(m)
+
+
+def _add_each_supply_run(
+    group: folium.FeatureGroup, runs: pd.DataFrame, paths: pd.DataFrame, net: RoadNetwork,
+    tr: Translator, clock: Clock,
+) -> None:  # fmt: skip
+    to_wgs = Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
     for row, legs in paths.groupby("run", sort=True) if len(paths) else []:
         r = runs.loc[int(str(row))]
         edges = legs.sort_values("t_enter_s", kind="stable")["edge"].to_numpy(np.int64)
@@ -125,7 +130,19 @@ def _add_supply_runs(m: folium.Map, run: Run, tr: Translator, clock: Clock) -> N
             popup=_popup(text, [(tr.gettext("leaves"), clock.label(r["t_depart_s"])),
                                 (tr.gettext("arrives"), clock.label(r["t_arrive_s"])), *load]),
         ).add_to(group)  # fmt: skip
-    group.add_to(m)
+
+
+def _add_merged_team_routes(
+    group: folium.FeatureGroup, paths: pd.DataFrame, net: RoadNetwork, colour: dict[str, str],
+    tr: Translator,
+) -> None:  # fmt: skip
+    """One line per team: the roads of all its tasks, each once."""
+    for team, legs in paths.groupby("team", sort=True):
+        n = legs.groupby(["vehicle", "task"]).ngroups
+        text = tr("{team}: {n} tasks (every task on its drill sheet)", team=team, n=n)
+        lines = _road_lines(net, legs["edge"].to_numpy(np.int64))
+        folium.PolyLine(lines, color=colour.get(str(team), "#333"), weight=3, opacity=0.8,
+                        tooltip=esc(text)).add_to(group)  # fmt: skip
 
 
 def _add_merged_supply_runs(
