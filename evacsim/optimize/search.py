@@ -36,6 +36,7 @@ import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -89,21 +90,20 @@ class Objective(NamedTuple):
     shelter_last_s: float
 
 
-def _last_arrival_s(results: Results, stage: str) -> float:
-    times, persons = stage_arrivals(results.groups)[stage]
+def _last_arrival_s(times_s: np.ndarray, persons: np.ndarray) -> float:
     reached = persons > 0
-    return float(np.round(np.nanmax(times[reached]))) if reached.any() else math.inf
+    return float(np.round(np.nanmax(times_s[reached]))) if reached.any() else math.inf
 
 
 def stage1_objective(summary: dict[str, Any], results: Results) -> Objective:
     """The :class:`Objective` of a simulated plan (its summary and its results)."""
-    _, persons = stage_arrivals(results.groups)["assembly"]
+    arrivals = stage_arrivals(results.groups)
     return Objective(
-        int(summary["persons_total"]) - int(persons.sum()),
-        _last_arrival_s(results, "assembly"),
+        int(summary["persons_total"]) - int(arrivals["assembly"][1].sum()),
+        _last_arrival_s(*arrivals["assembly"]),
         float(np.round(_ete(summary, "assembly", 90))),
         float(np.round(_ete(summary, "assembly", 50))),
-        _last_arrival_s(results, "shelter"),
+        _last_arrival_s(*arrivals["shelter"]),
     )
 
 
@@ -130,7 +130,7 @@ class Candidate:
     summary: dict[str, Any]
     overloaded: dict[str, int] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def objective(self) -> Objective:
         return stage1_objective(self.summary, self.results)
 
