@@ -265,7 +265,7 @@ def _roads_from_graph(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
         for rec, one in zip(picked.to_dict("records"), oneway_arr, strict=True)
     ]
     roads = gpd.GeoDataFrame(pd.DataFrame(records), geometry=list(picked.geometry), crs=edges.crs)
-    roads["id"] = ""
+    roads["id"] = ""  # set once the long roads are cut (below, in metres)
     roads = roads[
         [
             "id",

@@ -83,7 +83,7 @@ def _harm(h: Headline, tr: Translator) -> list[HeadlineItem]:
     items = []
     if h.fed_over_1 is not None and h.fed_over_0_3 is not None:
         level = "alert" if h.fed_over_1 else ("warn" if h.fed_over_0_3 else "ok")
-        text = tr(_HARM_TEXT.get(h.harm_kind or "toxic", _HARM_TEXT["toxic"]),
+        text = tr(_HARM_TEXT[h.harm_kind or "toxic"],
                   n1=number(h.fed_over_1), n03=number(h.fed_over_0_3))  # fmt: skip
         items.append(HeadlineItem(level, text, "exposure"))
     return items

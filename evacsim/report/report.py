@@ -301,7 +301,7 @@ def _kpis(h: Headline, tr: Translator, clock: Clock) -> list[tuple[str, str, str
     kpis.append((tr.gettext("stranded"), number(h.stranded_persons),
                  "alert" if h.stranded_persons else "ok"))  # fmt: skip
     if h.fed_over_1 is not None:
-        kpis.append((tr.gettext(_FED_TILE.get(h.harm_kind or "toxic", _FED_TILE["toxic"])),
+        kpis.append((tr.gettext(_FED_TILE[h.harm_kind or "toxic"]),
                      number(h.fed_over_1),
                      "alert" if h.fed_over_1 else "ok"))  # fmt: skip
     return kpis
