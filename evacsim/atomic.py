@@ -10,13 +10,15 @@ and ``path`` is untouched.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from evacsim.errors import EvacsimError
 
-__all__ = ["atomic_path", "write_text_atomic"]
+__all__ = ["atomic_path", "signals_deferred", "write_text_atomic"]
 
 
 @contextmanager
@@ -49,3 +51,31 @@ def write_text_atomic(path: str | Path, text: str, *, what: str = "output") -> P
     with atomic_path(path, what=what) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
+
+
+#: The signals :func:`signals_deferred` holds back.
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM that arrive in the block act when it ends (a fork, the renames that
+    commit a run: steps a signal must not cut in two).
+
+    Their Python handlers are swapped for one that only notes them; blocking them would not do,
+    as the kernel delivers a process's signal to any thread (numpy's BLAS threads included) and
+    Python then runs the handler in the main thread at once. A signal acting in the middle of a
+    fork could leave a child no one knows of, or be swallowed by an at-fork hook (logging's).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    noted: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, _frame: noted.append(signum)) for s in _SIGNALS}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        for signum in noted:
+            signal.raise_signal(signum)

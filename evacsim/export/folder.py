@@ -31,13 +31,13 @@ import math
 import os
 import re
 import shutil
-import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from evacsim.atomic import signals_deferred
 from evacsim.errors import EvacsimError
 from evacsim.manifest import FOLDER_FORMATS, MANIFEST, read_manifest
 
@@ -255,20 +255,6 @@ def _finish_replace(old: Path, dest: Path) -> list[str]:
     return [rel for rel, _ in user]
 
 
-@contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back (this thread) for the few renames that commit a run."""
-    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
-        yield
-        return
-    held = {signal.SIGINT, signal.SIGTERM}
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
-
-
 # --------------------------------------------------------------------------- claims
 
 
@@ -293,7 +279,7 @@ class RunFolder:
     def commit(self) -> Path:
         """Move the finished run into :attr:`dest` (see the module's rules); return it."""
         try:
-            with _signals_held():
+            with signals_deferred():
                 self._commit()
         finally:
             _release(self._fd)

@@ -22,12 +22,12 @@ import multiprocessing
 import os
 import signal
 import sys
-import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from evacsim.atomic import signals_deferred
 from evacsim.errors import EvacsimError
 
 __all__ = ["ForkedJob", "can_fork", "forked"]
@@ -36,8 +36,6 @@ log = logging.getLogger(__name__)
 
 #: ``EVACSIM_OUTPUT_WORKERS=0`` writes every output in this process (for debugging).
 ENV_WORKERS = "EVACSIM_OUTPUT_WORKERS"
-
-_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def can_fork() -> bool:
@@ -63,7 +61,7 @@ class ForkedJob:
         ctx = multiprocessing.get_context("fork")
         self._conn, child_conn = ctx.Pipe(duplex=False)
         proc = ctx.Process(target=_child, args=(self._job, child_conn), daemon=True)
-        with _signals_deferred():  # the child is known (and can be stopped) before they act
+        with signals_deferred():  # the child is known (and can be stopped) before they act
             try:
                 proc.start()
                 self._proc = proc
@@ -99,29 +97,6 @@ class ForkedJob:
         if self._proc is not None:
             self._proc.join()
             self._proc = None
-
-
-@contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """SIGINT and SIGTERM that arrive in the block act when it ends.
-
-    Their Python handlers are swapped for one that only notes them; blocking them would not do,
-    as the kernel delivers a process's signal to any thread (numpy's BLAS threads included) and
-    Python then runs the handler in the main thread at once. A signal acting in the middle of a
-    fork could leave a child no one knows of, or be swallowed by an at-fork hook (logging's).
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    noted: list[int] = []
-    previous = {s: signal.signal(s, lambda signum, _frame: noted.append(signum)) for s in _SIGNALS}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-        for signum in noted:
-            signal.raise_signal(signum)
 
 
 def _child(job: Callable[[], Any], conn: Any) -> None:
