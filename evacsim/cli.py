@@ -917,16 +917,37 @@ def _print_hazard(result: dict[str, Any]) -> None:
     for column in ("level", "threshold", "distance", "label"):
         table.add_column(column)
     for name, level in result["levels"].items():
-        distance = f"{level['distance_m']:.0f} m"
-        if level.get("max_width_m") is not None:
-            distance += f" (width {level['max_width_m']:.0f} m)"
-        table.add_row(name, f"{level['threshold']:g} {level['unit']}", distance, level["label"])
+        table.add_row(name, *_hazard_cells(level), level["label"])
     console = Console()
     console.print(table)
     for key, value in result.get("outputs", {}).items():
-        console.print(f"  {key}: {value}")
+        console.print(f"  {key}: {_output_text(value)}")
     for warning in result.get("warnings", []):
         console.print(f"  warning: {warning}")
+
+
+def _output_text(value: Any) -> str:
+    """A model output of ``evacsim hazard``: a number whole from 1,000 up, else to 4
+    significant digits; a model's outputs (``hazard.worst_case``) as ``name value`` pairs."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_output_text(v)}" for k, v in value.items())
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    return str(value)
+
+
+def _hazard_cells(level: dict[str, Any]) -> tuple[str, str]:
+    """The threshold and distance cells of one level of ``evacsim hazard``: with
+    ``hazard.worst_case``, each model's threshold and distance, the farthest first."""
+    distance = f"{level['distance_m']:.0f} m"
+    by_model = level.get("by_model")
+    if by_model:
+        each = ", ".join(f"{m} {b['distance_m']:.0f} m" for m, b in by_model.items())
+        threshold = " | ".join(f"{b['threshold']:g} {b['unit']} ({m})" for m, b in by_model.items())
+        return threshold, f"{distance} ({each})"
+    if level.get("max_width_m") is not None:
+        distance += f" (width {level['max_width_m']:.0f} m)"
+    return f"{level['threshold']:g} {level['unit']}", distance
 
 
 def _validated(model: Any, data: dict[str, Any], where: str) -> Any:

@@ -573,4 +573,34 @@ def calculate(
         result["levels"][lv.name] = entry
     result["outputs"] = built.outputs
     result["warnings"] = built.warnings
+    if spec.worst_case:
+        keep = {"worst_case": (), "domino": False, "thresholds": None, "radii_m": None}
+        others = [spec.model_copy(update={**keep, "model": m}) for m in spec.worst_case]
+        result = _unite_calculated(
+            result, [calculate(o, weather, hazard_sources=hazard_sources) for o in others]
+        )
     return result
+
+
+def _unite_calculated(main: dict[str, Any], others: list[dict[str, Any]]) -> dict[str, Any]:
+    """The quick calculator's answer for ``hazard.worst_case``: per level the farthest distance
+    of the models (as :func:`_unite` unites their zones), and each model's threshold and
+    distance in ``by_model``."""
+    every = [main, *others]
+    levels: dict[str, Any] = {}
+    for name in main["levels"]:
+        per = {r["model"]: r["levels"][name] for r in every}
+        levels[name] = {
+            "distance_m": max(p["distance_m"] for p in per.values()),
+            "label": " ∪ ".join(f"{p['label']} ({m})" for m, p in per.items()),
+            "by_model": {
+                m: {k: p[k] for k in ("threshold", "unit", "distance_m")} for m, p in per.items()
+            },
+        }
+    return {
+        "model": "+".join(r["model"] for r in every),
+        "source": main["source"],
+        "levels": levels,
+        "outputs": {r["model"]: r["outputs"] for r in every},
+        "warnings": [w for r in every for w in r["warnings"]],
+    }

@@ -260,3 +260,19 @@ def test_a_hazard_that_reaches_nobody_runs_with_its_note_and_quiet_is_quiet(
         summary["persons_total"] == 0 and summary["note"] == "nobody is inside the evacuation zone"
     )
     assert (tmp_path / "quiet" / "map.html").is_file()
+
+
+def test_hazard_command_unites_the_worst_case(capsys: pytest.CaptureFixture[str]) -> None:
+    # CCPS's propane BLEVE (fireball 132.6 m) with the VCE of its vapour: the table names both
+    # models' thresholds and distances; the yellow level is the fireball's r * sqrt(175)
+    spec = ["--set", "at=[106.46, 29.43]", "--set", "substance=propane",
+            "--set", "capacity_m3=22.7", "--set", 'worst_case=["vce"]']  # fmt: skip
+    code, out, _ = _cli(["hazard", "--model", "bleve", *spec, "--json"], capsys)
+    assert code == 0
+    yellow = json.loads(out)["levels"]["yellow"]
+    assert yellow["distance_m"] == pytest.approx(132.6 / 2 * 175**0.5, rel=0.01)
+    assert yellow["by_model"]["vce"]["unit"] == "psi"
+    assert yellow["by_model"]["vce"]["distance_m"] < yellow["distance_m"]
+    code, out, _ = _cli(["hazard", "--model", "bleve", *spec], capsys)
+    assert code == 0
+    assert "(bleve)" in out and "(vce)" in out and "bleve+vce" in out

@@ -129,6 +129,24 @@ def test_vce_one_psi_radius() -> None:
     assert out["levels"]["red"]["unit"] == "psi"
 
 
+def test_calculator_unites_worst_case_models_level_by_level() -> None:
+    # CCPS's propane BLEVE (fireball r = 66.3 m) with the VCE of the same vapour: each level
+    # reaches as far as the farther model, and each model keeps its own threshold and distance
+    one = {"at": (106.46, 29.43), "substance": "propane", "capacity_m3": 22.7}
+    united = calculate(HazardSpec(model="bleve", worst_case=("vce",), **one), WeatherSpec())
+    alone = {m: calculate(HazardSpec(model=m, **one), WeatherSpec()) for m in ("bleve", "vce")}
+    assert united["model"] == "bleve+vce"
+    for name, level in united["levels"].items():
+        each = {m: alone[m]["levels"][name]["distance_m"] for m in alone}
+        assert level["distance_m"] == max(each.values())
+        assert {m: b["distance_m"] for m, b in level["by_model"].items()} == each
+        assert level["by_model"]["vce"]["unit"] == "psi"
+        assert level["by_model"]["bleve"]["unit"] == "kW/m²"
+    r_m = 132.6 / 2
+    assert united["levels"]["yellow"]["distance_m"] == pytest.approx(r_m * math.sqrt(175), rel=0.01)
+    assert set(united["outputs"]) == {"bleve", "vce"}
+
+
 @pytest.mark.parametrize("substance", ["diesel", "heavy_fuel_oil", "kerosene"])
 def test_vce_refuses_a_non_volatile_liquid(sources: gpd.GeoDataFrame, substance: str) -> None:
     with pytest.raises(HazardError) as err:
