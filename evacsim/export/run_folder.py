@@ -17,21 +17,20 @@ import tempfile
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any
-
-import geopandas as gpd
-import pyogrio
+from typing import TYPE_CHECKING, Any
 
 from evacsim.area.layers import area_files
 from evacsim.atomic import atomic_path
 from evacsim.errors import EvacsimError
-from evacsim.export.files import write_csv_tables, write_geojson, write_gpkg, write_gpx
 from evacsim.export.folder import RunFolder, run_folder, write_json
 from evacsim.export.forked import forked
-from evacsim.export.layers import GPKG_LAYERS, result_layers
 from evacsim.manifest import FORMAT_VERSION, MANIFEST, RUN_FORMAT, require_run_folder
-from evacsim.pipeline import Run
 from evacsim.timing import Timings, timed
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from evacsim.pipeline import Run
 
 __all__ = [
     "DEPENDENCIES",
@@ -125,11 +124,6 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
         What was written: ``summary``, ``map`` and ``ap:<id>`` (maps), ``gpkg``, ``csv``,
         ``gpx``, ``geojson``, ``drill`` (folders), ``report``, ``manifest``.
     """
-    from evacsim.maps.write import run_map_files
-    from evacsim.report.drill import write_drill_sheets
-    from evacsim.report.report import write_report
-    from evacsim.report.warning_sheets import write_warning_sheets
-
     folder = Path(folder)
     t0 = time.perf_counter()
     timings: Timings = run.timings_s
@@ -137,28 +131,10 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
     with timed(timings, "out_summary_s"):
         summary = {k: v for k, v in run.summary.items() if k != "runtime_s"}
         write_json(written["summary"], {**summary, "format_version": FORMAT_VERSION})
+    # Forked before this process imports its writers: each side imports only what it needs
+    # (folium in the worker; pyogrio, gpxpy and jinja here), at the same time.
     with forked(partial(_write_pages, run, folder)) as maps_job:
-        with timed(timings, "out_tables_s"):  # result layers: shared by gpkg, csv, gpx
-            layers = result_layers(run)
-        with timed(timings, "out_gpkg_s"):
-            written["gpkg"] = write_gpkg(layers, folder / "results.gpkg")
-        with timed(timings, "out_csv_s"):
-            write_csv_tables(layers, folder / "csv", results=run.results, net=run.prepared.network)
-        with timed(timings, "out_gpx_s"):
-            write_gpx(layers, folder / "gpx")
-        written |= {"csv": folder / "csv", "gpx": folder / "gpx"}
-        if geojson:
-            with timed(timings, "out_geojson_s"):
-                write_geojson(layers, folder / "geojson")
-            written["geojson"] = folder / "geojson"
-        with timed(timings, "out_drill_s"):
-            if write_drill_sheets(run, folder):
-                written["drill"] = folder / "drill"
-            if write_warning_sheets(run, folder):  # one page per grid worker (warning chain)
-                written["warning_sheets"] = folder / "drill" / "warning"
-        links = {key: Path(name) for key, name in run_map_files(run).items()}
-        with timed(timings, "out_report_s"):
-            written["report"] = write_report(run, folder / "report.html", maps=links)
+        written |= _write_files(run, folder, timings, geojson=geojson)
         with timed(timings, "out_wait_worker_s"):
             pages, worker_timings = maps_job.result()
     written |= {key: folder / name for key, name in pages.items()}
@@ -167,6 +143,41 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
     written["manifest"] = folder / MANIFEST
     write_json(written["manifest"], manifest(run, folder))
     log.info("run folder written in %.2f s", time.perf_counter() - t0)
+    return written
+
+
+def _write_files(run: Any, folder: Path, timings: Timings, *, geojson: bool) -> dict[str, Path]:
+    """Everything but the maps (this process, while the worker draws the maps)."""
+    with timed(timings, "out_imports_s"):
+        from evacsim.export.files import write_csv_tables, write_geojson, write_gpkg, write_gpx
+        from evacsim.export.layers import result_layers
+        from evacsim.maps.write import run_map_files
+        from evacsim.report.drill import write_drill_sheets
+        from evacsim.report.report import write_report
+        from evacsim.report.warning_sheets import write_warning_sheets
+
+    written: dict[str, Path] = {}
+    with timed(timings, "out_tables_s"):  # result layers: shared by gpkg, csv, gpx
+        layers = result_layers(run)
+    with timed(timings, "out_gpkg_s"):
+        written["gpkg"] = write_gpkg(layers, folder / "results.gpkg")
+    with timed(timings, "out_csv_s"):
+        write_csv_tables(layers, folder / "csv", results=run.results, net=run.prepared.network)
+    with timed(timings, "out_gpx_s"):
+        write_gpx(layers, folder / "gpx")
+    written |= {"csv": folder / "csv", "gpx": folder / "gpx"}
+    if geojson:
+        with timed(timings, "out_geojson_s"):
+            write_geojson(layers, folder / "geojson")
+        written["geojson"] = folder / "geojson"
+    with timed(timings, "out_drill_s"):
+        if write_drill_sheets(run, folder):
+            written["drill"] = folder / "drill"
+        if write_warning_sheets(run, folder):  # one page per grid worker (warning chain)
+            written["warning_sheets"] = folder / "drill" / "warning"
+    links = {key: Path(name) for key, name in run_map_files(run).items()}
+    with timed(timings, "out_report_s"):
+        written["report"] = write_report(run, folder / "report.html", maps=links)
     return written
 
 
@@ -182,6 +193,11 @@ def _write_pages(run: Any, folder: Path) -> tuple[dict[str, str], Timings]:
 
 
 def _read_layers(gpkg: Path) -> dict[str, gpd.GeoDataFrame]:
+    import geopandas as gpd
+    import pyogrio
+
+    from evacsim.export.layers import GPKG_LAYERS
+
     present = {str(row[0]) for row in pyogrio.list_layers(gpkg)}
     return {
         name: gpd.read_file(gpkg, layer=name, engine="pyogrio")
@@ -214,6 +230,8 @@ def convert_run_folder(folder: str | Path, fmt: str, out: str | Path) -> list[Pa
         needed.
     """
     folder, out = Path(folder), Path(out)
+    from evacsim.export.files import write_csv_tables, write_geojson, write_gpx
+
     if fmt not in FORMATS:
         raise EvacsimError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
     require_run_folder(folder)

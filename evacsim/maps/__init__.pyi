@@ -55,8 +55,14 @@ from .run_map import (
 from .run_map import (
     run_map as run_map,
 )
-from .teams import (
+from .styles import (
+    ROAD_STYLES as ROAD_STYLES,
+)
+from .styles import (
     TEAM_COLOURS as TEAM_COLOURS,
+)
+from .styles import (
+    road_class as road_class,
 )
 from .teams import (
     add_team_layers as add_team_layers,

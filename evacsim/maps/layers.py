@@ -29,6 +29,7 @@ from evacsim.display.format import cell_text, esc
 from evacsim.display.i18n import N_, Translator
 from evacsim.display.labels import LEVEL_LABELS, ROAD_LABELS, label, level_text
 from evacsim.errors import AreaError, HazardError
+from evacsim.maps.styles import ROAD_STYLES, road_class
 
 __all__ = ["LEVELS", "ZoneShape", "facility_labels", "road_labels", "zone_shapes"]
 
@@ -37,21 +38,6 @@ __all__ = ["LEVELS", "ZoneShape", "facility_labels", "road_labels", "zone_shapes
 LEVELS: tuple[str, ...] = ("red", "orange", "yellow")
 
 ZONE_COLORS = MappingProxyType({"red": "#d7191c", "orange": "#fd8d3c", "yellow": "#fed330"})
-
-# highway class -> (colour, weight in px, dash pattern): neutral greys, main roads dark and wide
-ROAD_STYLES = MappingProxyType(
-    {
-        "motorway": ("#3d3d3d", 5.5, None),
-        "trunk": ("#4a4a4a", 5.0, None),
-        "primary": ("#5a5a5a", 4.5, None),
-        "secondary": ("#6e6e6e", 3.5, None),
-        "tertiary": ("#858585", 3.0, None),
-        "residential": ("#9e9e9e", 2.5, None),
-        "service": ("#b8b8b8", 2.0, None),
-        "footway": ("#9e9e9e", 1.5, "4 3"),
-        "other": ("#9e9e9e", 2.0, None),
-    }
-)
 
 #: Road classes whose names are labelled on the map (from zoom 15).
 MAIN_ROADS = frozenset({"motorway", "trunk", "primary", "secondary", "tertiary"})
@@ -163,16 +149,6 @@ def feature_collection(
         for k, (g, p) in enumerate(zip(geoms, props, strict=True))
     ]
     return {"type": "FeatureCollection", "features": features}
-
-
-def road_class(highway: object) -> str:
-    """Map an OSM/area highway value to one of the styled classes."""
-    text = str(highway).removesuffix("_link")
-    if text in ROAD_STYLES:
-        return text
-    return {"unclassified": "residential", "living_street": "residential"}.get(
-        text, "footway" if text in {"pedestrian", "path", "steps", "cycleway", "track"} else "other"
-    )
 
 
 def _road_style(feature: dict[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from evacsim.display.clock import Clock, run_clock
 from evacsim.display.format import esc
 from evacsim.display.i18n import Translator, run_lang, translator
 from evacsim.display.labels import ITEM_LABELS, TASK_LABELS, label
+from evacsim.maps.styles import TEAM_COLOURS
 from evacsim.results.records import records
 from evacsim.results.teams import task_routes
 from evacsim.scenario.supplies import ITEMS
@@ -32,10 +33,8 @@ if TYPE_CHECKING:
     from evacsim.network.graph import RoadNetwork
     from evacsim.pipeline import Run
 
-__all__ = ["MAX_ROUTE_LINES", "TEAM_COLOURS", "add_team_layers"]
+__all__ = ["MAX_ROUTE_LINES", "add_team_layers"]
 
-#: Colours of teams in order (cycled), colour-blind-safe (Okabe-Ito).
-TEAM_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 _SUPPLY_COLOUR = "#7B3294"
 
 #: Most routes a layer draws one by one; above it, one merged line per team (per truck).

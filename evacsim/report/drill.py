@@ -27,7 +27,7 @@ from evacsim.display.clock import Clock, run_clock
 from evacsim.display.format import number
 from evacsim.display.i18n import Translator, run_lang, translator
 from evacsim.display.labels import STATUS_LABELS, TASK_LABELS, label
-from evacsim.maps.teams import TEAM_COLOURS
+from evacsim.maps.styles import TEAM_COLOURS
 from evacsim.report._jinja import environment
 from evacsim.report.sketch import RoadPaths, SketchPoint, route_sketch
 from evacsim.results.places import facility_points, named_road_near, node_places, place_text

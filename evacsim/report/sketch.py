@@ -23,7 +23,7 @@ from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from evacsim.display.format import esc
-from evacsim.maps.layers import ROAD_STYLES, road_class
+from evacsim.maps.styles import ROAD_STYLES, road_class
 
 __all__ = ["RoadPaths", "SketchPoint", "route_sketch"]
 
