@@ -15,6 +15,7 @@ import shapely
 
 from evacsim.errors import NoRouteError
 from evacsim.network.routing import path_edges, route_tree
+from evacsim.results.tracks import timed_lines
 
 __all__ = ["bus_route_edges", "bus_tracks", "grid_routes", "recorded_bus_leg", "timed_line"]
 
@@ -148,21 +149,8 @@ def timed_line(
     xy, t_s
         ``(n, 2)`` coordinates and ``(n,)`` times, in travel order (empty for no edges).
     """
-    xy_parts: list[np.ndarray] = []
-    t_parts: list[np.ndarray] = []
-    for e, t0, t1 in zip(np.asarray(edges, np.int64), t_enter_s, t_exit_s, strict=True):
-        coords = shapely.get_coordinates(net.edge_geometry[int(e)])
-        seg = np.hypot(*np.diff(coords, axis=0).T)
-        share = np.r_[0.0, np.cumsum(seg)] / max(float(seg.sum()), 1e-9)
-        times = float(t0) + share * (float(t1) - float(t0))
-        joined = xy_parts and np.array_equal(xy_parts[-1][-1], coords[0])
-        if joined and t_parts[-1][-1] == times[0]:
-            coords, times = coords[1:], times[1:]  # the same vertex, passed once
-        xy_parts.append(coords)
-        t_parts.append(times)
-    if not xy_parts:
-        return np.zeros((0, 2)), np.zeros(0)
-    return np.vstack(xy_parts), np.concatenate(t_parts)
+    xy, t_s, _ = timed_lines(net, edges, t_enter_s, t_exit_s)
+    return xy, t_s
 
 
 def bus_tracks(results: Any, net: Any) -> pd.DataFrame:
