@@ -25,7 +25,7 @@ from evacsim.area.schema import file_name_of
 from evacsim.display.clock import Clock
 from evacsim.display.i18n import Translator, resolve_lang, translator
 from evacsim.display.labels import KIND_LABELS, MODE_LABELS, TASK_LABELS, label
-from evacsim.export.gpx import GpxPoint, GpxTrack, GpxWaypoint, gpx_document
+from evacsim.export.gpx import GpxPoints, GpxTrack, GpxWaypoint, gpx_document
 from evacsim.export.layers import COORD_DECIMALS, GPKG_LAYERS
 from evacsim.results.ete import ete_table, evacuation_curves
 from evacsim.results.records import records
@@ -160,16 +160,13 @@ def _gpx_context(layers: Mapping[str, pd.DataFrame]) -> tuple[Translator, Clock]
     return translator(lang), Clock(when, lang)
 
 
-def _points(geometry: Any, times_text: object, clock: Clock) -> list[GpxPoint]:
+def _points(geometry: Any, times_text: object, clock: Clock) -> GpxPoints:
     """The line's vertices with their times (``vertex_times_s``), when they match."""
     coords = shapely.get_coordinates(geometry)
     text = str(times_text or "").strip()
     times = np.array([float(t) for t in text.split(";")]) if text else np.zeros(0)
-    if len(times) != len(coords):
-        return [GpxPoint(float(x), float(y)) for x, y in coords]
-    return [
-        GpxPoint(float(x), float(y), clock.utc(t)) for (x, y), t in zip(coords, times, strict=True)
-    ]
+    stamps = clock.utc_stamps(times) if len(times) == len(coords) else None
+    return GpxPoints(coords[:, 0], coords[:, 1], stamps)
 
 
 def _route_track(row: Mapping[str, Any], geometry: Any, tr: Translator, clock: Clock) -> GpxTrack:
