@@ -11,9 +11,6 @@ from .animation import (
     EvacueeAnimation as EvacueeAnimation,
 )
 from .assembly_maps import (
-    arrivals_svg as arrivals_svg,
-)
-from .assembly_maps import (
     assembly_point_map as assembly_point_map,
 )
 from .base import (
