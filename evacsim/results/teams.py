@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import shapely
 from pyproj import Transformer
 from shapely.geometry import LineString
 
 from evacsim.results.records import records
-from evacsim.results.tracks import sequential_sums, timed_lines
+from evacsim.results.tracks import edge_vertices, path_vertices, sequential_sums, timed_lines
 
 if TYPE_CHECKING:
     from evacsim.network.graph import RoadNetwork
@@ -101,18 +100,35 @@ def task_routes(results: Results, net: RoadNetwork) -> pd.DataFrame:
     (None when the task needed no driving), ``roads`` (names joined by " → ").
     """
     paths: pd.DataFrame = results.extra.get("team_paths", pd.DataFrame())
-    to_wgs = Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
+    columns = ["team", "vehicle", "task", "geometry", "roads"]
+    if not len(paths):
+        return pd.DataFrame(columns=columns)
+    legs = paths.sort_values(["team", "vehicle", "task", "t_enter_s"], kind="stable")
+    keys = [legs[c].to_numpy() for c in ("team", "vehicle", "task")]
+    new_task = np.ones(len(legs), dtype=bool)
+    new_task[1:] = np.any([k[1:] != k[:-1] for k in keys], axis=0)
+    starts = np.flatnonzero(new_task)
+    ends = np.append(starts[1:], len(legs)).tolist()
+    edges = legs["edge"].to_numpy(np.int64)
+    # every task's vertices at once, one transform (a vertex two edges share kept twice)
+    ev = edge_vertices(net)
+    counts = ev.first[edges + 1] - ev.first[edges]
+    xy = path_vertices(net, edges)
+    lon, lat = Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True).transform(
+        xy[:, 0], xy[:, 1]
+    )
+    lonlat = np.column_stack([lon, lat])
+    at = np.concatenate([[0], np.cumsum(counts)])[np.append(starts, len(edges))].tolist()
+    raw = net.edge_name[edges].tolist()
+    names = [str(n) for n in raw]
+    named = [bool(n) and text not in ("None", "nan") for n, text in zip(raw, names, strict=True)]
     rows = []
-    for key, legs in paths.groupby(["team", "vehicle", "task"], sort=True):
-        team, vehicle, task = str(key[0]), str(key[1]), int(str(key[2]))
-        edges = legs.sort_values("t_enter_s", kind="stable")["edge"].to_numpy(np.int64)
-        coords = np.vstack([shapely.get_coordinates(g) for g in net.edge_geometry[edges]])
-        lon, lat = to_wgs.transform(coords[:, 0], coords[:, 1])
-        names = [str(n) for n in net.edge_name[edges] if n and str(n) not in ("None", "nan")]
-        roads = [n for i, n in enumerate(names) if i == 0 or n != names[i - 1]]
-        rows.append((team, vehicle, task, LineString(np.column_stack([lon, lat])),
-                     " → ".join(roads)))  # fmt: skip
-    return pd.DataFrame(rows, columns=["team", "vehicle", "task", "geometry", "roads"])
+    for k, (a, b) in enumerate(zip(starts.tolist(), ends, strict=True)):
+        mine = [names[i] for i in range(a, b) if named[i]]
+        roads = [n for i, n in enumerate(mine) if i == 0 or n != mine[i - 1]]
+        rows.append((str(keys[0][a]), str(keys[1][a]), int(str(keys[2][a])),
+                     LineString(lonlat[at[k]:at[k + 1]]), " → ".join(roads)))  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _road_name(net: RoadNetwork, edge: int) -> str:
