@@ -144,11 +144,48 @@ def feature_collection(
     Features get short ids ("0", "1", ...): folium keys its per-feature styles on a unique
     identifier and would otherwise pick the first unique property (a whole popup).
     """
+    geoms, props = list(geoms), list(props)
+    if len(geoms) != len(props):
+        raise ValueError("feature_collection: as many properties as geometries are needed")
     features = [
-        {"type": "Feature", "id": str(k), "geometry": mapping(g), "properties": p}
-        for k, (g, p) in enumerate(zip(geoms, props, strict=True))
+        {"type": "Feature", "id": str(k), "geometry": g, "properties": p}
+        for k, (g, p) in enumerate(zip(_geojson_geometries(geoms), props, strict=True))
     ]
     return {"type": "FeatureCollection", "features": features}
+
+
+_LINE_TYPES = {"LineString": 1, "MultiLineString": 5}
+
+
+def _geojson_geometries(geoms: list[BaseGeometry]) -> list[dict[str, Any]]:
+    """``shapely.geometry.mapping`` of each geometry, lines all at once: the same coordinates
+    (as lists), without a Python loop over every vertex (a district's routes have hundreds of
+    thousands)."""
+    arr = np.asarray(geoms, dtype=object)
+    types = shapely.get_type_id(arr) if len(arr) else np.zeros(0, int)
+    lines = np.isin(types, list(_LINE_TYPES.values())) & ~shapely.is_empty(arr)
+    lines &= ~shapely.has_z(arr)
+    out: list[dict[str, Any]] = [
+        {} if ok else mapping(g) for g, ok in zip(geoms, lines.tolist(), strict=True)
+    ]
+    if not lines.any():
+        return out
+    which = np.flatnonzero(lines)
+    parts, owner = shapely.get_parts(arr[which], return_index=True)
+    coords, part_of = shapely.get_coordinates(parts, return_index=True)
+    cut = np.flatnonzero(np.diff(part_of)) + 1
+    part_coords = [c.tolist() for c in np.split(coords, cut)] if len(coords) else []
+    if len(part_coords) != len(parts):  # an empty part: each the slow way
+        return [mapping(g) for g in geoms]
+    of_geom: list[list[Any]] = [[] for _ in which]
+    for k, c in zip(owner.tolist(), part_coords, strict=True):
+        of_geom[k].append(c)
+    for k, i in enumerate(which.tolist()):
+        if types[i] == _LINE_TYPES["LineString"]:
+            out[i] = {"type": "LineString", "coordinates": of_geom[k][0]}
+        else:
+            out[i] = {"type": "MultiLineString", "coordinates": of_geom[k]}
+    return out
 
 
 def _road_style(feature: dict[str, Any]) -> dict[str, Any]:
