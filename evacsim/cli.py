@@ -129,6 +129,8 @@ def _echo_json(data: Any) -> None:
 
 def _stderr_console(quiet: bool) -> Console | None:
     """A stderr console for progress, or None when quiet or stderr is not a terminal."""
+    if quiet:  # nothing to show: rich is not even imported
+        return None
     from rich.console import Console
 
     console = Console(stderr=True)

@@ -95,7 +95,8 @@ def _add_team_routes(m: folium.Map, run: Run, tr: Translator, clock: Clock) -> N
         task = tasks.loc[r["task"]]
         text = f"{r['vehicle']}: {label(TASK_LABELS, task['task'], tr)} {task['target']}"
         _polyline(
-            [[lat, lon] for lon, lat in r["geometry"].coords], color=colour.get(r["team"], "#333"),
+            shapely.get_coordinates(r["geometry"])[:, ::-1].tolist(),
+            color=colour.get(r["team"], "#333"),
             weight=3, opacity=0.8, tooltip=esc(text),
             popup=_popup(text, [(tr.gettext("leaves"), clock.label(task["t_depart_s"])),
                                 (tr.gettext("on site"), clock.label(task["t_start_s"])),
