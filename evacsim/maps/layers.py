@@ -194,8 +194,10 @@ def _road_style(feature: dict[str, Any]) -> dict[str, Any]:
     return {"color": color, "weight": weight, "opacity": 0.9, "dashArray": dash}
 
 
-def add_roads(m: folium.Map, roads: gpd.GeoDataFrame, tr: Translator) -> list[str]:
-    """Draw the roads as one GeoJson layer styled by class; return the classes drawn."""
+def roads_layer(roads: gpd.GeoDataFrame, tr: Translator) -> tuple[dict[str, Any], list[str]]:
+    """The roads' GeoJSON (EPSG:4326 frame; popups and tooltips in ``tr``'s language) and the
+    classes drawn, in legend order: what :func:`add_roads` draws (every page of a run draws the
+    same, so :mod:`evacsim.maps.base` makes it once per area and language)."""
     props = []
     for row in roads.itertuples(index=False):
         cls = road_class(getattr(row, "highway", "other"))
@@ -211,14 +213,30 @@ def add_roads(m: folium.Map, roads: gpd.GeoDataFrame, tr: Translator) -> list[st
         props.append(
             {"road_class": cls, "popup_html": popup_html(title, rows), "tooltip_html": esc(title)}
         )
-    layer = folium.GeoJson(
-        feature_collection(roads.geometry, props),
+    classes = sorted({p["road_class"] for p in props}, key=list(ROAD_STYLES).index)
+    return feature_collection(roads.geometry, props), classes
+
+
+def add_roads(
+    m: folium.Map,
+    roads: gpd.GeoDataFrame,
+    tr: Translator,
+    *,
+    layer: tuple[dict[str, Any], list[str]] | None = None,
+) -> list[str]:
+    """Draw the roads as one GeoJson layer styled by class; return the classes drawn.
+
+    ``layer``: :func:`roads_layer` of these roads in this language, when already made (folium
+    only reads it).
+    """
+    data, classes = roads_layer(roads, tr) if layer is None else layer
+    folium.GeoJson(
+        data,
         name=tr.gettext(LAYER_NAMES["roads"]),
         style_function=_road_style,
         on_each_feature=BIND_DETAILS,
-    )
-    layer.add_to(m)
-    return sorted({p["road_class"] for p in props}, key=list(ROAD_STYLES).index)
+    ).add_to(m)
+    return list(classes)
 
 
 def _context_style(feature: dict[str, Any]) -> dict[str, Any]:
