@@ -93,6 +93,16 @@ def teams_summary(results: Results) -> dict[str, Any]:
     }
 
 
+def _task_legs(paths: pd.DataFrame) -> tuple[pd.DataFrame, list[np.ndarray], np.ndarray]:
+    """The team paths with each task's legs together (tasks in key order) in driving order (ties
+    as recorded), their (team, vehicle, task) columns, and where each task begins."""
+    legs = paths.sort_values(["team", "vehicle", "task", "t_enter_s"], kind="stable")
+    keys = [legs[c].to_numpy() for c in ("team", "vehicle", "task")]
+    new_task = np.ones(len(legs), dtype=bool)
+    new_task[1:] = np.any([k[1:] != k[:-1] for k in keys], axis=0)
+    return legs, keys, new_task
+
+
 def task_routes(results: Results, net: RoadNetwork) -> pd.DataFrame:
     """Per team task: its route as one EPSG:4326 LineString and the roads in driving order.
 
@@ -103,10 +113,7 @@ def task_routes(results: Results, net: RoadNetwork) -> pd.DataFrame:
     columns = ["team", "vehicle", "task", "geometry", "roads"]
     if not len(paths):
         return pd.DataFrame(columns=columns)
-    legs = paths.sort_values(["team", "vehicle", "task", "t_enter_s"], kind="stable")
-    keys = [legs[c].to_numpy() for c in ("team", "vehicle", "task")]
-    new_task = np.ones(len(legs), dtype=bool)
-    new_task[1:] = np.any([k[1:] != k[:-1] for k in keys], axis=0)
+    legs, keys, new_task = _task_legs(paths)
     starts = np.flatnonzero(new_task)
     ends = np.append(starts[1:], len(legs)).tolist()
     edges = legs["edge"].to_numpy(np.int64)
@@ -167,11 +174,7 @@ def _task_tracks(results: Results, net: RoadNetwork) -> pd.DataFrame:
     columns = ["team", "vehicle", "task", "start_node", "end_node", "xy", "t_s", "steps"]
     if not len(paths):
         return pd.DataFrame(columns=columns)
-    # each task's legs together (tasks in key order), in driving order (ties as recorded)
-    legs = paths.sort_values(["team", "vehicle", "task", "t_enter_s"], kind="stable")
-    keys = [legs[c].to_numpy() for c in ("team", "vehicle", "task")]
-    new_task = np.ones(len(legs), dtype=bool)
-    new_task[1:] = np.any([k[1:] != k[:-1] for k in keys], axis=0)
+    legs, keys, new_task = _task_legs(paths)
     starts = np.flatnonzero(new_task)
     edges = legs["edge"].to_numpy(np.int64)
     t_in, t_out = legs["t_enter_s"].to_numpy(float), legs["t_exit_s"].to_numpy(float)
