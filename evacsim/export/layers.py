@@ -163,7 +163,7 @@ def _group_paths(results: Any) -> pd.DataFrame:
     new = np.ones(len(order), dtype=bool)
     new[1:] = (codes[1:] != codes[:-1]) | (after[1:] != after[:-1])
     starts = np.flatnonzero(new)
-    ends = np.append(starts[1:], len(order)).tolist()
+    ends = np.append(starts[1:], len(order))[: len(starts)].tolist()
     edges = paths["edge"].to_numpy(np.int64)[reached][order].tolist()
     out = pd.DataFrame(
         {"group_id": group_ids[order][starts],

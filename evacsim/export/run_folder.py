@@ -114,7 +114,7 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
     manifest, so that identical runs give identical files), the maps
     (:func:`evacsim.maps.write.write_run_maps`), ``results.gpkg``, ``csv/``, ``gpx/``,
     ``geojson/`` when asked, the teams' drill sheets (``drill/``), ``report.html`` and, last,
-    ``manifest.json``. The maps are written by a forked worker meanwhile
+    ``manifest.json``. The maps and the drill sheets are written by forked workers meanwhile
     (:mod:`evacsim.export.forked`); each output's seconds go to ``run.timings_s``
     (``out_<name>_s``) and so to the manifest.
 
@@ -152,33 +152,48 @@ def _write_files(run: Any, folder: Path, timings: Timings, *, geojson: bool) -> 
         from evacsim.export.files import write_csv_tables, write_geojson, write_gpkg, write_gpx
         from evacsim.export.layers import result_layers
         from evacsim.maps.write import run_map_files
-        from evacsim.report.drill import write_drill_sheets
         from evacsim.report.report import write_report
-        from evacsim.report.warning_sheets import write_warning_sheets
 
     written: dict[str, Path] = {}
     with timed(timings, "out_tables_s"):  # result layers: shared by gpkg, csv, gpx
         layers = result_layers(run)
-    with timed(timings, "out_gpkg_s"):
-        written["gpkg"] = write_gpkg(layers, folder / "results.gpkg")
-    with timed(timings, "out_csv_s"):
-        write_csv_tables(layers, folder / "csv", results=run.results, net=run.prepared.network)
-    with timed(timings, "out_gpx_s"):
-        write_gpx(layers, folder / "gpx")
-    written |= {"csv": folder / "csv", "gpx": folder / "gpx"}
-    if geojson:
-        with timed(timings, "out_geojson_s"):
-            write_geojson(layers, folder / "geojson")
-        written["geojson"] = folder / "geojson"
+    # The drill sheets by a second worker, forked once the team tracks are drawn (it shares
+    # them): a district's sheets are as much work as the files written here.
+    with forked(partial(_write_sheets, run, folder)) as sheets_job:
+        with timed(timings, "out_gpkg_s"):
+            written["gpkg"] = write_gpkg(layers, folder / "results.gpkg")
+        with timed(timings, "out_csv_s"):
+            write_csv_tables(layers, folder / "csv", results=run.results, net=run.prepared.network)
+        with timed(timings, "out_gpx_s"):
+            write_gpx(layers, folder / "gpx")
+        written |= {"csv": folder / "csv", "gpx": folder / "gpx"}
+        if geojson:
+            with timed(timings, "out_geojson_s"):
+                write_geojson(layers, folder / "geojson")
+            written["geojson"] = folder / "geojson"
+        links = {key: Path(name) for key, name in run_map_files(run).items()}
+        with timed(timings, "out_report_s"):
+            written["report"] = write_report(run, folder / "report.html", maps=links)
+        with timed(timings, "out_wait_sheets_s"):
+            sheets, sheet_timings = sheets_job.result()
+    timings |= sheet_timings
+    return written | {key: folder / name for key, name in sheets.items()}
+
+
+def _write_sheets(run: Any, folder: Path) -> tuple[dict[str, str], Timings]:
+    """The teams' drill sheets and the grid workers' warning sheets (in a forked worker):
+    ``({"drill": ..., "warning_sheets": ...} as written, {"out_drill_s": seconds})``."""
+    from evacsim.report.drill import write_drill_sheets
+    from evacsim.report.warning_sheets import SHEETS_DIR, write_warning_sheets
+
+    timings: Timings = {}
+    written: dict[str, str] = {}
     with timed(timings, "out_drill_s"):
         if write_drill_sheets(run, folder):
-            written["drill"] = folder / "drill"
+            written["drill"] = "drill"
         if write_warning_sheets(run, folder):  # one page per grid worker (warning chain)
-            written["warning_sheets"] = folder / "drill" / "warning"
-    links = {key: Path(name) for key, name in run_map_files(run).items()}
-    with timed(timings, "out_report_s"):
-        written["report"] = write_report(run, folder / "report.html", maps=links)
-    return written
+            written["warning_sheets"] = SHEETS_DIR
+    return written, timings
 
 
 def _write_pages(run: Any, folder: Path) -> tuple[dict[str, str], Timings]:
