@@ -8,6 +8,7 @@ another format.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.metadata
 import logging
 import os
@@ -107,7 +108,9 @@ def manifest(run: Any, folder: Path) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- run folders
 
 
-def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[str, Path]:
+def write_run_folder(
+    run: Any, folder: Path, *, geojson: bool = False, warm: bool = True
+) -> dict[str, Path]:
     """Write everything of a run into ``folder`` (normally the temporary one of a save).
 
     Writes ``summary.json`` (with ``format_version``; without ``runtime_s``, which goes to the
@@ -116,7 +119,9 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
     ``geojson/`` when asked, the teams' drill sheets (``drill/``), ``report.html`` and, last,
     ``manifest.json``. The maps and the drill sheets are written by forked workers meanwhile
     (:mod:`evacsim.export.forked`); each output's seconds go to ``run.timings_s``
-    (``out_<name>_s``) and so to the manifest.
+    (``out_<name>_s``) and so to the manifest. ``warm``: while it waits for the map worker,
+    this process imports the map modules itself, so that its next run's workers inherit them
+    (a long-running process; a command that ends after one run passes ``False``).
 
     Returns
     -------
@@ -135,6 +140,8 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
     # (folium in the worker; pyogrio, gpxpy and jinja here), at the same time.
     with forked(partial(_write_pages, run, folder)) as maps_job:
         written |= _write_files(run, folder, timings, geojson=geojson)
+        if warm and maps_job.running():
+            importlib.import_module("evacsim.maps.assembly_maps")  # the next run's, see above
         with timed(timings, "out_wait_worker_s"):
             pages, worker_timings = maps_job.result()
     written |= {key: folder / name for key, name in pages.items()}
@@ -282,7 +289,11 @@ def convert_run_folder(folder: str | Path, fmt: str, out: str | Path) -> list[Pa
 
 
 def write_run(
-    run: Run, out: str | Path | RunFolder | None = None, *, geojson: bool = False
+    run: Run,
+    out: str | Path | RunFolder | None = None,
+    *,
+    geojson: bool = False,
+    warm: bool = True,
 ) -> Path:
     """Write a finished run's folder: exactly ``out``, else ``runs/<scenario>-<timestamp>/``.
 
@@ -294,9 +305,9 @@ def write_run(
     Returns the folder.
     """
     if isinstance(out, RunFolder):
-        write_run_folder(run, out.tmp, geojson=geojson)
+        write_run_folder(run, out.tmp, geojson=geojson, warm=warm)
         return out.dest
     with run_folder(out, label=run.prepared.scenario.label()) as claim:
-        write_run_folder(run, claim.tmp, geojson=geojson)
+        write_run_folder(run, claim.tmp, geojson=geojson, warm=warm)
     log.info("run written to %s", claim.dest)
     return claim.dest
