@@ -129,6 +129,8 @@ def _echo_json(data: Any) -> None:
 
 def _stderr_console(quiet: bool) -> Console | None:
     """A stderr console for progress, or None when quiet or stderr is not a terminal."""
+    if quiet:  # nothing to show: rich is not even imported
+        return None
     from rich.console import Console
 
     console = Console(stderr=True)
@@ -182,7 +184,7 @@ def run(
     ):
         result = run_scenario(sc)
         result.timings_s = {"import_s": import_s, **result.timings_s}
-        folder = write_run(result, claim)
+        folder = write_run(result, claim, warm=False)  # the command ends after this run
     if as_json:
         _echo_json(result.summary)
     elif not quiet:
@@ -351,7 +353,7 @@ def incident(
             _status(console, f"{model} at {source}: running"),
         ):
             report = run_incident(data)
-            folder = write_run(report.run, claim)
+            folder = write_run(report.run, claim, warm=False)  # the command ends after it
     saved = write_scenario_toml(data, save_scenario) if save_scenario else None
     if as_json:
         _echo_json(_incident_json(report, folder, saved))

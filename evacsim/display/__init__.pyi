@@ -1,3 +1,6 @@
+from .arrivals import (
+    arrivals_svg as arrivals_svg,
+)
 from .chain import (
     channel_label as channel_label,
 )

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
+
 from evacsim.display.format import t_plus
 
 __all__ = ["Clock", "run_clock"]
@@ -94,6 +96,25 @@ class Clock:
         """The time in UTC (GPX times are UTC)."""
         when = self.at(t_s)
         return None if when is None else when.astimezone(UTC)
+
+    def utc_stamps(self, t_s: np.ndarray) -> list[str | None]:
+        """Many times at once as GPX writes them: ``utc(t).isoformat()`` with ``Z`` for
+        ``+00:00`` (``2026-06-01T07:32:05.500000Z``); ``None`` where missing.
+
+        The seconds are split and rounded to microseconds as :class:`datetime.timedelta`
+        does (whole seconds, then the fraction rounded half to even), so each text is the one
+        :meth:`utc` gives.
+        """
+        t = np.asarray(t_s, dtype=float)
+        known = np.isfinite(t)
+        fraction, whole = np.modf(np.where(known, t, 0.0))
+        us = whole.astype(np.int64) * 1_000_000 + np.rint(fraction * 1e6).astype(np.int64)
+        start = np.datetime64(self.start.astimezone(UTC).replace(tzinfo=None), "us")
+        texts = np.datetime_as_string(start + us.astype("timedelta64[us]"), unit="us").tolist()
+        return [
+            text.removesuffix(".000000") + "Z" if ok else None
+            for text, ok in zip(texts, known.tolist(), strict=True)
+        ]
 
     def start_text(self) -> str:
         """The start as ``2026-06-01 15:00 UTC+08:00``."""

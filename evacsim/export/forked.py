@@ -90,6 +90,10 @@ class ForkedJob:
             raise EvacsimError(text)
         raise RuntimeError(f"output worker failed:\n{tb}")
 
+    def running(self) -> bool:
+        """Whether the child still runs (``False`` when not forked or finished)."""
+        return self._proc is not None and self._proc.is_alive()
+
     def cancel(self) -> None:
         """Stop the child if it still runs (the parent is leaving with an error)."""
         if self._proc is not None and self._proc.is_alive():

@@ -9,11 +9,14 @@ form, see :func:`gpx_document`), so the output is what gpxpy (and the GPS tools 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["GpxPoint", "GpxTrack", "GpxWaypoint", "gpx_document"]
+import numpy as np
+
+__all__ = ["GpxPoint", "GpxPoints", "GpxTrack", "GpxWaypoint", "gpx_document"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,20 @@ class GpxPoint:
     lon: float
     lat: float
     time: datetime | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class GpxPoints:
+    """A track's points as columns (a district's tracks have hundreds of thousands): ``lon``,
+    ``lat`` and, when timed, each point's UTC time as GPX writes it (``2026-06-01T07:32:05Z``;
+    ``None`` for a point without a time; :meth:`evacsim.display.clock.Clock.utc_stamps`)."""
+
+    lon: np.ndarray
+    lat: np.ndarray
+    stamps: Sequence[str | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self.lon)
 
 
 @dataclass(frozen=True)
@@ -42,7 +59,7 @@ class GpxTrack:
     """A named track of timed points (one segment), or a route when ``route`` (no times)."""
 
     name: str
-    points: Sequence[GpxPoint]
+    points: Sequence[GpxPoint] | GpxPoints
     description: str = ""
     kind: str = ""
     route: bool = False
@@ -98,9 +115,13 @@ def gpx_document(
         track.segments.append(segment)
         gpx.tracks.append(track)
     text = str(gpx.to_xml(version="1.1"))
-    for marker_xml, points_xml in placeholders.items():
-        text = text.replace(marker_xml, points_xml, 1)
-    return text
+    # every placeholder replaced in one pass (one ``replace`` each rescanned the document:
+    # quadratic in a district's thousand tracks)
+    return _PLACEHOLDER_RE.sub(lambda m: placeholders.get(m.group(0), m.group(0)), text)
+
+
+#: A placeholder point as gpxpy writes it (latitude 1000.5: no real point is there).
+_PLACEHOLDER_RE = re.compile(r'\n *<(trkpt|rtept) lat="1000\.5" lon="[0-9.]+">\n *</\1>')
 
 
 def _coordinate(value: float) -> str:
@@ -111,14 +132,25 @@ def _coordinate(value: float) -> str:
 
 def _point_xml(tag: str, indent: str, lat: float, lon: float, time: datetime | None) -> str:
     """One ``<trkpt>`` / ``<rtept>`` exactly as gpxpy's pretty printer writes it."""
-    head = f'\n{indent}<{tag} lat="{_coordinate(lat)}" lon="{_coordinate(lon)}">'
-    if time is None:
+    stamp = None if time is None else time.isoformat().replace("+00:00", "Z")
+    return _point_text(tag, indent, _coordinate(lat), _coordinate(lon), stamp)
+
+
+def _point_text(tag: str, indent: str, lat: str, lon: str, stamp: str | None) -> str:
+    head = f'\n{indent}<{tag} lat="{lat}" lon="{lon}">'
+    if stamp is None:
         return f"{head}\n{indent}</{tag}>"
-    stamp = time.isoformat().replace("+00:00", "Z")
     return f"{head}\n{indent}  <time>{stamp}</time>\n{indent}</{tag}>"
 
 
-def _points_xml(tag: str, indent: str, points: Sequence[GpxPoint]) -> str:
+def _points_xml(tag: str, indent: str, points: Sequence[GpxPoint] | GpxPoints) -> str:
+    if not isinstance(points, GpxPoints):
+        return "".join(
+            _point_xml(tag, indent, round(p.lat, 6), round(p.lon, 6), p.time) for p in points
+        )
+    lat = [_coordinate(round(v, 6)) for v in points.lat.tolist()]
+    lon = [_coordinate(round(v, 6)) for v in points.lon.tolist()]
+    stamps = points.stamps if points.stamps is not None else [None] * len(lat)
     return "".join(
-        _point_xml(tag, indent, round(p.lat, 6), round(p.lon, 6), p.time) for p in points
+        _point_text(tag, indent, la, lo, st) for la, lo, st in zip(lat, lon, stamps, strict=True)
     )

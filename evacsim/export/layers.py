@@ -50,6 +50,7 @@ Times are seconds since the incident rounded to 0.1 s; each time of day (not a d
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -65,13 +66,14 @@ from evacsim.errors import NoRouteError
 from evacsim.results.ete import LEVEL_NAMES
 from evacsim.results.places import facility_points, node_places
 from evacsim.results.records import records
-from evacsim.results.routes import bus_tracks, timed_line
+from evacsim.results.routes import bus_tracks
 from evacsim.results.tables import (
     facility_table,
     grid_table,
     stranded_table,
 )
 from evacsim.results.teams import task_tracks
+from evacsim.results.tracks import path_vertices, timed_lines
 from evacsim.sim.results import GROUP_STATES
 
 __all__ = ["GPKG_LAYERS", "result_layers"]
@@ -103,10 +105,9 @@ COORD_DECIMALS = 6  # ~0.1 m in lon/lat
 
 def _path_line(net: Any, edges: Iterable[int]) -> LineString | None:
     """The edges' geometries joined in travel order (projected CRS); None for an empty path."""
-    parts = [shapely.get_coordinates(net.edge_geometry[int(e)]) for e in edges]
-    if not parts:
+    coords = path_vertices(net, np.fromiter(edges, dtype=np.int64))
+    if not len(coords):
         return None
-    coords = np.concatenate(parts)
     keep = np.ones(len(coords), dtype=bool)
     keep[1:] = np.any(np.diff(coords, axis=0) != 0, axis=1)
     coords = coords[keep]
@@ -148,40 +149,63 @@ def _zones_layer(run: Any) -> gpd.GeoDataFrame:
 
 
 def _group_paths(results: Any) -> pd.DataFrame:
-    """Per group and leg (``assembly`` / ``shelter``), its edges in travel order."""
+    """Per group and leg (``assembly`` / ``shelter``), its edges in travel order (a tuple),
+    with the group's columns; in (group, leg) order."""
     paths = results.paths
     g = results.groups.set_index("group_id")
     t_ass = g["t_assembly_s"].reindex(paths["group_id"]).to_numpy(float)
-    after = ~np.isnan(t_ass) & (paths["t_enter_s"].to_numpy(float) >= t_ass)
-    legs = paths.assign(leg=np.where(after, "shelter", "assembly"))
-    # a group that never reached its assembly point has no complete route
-    legs = legs[~np.isnan(t_ass)]
-    out = legs.groupby(["group_id", "leg"], sort=True)["edge"].agg(tuple).reset_index()
+    reached = ~np.isnan(t_ass)  # a group that never reached its assembly point has no route
+    after = (paths["t_enter_s"].to_numpy(float) >= t_ass)[reached]
+    group_ids = paths["group_id"].to_numpy()[reached]
+    codes, _ = pd.factorize(group_ids, sort=True)
+    order = np.lexsort((after, codes))  # by group, then leg; the table's order within
+    codes, after = codes[order], after[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (codes[1:] != codes[:-1]) | (after[1:] != after[:-1])
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], len(order))[: len(starts)].tolist()
+    edges = paths["edge"].to_numpy(np.int64)[reached][order].tolist()
+    out = pd.DataFrame(
+        {"group_id": group_ids[order][starts],
+         "leg": np.where(after[starts], "shelter", "assembly"),
+         "edge": [tuple(edges[a:b]) for a, b in zip(starts.tolist(), ends, strict=True)]}
+    )  # fmt: skip
     return out.merge(results.groups, on="group_id", how="left")
 
 
 def _most_used(legs: pd.DataFrame, keys: list[str]) -> list[dict[str, Any]]:
-    """Per key, the edge sequence most persons took (ties broken by the edge ids, reproducibly)."""
+    """Per key, the edge sequence most persons took (ties broken by the edge ids, reproducibly),
+    and the group whose arrival is the (lower) median of those on it (ties by group id)."""
+    valid = legs[keys].notna().all(axis=1).to_numpy()
+    legs = legs[valid]
+    key_of = list(zip(*(legs[k].tolist() for k in keys), strict=True))
+    path, persons = legs["edge"].tolist(), legs["persons"].tolist()
+    t_ass, group_id = legs["t_assembly_s"].tolist(), legs["group_id"].tolist()
+    rows_of: dict[tuple[Any, ...], list[int]] = {}
+    for i, key in enumerate(key_of):
+        rows_of.setdefault(key, []).append(i)
     rows = []
-    for key, sub in legs.groupby(keys, sort=True):
-        by_path = sub.groupby("edge", sort=True)["persons"].sum()
-        candidates: list[tuple[tuple[int, ...], int]] = [
-            (tuple(path), int(n))  # type: ignore[arg-type]
-            for path, n in by_path.items()
-        ]
-        best = max(candidates, key=lambda kv: (kv[1], [-e for e in kv[0]]))
-        row = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
-        row |= {"persons": int(sub["persons"].sum()), "persons_on_path": int(best[1])}
-        on_path = sub[[tuple(e) == best[0] for e in sub["edge"]]]
-        row |= {"groups": len(sub), "edges": best[0], "median_group": _median_group(on_path)}
+    for key in sorted(rows_of):
+        mine = rows_of[key]
+        on_path: dict[tuple[int, ...], int] = {}
+        for i in mine:
+            on_path[path[i]] = on_path.get(path[i], 0) + persons[i]
+        best, best_n = max(on_path.items(), key=lambda kv: (kv[1], [-e for e in kv[0]]))
+        done = sorted(
+            (i for i in mine if path[i] == best), key=lambda i: _arrival(t_ass[i], group_id[i])
+        )
+        row = dict(zip(keys, key, strict=True))
+        row |= {"persons": int(sum(persons[i] for i in mine)), "persons_on_path": int(best_n),
+                "groups": len(mine), "edges": best,
+                "median_group": str(group_id[done[(len(done) - 1) // 2]])}  # fmt: skip
         rows.append(row)
     return rows
 
 
-def _median_group(groups: pd.DataFrame) -> str:
-    """The group whose arrival is the (lower) median of those on a path (ties by group id)."""
-    done = groups.sort_values(["t_assembly_s", "group_id"], kind="stable")
-    return str(done["group_id"].iloc[(len(done) - 1) // 2]) if len(done) else ""
+def _arrival(t_s: float, group_id: str) -> tuple[bool, float, str]:
+    """Sort key: by arrival time (unknown last), then group id."""
+    unknown = math.isnan(t_s)
+    return unknown, 0.0 if unknown else t_s, group_id
 
 
 def _times_text(t_s: np.ndarray) -> str:
@@ -193,23 +217,32 @@ class _GroupPaths:
     (a route layer asks for one group per route: a scan each was quadratic in a district)."""
 
     def __init__(self, results: Any) -> None:
-        self.paths = results.paths
-        self.rows = self.paths.groupby("group_id", sort=False).indices  # positions, in order
+        paths = results.paths
+        self.rows = paths.groupby("group_id", sort=False).indices  # positions, in order
+        self.edge = paths["edge"].to_numpy(np.int64)
+        self.t_enter_s = paths["t_enter_s"].to_numpy(float)
+        self.t_exit_s = paths["t_exit_s"].to_numpy(float)
         g = results.groups
         self.t_assembly_s = dict(zip(g["group_id"], g["t_assembly_s"], strict=True))
 
-    def vertex_times(self, net: Any, group_id: str, leg: str) -> np.ndarray:
-        """Times a group passed the vertices of one leg of its path (s since the incident)."""
-        mine = self.paths.iloc[self.rows[group_id]].sort_values("t_enter_s", kind="stable")
-        after = mine["t_enter_s"].to_numpy(float) >= self.t_assembly_s[group_id]
-        mine = mine[after] if leg == "shelter" else mine[~after]
-        _, t_s = timed_line(
-            net,
-            mine["edge"].to_numpy(np.int64),
-            mine["t_enter_s"].to_numpy(float),
-            mine["t_exit_s"].to_numpy(float),
+    def vertex_times(self, net: Any, group_ids: list[str], leg: str) -> list[np.ndarray]:
+        """Times each group passed the vertices of one leg of its path (s since the incident)."""
+        picked = []
+        for gid in group_ids:
+            rows = self.rows[gid]
+            rows = rows[np.argsort(self.t_enter_s[rows], kind="stable")]
+            after = self.t_enter_s[rows] >= self.t_assembly_s[gid]
+            picked.append(rows[after] if leg == "shelter" else rows[~after])
+        sizes = np.array([len(p) for p in picked], dtype=np.int64)
+        if not sizes.sum():
+            return [np.zeros(0) for _ in picked]
+        rows = np.concatenate(picked)
+        starts = (np.cumsum(sizes) - sizes)[sizes > 0]
+        _, t_s, bounds = timed_lines(
+            net, self.edge[rows], self.t_enter_s[rows], self.t_exit_s[rows], starts
         )
-        return t_s
+        parts = iter(np.split(t_s, bounds[1:-1]))
+        return [next(parts) if n else np.zeros(0) for n in sizes.tolist()]
 
 
 def _bus_legs(run: Any) -> list[dict[str, Any]]:
@@ -259,13 +292,14 @@ def _routes_layer(run: Any) -> gpd.GeoDataFrame:
     legs = _group_paths(run.results)
     paths = _GroupPaths(run.results)
     rows = []
-    stage1 = legs[legs["leg"] == "assembly"]
-    for row in _most_used(stage1, ["grid_id", "assembly_point", "mode"]):
-        times = paths.vertex_times(net, row.pop("median_group"), "assembly")
+    stage1 = _most_used(legs[legs["leg"] == "assembly"], ["grid_id", "assembly_point", "mode"])
+    medians = [row.pop("median_group") for row in stage1]
+    for row, times in zip(stage1, paths.vertex_times(net, medians, "assembly"), strict=True):
         rows.append(row | {"stage": "assembly", "shelter": "", "source": "recorded", "t": times})
     cars = legs[(legs["leg"] == "shelter") & (legs["shelter"] != "")]
-    for row in _most_used(cars, ["assembly_point", "shelter", "mode"]):
-        times = paths.vertex_times(net, row.pop("median_group"), "shelter")
+    stage2 = _most_used(cars, ["assembly_point", "shelter", "mode"])
+    medians = [row.pop("median_group") for row in stage2]
+    for row, times in zip(stage2, paths.vertex_times(net, medians, "shelter"), strict=True):
         rows.append(row | {"stage": "shelter", "grid_id": "", "source": "recorded", "t": times})
     buses = bus_tracks(run.results, net).set_index(["assembly_point", "shelter"])
     for row in _bus_legs(run):

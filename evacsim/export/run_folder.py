@@ -8,6 +8,7 @@ another format.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.metadata
 import logging
 import os
@@ -17,21 +18,20 @@ import tempfile
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any
-
-import geopandas as gpd
-import pyogrio
+from typing import TYPE_CHECKING, Any
 
 from evacsim.area.layers import area_files
 from evacsim.atomic import atomic_path
 from evacsim.errors import EvacsimError
-from evacsim.export.files import write_csv_tables, write_geojson, write_gpkg, write_gpx
 from evacsim.export.folder import RunFolder, run_folder, write_json
 from evacsim.export.forked import forked
-from evacsim.export.layers import GPKG_LAYERS, result_layers
 from evacsim.manifest import FORMAT_VERSION, MANIFEST, RUN_FORMAT, require_run_folder
-from evacsim.pipeline import Run
 from evacsim.timing import Timings, timed
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from evacsim.pipeline import Run
 
 __all__ = [
     "DEPENDENCIES",
@@ -108,16 +108,20 @@ def manifest(run: Any, folder: Path) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- run folders
 
 
-def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[str, Path]:
+def write_run_folder(
+    run: Any, folder: Path, *, geojson: bool = False, warm: bool = True
+) -> dict[str, Path]:
     """Write everything of a run into ``folder`` (normally the temporary one of a save).
 
     Writes ``summary.json`` (with ``format_version``; without ``runtime_s``, which goes to the
     manifest, so that identical runs give identical files), the maps
     (:func:`evacsim.maps.write.write_run_maps`), ``results.gpkg``, ``csv/``, ``gpx/``,
     ``geojson/`` when asked, the teams' drill sheets (``drill/``), ``report.html`` and, last,
-    ``manifest.json``. The maps are written by a forked worker meanwhile
+    ``manifest.json``. The maps and the drill sheets are written by forked workers meanwhile
     (:mod:`evacsim.export.forked`); each output's seconds go to ``run.timings_s``
-    (``out_<name>_s``) and so to the manifest.
+    (``out_<name>_s``) and so to the manifest. ``warm``: while it waits for the map worker,
+    this process imports the map modules itself, so that its next run's workers inherit them
+    (a long-running process; a command that ends after one run passes ``False``).
 
     Returns
     -------
@@ -125,11 +129,6 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
         What was written: ``summary``, ``map`` and ``ap:<id>`` (maps), ``gpkg``, ``csv``,
         ``gpx``, ``geojson``, ``drill`` (folders), ``report``, ``manifest``.
     """
-    from evacsim.maps.write import run_map_files
-    from evacsim.report.drill import write_drill_sheets
-    from evacsim.report.report import write_report
-    from evacsim.report.warning_sheets import write_warning_sheets
-
     folder = Path(folder)
     t0 = time.perf_counter()
     timings: Timings = run.timings_s
@@ -137,9 +136,37 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
     with timed(timings, "out_summary_s"):
         summary = {k: v for k, v in run.summary.items() if k != "runtime_s"}
         write_json(written["summary"], {**summary, "format_version": FORMAT_VERSION})
+    # Forked before this process imports its writers: each side imports only what it needs
+    # (folium in the worker; pyogrio, gpxpy and jinja here), at the same time.
     with forked(partial(_write_pages, run, folder)) as maps_job:
-        with timed(timings, "out_tables_s"):  # result layers: shared by gpkg, csv, gpx
-            layers = result_layers(run)
+        written |= _write_files(run, folder, timings, geojson=geojson)
+        if warm and maps_job.running():
+            importlib.import_module("evacsim.maps.assembly_maps")  # the next run's, see above
+        with timed(timings, "out_wait_worker_s"):
+            pages, worker_timings = maps_job.result()
+    written |= {key: folder / name for key, name in pages.items()}
+    timings |= worker_timings
+    timings["out_total_s"] = time.perf_counter() - t0
+    written["manifest"] = folder / MANIFEST
+    write_json(written["manifest"], manifest(run, folder))
+    log.info("run folder written in %.2f s", time.perf_counter() - t0)
+    return written
+
+
+def _write_files(run: Any, folder: Path, timings: Timings, *, geojson: bool) -> dict[str, Path]:
+    """Everything but the maps (this process, while the worker draws the maps)."""
+    with timed(timings, "out_imports_s"):
+        from evacsim.export.files import write_csv_tables, write_geojson, write_gpkg, write_gpx
+        from evacsim.export.layers import result_layers
+        from evacsim.maps.write import run_map_files
+        from evacsim.report.report import write_report
+
+    written: dict[str, Path] = {}
+    with timed(timings, "out_tables_s"):  # result layers: shared by gpkg, csv, gpx
+        layers = result_layers(run)
+    # The drill sheets by a second worker, forked once the team tracks are drawn (it shares
+    # them): a district's sheets are as much work as the files written here.
+    with forked(partial(_write_sheets, run, folder)) as sheets_job:
         with timed(timings, "out_gpkg_s"):
             written["gpkg"] = write_gpkg(layers, folder / "results.gpkg")
         with timed(timings, "out_csv_s"):
@@ -151,23 +178,29 @@ def write_run_folder(run: Any, folder: Path, *, geojson: bool = False) -> dict[s
             with timed(timings, "out_geojson_s"):
                 write_geojson(layers, folder / "geojson")
             written["geojson"] = folder / "geojson"
-        with timed(timings, "out_drill_s"):
-            if write_drill_sheets(run, folder):
-                written["drill"] = folder / "drill"
-            if write_warning_sheets(run, folder):  # one page per grid worker (warning chain)
-                written["warning_sheets"] = folder / "drill" / "warning"
         links = {key: Path(name) for key, name in run_map_files(run).items()}
         with timed(timings, "out_report_s"):
             written["report"] = write_report(run, folder / "report.html", maps=links)
-        with timed(timings, "out_wait_worker_s"):
-            pages, worker_timings = maps_job.result()
-    written |= {key: folder / name for key, name in pages.items()}
-    timings |= worker_timings
-    timings["out_total_s"] = time.perf_counter() - t0
-    written["manifest"] = folder / MANIFEST
-    write_json(written["manifest"], manifest(run, folder))
-    log.info("run folder written in %.2f s", time.perf_counter() - t0)
-    return written
+        with timed(timings, "out_wait_sheets_s"):
+            sheets, sheet_timings = sheets_job.result()
+    timings |= sheet_timings
+    return written | {key: folder / name for key, name in sheets.items()}
+
+
+def _write_sheets(run: Any, folder: Path) -> tuple[dict[str, str], Timings]:
+    """The teams' drill sheets and the grid workers' warning sheets (in a forked worker):
+    ``({"drill": ..., "warning_sheets": ...} as written, {"out_drill_s": seconds})``."""
+    from evacsim.report.drill import write_drill_sheets
+    from evacsim.report.warning_sheets import SHEETS_DIR, write_warning_sheets
+
+    timings: Timings = {}
+    written: dict[str, str] = {}
+    with timed(timings, "out_drill_s"):
+        if write_drill_sheets(run, folder):
+            written["drill"] = "drill"
+        if write_warning_sheets(run, folder):  # one page per grid worker (warning chain)
+            written["warning_sheets"] = SHEETS_DIR
+    return written, timings
 
 
 def _write_pages(run: Any, folder: Path) -> tuple[dict[str, str], Timings]:
@@ -182,6 +215,11 @@ def _write_pages(run: Any, folder: Path) -> tuple[dict[str, str], Timings]:
 
 
 def _read_layers(gpkg: Path) -> dict[str, gpd.GeoDataFrame]:
+    import geopandas as gpd
+    import pyogrio
+
+    from evacsim.export.layers import GPKG_LAYERS
+
     present = {str(row[0]) for row in pyogrio.list_layers(gpkg)}
     return {
         name: gpd.read_file(gpkg, layer=name, engine="pyogrio")
@@ -214,6 +252,8 @@ def convert_run_folder(folder: str | Path, fmt: str, out: str | Path) -> list[Pa
         needed.
     """
     folder, out = Path(folder), Path(out)
+    from evacsim.export.files import write_csv_tables, write_geojson, write_gpx
+
     if fmt not in FORMATS:
         raise EvacsimError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
     require_run_folder(folder)
@@ -249,7 +289,11 @@ def convert_run_folder(folder: str | Path, fmt: str, out: str | Path) -> list[Pa
 
 
 def write_run(
-    run: Run, out: str | Path | RunFolder | None = None, *, geojson: bool = False
+    run: Run,
+    out: str | Path | RunFolder | None = None,
+    *,
+    geojson: bool = False,
+    warm: bool = True,
 ) -> Path:
     """Write a finished run's folder: exactly ``out``, else ``runs/<scenario>-<timestamp>/``.
 
@@ -261,9 +305,9 @@ def write_run(
     Returns the folder.
     """
     if isinstance(out, RunFolder):
-        write_run_folder(run, out.tmp, geojson=geojson)
+        write_run_folder(run, out.tmp, geojson=geojson, warm=warm)
         return out.dest
     with run_folder(out, label=run.prepared.scenario.label()) as claim:
-        write_run_folder(run, claim.tmp, geojson=geojson)
+        write_run_folder(run, claim.tmp, geojson=geojson, warm=warm)
     log.info("run written to %s", claim.dest)
     return claim.dest

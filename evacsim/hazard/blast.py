@@ -6,7 +6,6 @@ Formulas and worked examples: ``reference/hazard_reference.md``; each function n
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import brentq
 
 from evacsim.errors import HazardError
 
@@ -66,6 +65,8 @@ def scaled_distance_for_overpressure(psi: float, *, ambient_psi: float = ATMOSPH
     HazardError
         The overpressure is outside the fit's range (Z in [0.05, 500]).
     """
+    from scipy.optimize import brentq  # here: scipy.optimize costs every run ~0.2 s to import
+
     ratio = psi / ambient_psi
     lo, hi = _Z_RANGE
     if not float(kinney_graham_ratio(hi)) < ratio < float(kinney_graham_ratio(lo)):

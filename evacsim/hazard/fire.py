@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.optimize import brentq
 
 __all__ = [
     "fireball_diameter_m",
@@ -132,6 +131,8 @@ def fireball_distance_m(
 
     if excess(x_peak) <= 0.0:
         return 0.0
+    from scipy.optimize import brentq  # here: importing scipy.optimize costs ~0.2 s
+
     hi = 2.0 * x_peak
     while excess(hi) > 0.0:
         hi *= 2.0

@@ -12,7 +12,6 @@ from functools import cached_property
 
 import numpy as np
 import shapely
-from scipy.optimize import brentq
 from shapely import affinity
 from shapely.geometry import Point, Polygon
 from shapely.geometry.base import BaseGeometry
@@ -191,6 +190,8 @@ class GaussianPlume:
 
         def f(x: float) -> float:
             return float(self.centreline_ppm(x)) - threshold_ppm
+
+        from scipy.optimize import brentq  # here: importing scipy.optimize costs ~0.2 s
 
         i, j = above[0], above[-1]
         x_start = 0.0 if i == 0 else float(brentq(f, xs[i - 1], xs[i], xtol=1e-6))

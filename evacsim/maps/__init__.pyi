@@ -11,9 +11,6 @@ from .animation import (
     EvacueeAnimation as EvacueeAnimation,
 )
 from .assembly_maps import (
-    arrivals_svg as arrivals_svg,
-)
-from .assembly_maps import (
     assembly_point_map as assembly_point_map,
 )
 from .base import (
@@ -55,8 +52,14 @@ from .run_map import (
 from .run_map import (
     run_map as run_map,
 )
-from .teams import (
+from .styles import (
+    ROAD_STYLES as ROAD_STYLES,
+)
+from .styles import (
     TEAM_COLOURS as TEAM_COLOURS,
+)
+from .styles import (
+    road_class as road_class,
 )
 from .teams import (
     add_team_layers as add_team_layers,

@@ -107,7 +107,7 @@ def _bus_segments(run: Any, routes: Mapping[tuple[str, str], np.ndarray]) -> pd.
     if len(trips) > _MAX_BUS_AGENTS:
         trips = trips.iloc[np.linspace(0, len(trips) - 1, _MAX_BUS_AGENTS).round().astype(int)]
     tt = run.prepared.network.travel_time_s
-    parts = []
+    agents, edge_parts, enter, leave = [], [], [], []
     columns = [trips[c].to_numpy() for c in ("from", "to", "t_depart_s", "t_arrive_s")]
     for k, (src, dst, t_dep, t_arr) in enumerate(zip(*columns, strict=True)):
         edges = routes.get((str(src), str(dst)), np.zeros(0, int))
@@ -115,13 +115,16 @@ def _bus_segments(run: Any, routes: Mapping[tuple[str, str], np.ndarray]) -> pd.
             continue
         share = np.cumsum(np.r_[0.0, tt[edges]]) / max(tt[edges].sum(), 1e-9)
         times = t_dep + share * (t_arr - t_dep)
-        parts.append(
-            pd.DataFrame(
-                {"agent": f"~bus{k:05d}", "edge": edges, "t_enter_s": times[:-1],
-                 "t_exit_s": times[1:], "kind": _KIND_INDEX["bus"]}
-            )
-        )  # fmt: skip
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        agents += [f"~bus{k:05d}"] * len(edges)
+        edge_parts.append(np.asarray(edges))
+        enter.append(times[:-1])
+        leave.append(times[1:])
+    if not agents:
+        return pd.DataFrame()
+    return pd.DataFrame(
+        {"agent": agents, "edge": np.concatenate(edge_parts), "t_enter_s": np.concatenate(enter),
+         "t_exit_s": np.concatenate(leave), "kind": _KIND_INDEX["bus"]}
+    )  # fmt: skip
 
 
 def _frame_times(t_start: float, t_end: float, max_frames: int) -> tuple[float, float, int]:
@@ -150,7 +153,7 @@ def _segments(run: Any, sample: pd.DataFrame, routes: Mapping[Any, np.ndarray]) 
             "t_enter_s": seg["t_enter_s"].astype(float),
             # still on the road when the run ended: drawn along it until the end
             "t_exit_s": seg["t_exit_s"].astype(float).fillna(float(run.results.end_s)),
-            "kind": seg["group_mode"].map(lambda m: _KIND_INDEX.get(str(m), 0)).astype(int),
+            "kind": seg["group_mode"].astype(str).map(_KIND_INDEX).fillna(0).astype(int),
         }
     )
     buses = _bus_segments(run, routes)

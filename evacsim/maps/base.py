@@ -48,6 +48,7 @@ from evacsim.maps.layers import (
     facility_labels,
     require_columns,
     road_labels,
+    roads_layer,
     to_wgs84,
     zone_shapes,
 )
@@ -166,6 +167,22 @@ def _area_wgs84(area: Any, name: str, gdf: gpd.GeoDataFrame, crs: Any) -> gpd.Ge
     return out
 
 
+def _area_roads_layer(
+    area: Any, roads: gpd.GeoDataFrame, tr: Translator
+) -> tuple[dict[str, Any], list[str]] | None:
+    """:func:`~evacsim.maps.layers.roads_layer` of the area's roads (``roads``: them in EPSG:4326),
+    made once per area and language; ``None`` where the area cannot be weakly referenced."""
+    try:
+        cached = _WGS84.setdefault(area, {})
+    except TypeError:
+        return None
+    key = f"roads_layer:{tr.lang}"
+    if key not in cached:
+        cached[key] = roads_layer(roads, tr)
+    layer: tuple[dict[str, Any], list[str]] = cached[key]
+    return layer
+
+
 def _area_road_labels(area: Any, crs: Any) -> list[dict[str, Any]]:
     try:
         cached = _WGS84.setdefault(area, {})
@@ -225,7 +242,9 @@ def base_map(
     shapes = zone_shapes(zones, zone_labels)
     if shapes:
         add_zones(m, shapes, getattr(zones, "crs", None) or crs, tr)
-    road_classes = add_roads(m, roads, tr) if len(roads) else []
+    road_classes = (
+        add_roads(m, roads, tr, layer=_area_roads_layer(area, roads, tr)) if len(roads) else []
+    )
     labels = _area_road_labels(area, crs) if len(roads) else []
     for layer in POINT_LAYERS:
         gdf = getattr(area, layer, None)

@@ -29,6 +29,7 @@ from evacsim.display.format import cell_text, esc
 from evacsim.display.i18n import N_, Translator
 from evacsim.display.labels import LEVEL_LABELS, ROAD_LABELS, label, level_text
 from evacsim.errors import AreaError, HazardError
+from evacsim.maps.styles import ROAD_STYLES, road_class
 
 __all__ = ["LEVELS", "ZoneShape", "facility_labels", "road_labels", "zone_shapes"]
 
@@ -37,21 +38,6 @@ __all__ = ["LEVELS", "ZoneShape", "facility_labels", "road_labels", "zone_shapes
 LEVELS: tuple[str, ...] = ("red", "orange", "yellow")
 
 ZONE_COLORS = MappingProxyType({"red": "#d7191c", "orange": "#fd8d3c", "yellow": "#fed330"})
-
-# highway class -> (colour, weight in px, dash pattern): neutral greys, main roads dark and wide
-ROAD_STYLES = MappingProxyType(
-    {
-        "motorway": ("#3d3d3d", 5.5, None),
-        "trunk": ("#4a4a4a", 5.0, None),
-        "primary": ("#5a5a5a", 4.5, None),
-        "secondary": ("#6e6e6e", 3.5, None),
-        "tertiary": ("#858585", 3.0, None),
-        "residential": ("#9e9e9e", 2.5, None),
-        "service": ("#b8b8b8", 2.0, None),
-        "footway": ("#9e9e9e", 1.5, "4 3"),
-        "other": ("#9e9e9e", 2.0, None),
-    }
-)
 
 #: Road classes whose names are labelled on the map (from zoom 15).
 MAIN_ROADS = frozenset({"motorway", "trunk", "primary", "secondary", "tertiary"})
@@ -158,21 +144,48 @@ def feature_collection(
     Features get short ids ("0", "1", ...): folium keys its per-feature styles on a unique
     identifier and would otherwise pick the first unique property (a whole popup).
     """
+    geoms, props = list(geoms), list(props)
+    if len(geoms) != len(props):
+        raise ValueError("feature_collection: as many properties as geometries are needed")
     features = [
-        {"type": "Feature", "id": str(k), "geometry": mapping(g), "properties": p}
-        for k, (g, p) in enumerate(zip(geoms, props, strict=True))
+        {"type": "Feature", "id": str(k), "geometry": g, "properties": p}
+        for k, (g, p) in enumerate(zip(_geojson_geometries(geoms), props, strict=True))
     ]
     return {"type": "FeatureCollection", "features": features}
 
 
-def road_class(highway: object) -> str:
-    """Map an OSM/area highway value to one of the styled classes."""
-    text = str(highway).removesuffix("_link")
-    if text in ROAD_STYLES:
-        return text
-    return {"unclassified": "residential", "living_street": "residential"}.get(
-        text, "footway" if text in {"pedestrian", "path", "steps", "cycleway", "track"} else "other"
-    )
+_LINE_TYPES = {"LineString": 1, "MultiLineString": 5}
+
+
+def _geojson_geometries(geoms: list[BaseGeometry]) -> list[dict[str, Any]]:
+    """``shapely.geometry.mapping`` of each geometry, lines all at once: the same coordinates
+    (as lists), without a Python loop over every vertex (a district's routes have hundreds of
+    thousands)."""
+    arr = np.asarray(geoms, dtype=object)
+    types = shapely.get_type_id(arr) if len(arr) else np.zeros(0, int)
+    lines = np.isin(types, list(_LINE_TYPES.values())) & ~shapely.is_empty(arr)
+    lines &= ~shapely.has_z(arr)
+    out: list[dict[str, Any]] = [
+        {} if ok else mapping(g) for g, ok in zip(geoms, lines.tolist(), strict=True)
+    ]
+    if not lines.any():
+        return out
+    which = np.flatnonzero(lines)
+    parts, owner = shapely.get_parts(arr[which], return_index=True)
+    coords, part_of = shapely.get_coordinates(parts, return_index=True)
+    cut = np.flatnonzero(np.diff(part_of)) + 1
+    part_coords = [c.tolist() for c in np.split(coords, cut)] if len(coords) else []
+    if len(part_coords) != len(parts):  # an empty part: each the slow way
+        return [mapping(g) for g in geoms]
+    of_geom: list[list[Any]] = [[] for _ in which]
+    for k, c in zip(owner.tolist(), part_coords, strict=True):
+        of_geom[k].append(c)
+    for k, i in enumerate(which.tolist()):
+        if types[i] == _LINE_TYPES["LineString"]:
+            out[i] = {"type": "LineString", "coordinates": of_geom[k][0]}
+        else:
+            out[i] = {"type": "MultiLineString", "coordinates": of_geom[k]}
+    return out
 
 
 def _road_style(feature: dict[str, Any]) -> dict[str, Any]:
@@ -181,8 +194,10 @@ def _road_style(feature: dict[str, Any]) -> dict[str, Any]:
     return {"color": color, "weight": weight, "opacity": 0.9, "dashArray": dash}
 
 
-def add_roads(m: folium.Map, roads: gpd.GeoDataFrame, tr: Translator) -> list[str]:
-    """Draw the roads as one GeoJson layer styled by class; return the classes drawn."""
+def roads_layer(roads: gpd.GeoDataFrame, tr: Translator) -> tuple[dict[str, Any], list[str]]:
+    """The roads' GeoJSON (EPSG:4326 frame; popups and tooltips in ``tr``'s language) and the
+    classes drawn, in legend order: what :func:`add_roads` draws (every page of a run draws the
+    same, so :mod:`evacsim.maps.base` makes it once per area and language)."""
     props = []
     for row in roads.itertuples(index=False):
         cls = road_class(getattr(row, "highway", "other"))
@@ -198,14 +213,30 @@ def add_roads(m: folium.Map, roads: gpd.GeoDataFrame, tr: Translator) -> list[st
         props.append(
             {"road_class": cls, "popup_html": popup_html(title, rows), "tooltip_html": esc(title)}
         )
-    layer = folium.GeoJson(
-        feature_collection(roads.geometry, props),
+    classes = sorted({p["road_class"] for p in props}, key=list(ROAD_STYLES).index)
+    return feature_collection(roads.geometry, props), classes
+
+
+def add_roads(
+    m: folium.Map,
+    roads: gpd.GeoDataFrame,
+    tr: Translator,
+    *,
+    layer: tuple[dict[str, Any], list[str]] | None = None,
+) -> list[str]:
+    """Draw the roads as one GeoJson layer styled by class; return the classes drawn.
+
+    ``layer``: :func:`roads_layer` of these roads in this language, when already made (folium
+    only reads it).
+    """
+    data, classes = roads_layer(roads, tr) if layer is None else layer
+    folium.GeoJson(
+        data,
         name=tr.gettext(LAYER_NAMES["roads"]),
         style_function=_road_style,
         on_each_feature=BIND_DETAILS,
-    )
-    layer.add_to(m)
-    return sorted({p["road_class"] for p in props}, key=list(ROAD_STYLES).index)
+    ).add_to(m)
+    return list(classes)
 
 
 def _context_style(feature: dict[str, Any]) -> dict[str, Any]:

@@ -330,13 +330,6 @@ def run_layers(run: Any, lang: str | None = None) -> RunLayers:
     )
 
 
-def used_assembly_points(run: Any) -> list[str]:
-    """Assembly points that received anyone (in the layer's order)."""
-    facilities = run.summary.get("facilities", {})
-    ids = run.prepared.area.assembly_points["id"].astype(str)
-    return [ap for ap in ids if int(facilities.get(ap, {}).get("arrivals", 0)) > 0]
-
-
 def routes_legend(layers: RunLayers, ap_ids: Sequence[str]) -> str:
     """Legend rows of the routes: one colour per assembly point, dashed beyond it."""
     item, tr = legend_item, layers.tr

@@ -12,7 +12,7 @@ core folium classes are used, so the map stays offline.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import folium
 import numpy as np
@@ -24,18 +24,18 @@ from evacsim.display.clock import Clock, run_clock
 from evacsim.display.format import esc
 from evacsim.display.i18n import Translator, run_lang, translator
 from evacsim.display.labels import ITEM_LABELS, TASK_LABELS, label
+from evacsim.maps.styles import TEAM_COLOURS
 from evacsim.results.records import records
 from evacsim.results.teams import task_routes
+from evacsim.results.tracks import path_vertices
 from evacsim.scenario.supplies import ITEMS
 
 if TYPE_CHECKING:
     from evacsim.network.graph import RoadNetwork
     from evacsim.pipeline import Run
 
-__all__ = ["MAX_ROUTE_LINES", "TEAM_COLOURS", "add_team_layers"]
+__all__ = ["MAX_ROUTE_LINES", "add_team_layers"]
 
-#: Colours of teams in order (cycled), colour-blind-safe (Okabe-Ito).
-TEAM_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 _SUPPLY_COLOUR = "#7B3294"
 
 #: Most routes a layer draws one by one; above it, one merged line per team (per truck).
@@ -53,8 +53,26 @@ def _road_lines(net: RoadNetwork, edges: np.ndarray) -> list[list[tuple[float, f
     for g in getattr(merged, "geoms", [merged]):
         xy = shapely.get_coordinates(g)
         lon, lat = to_wgs.transform(xy[:, 0], xy[:, 1])
-        parts.append(list(zip(np.round(lat, 6).tolist(), np.round(lon, 6).tolist(), strict=True)))
+        parts.append(np.column_stack([np.round(lat, 6), np.round(lon, 6)]).tolist())
     return parts
+
+
+def _polyline(locations: list[Any], **options: Any) -> folium.PolyLine:
+    """``folium.PolyLine(locations, **options)`` for locations evacsim computed: ``[lat, lon]``
+    lists of finite floats (or parts of them). folium checks and copies every point in Python,
+    which was most of the team layers' drawing; here they are checked at once, and the page is
+    the same."""
+    flat = np.asarray([p for part in locations for p in part] if _parts(locations) else locations)
+    if flat.size and not np.isfinite(flat).all():
+        raise ValueError("a route has a missing or infinite coordinate")
+    line = folium.PolyLine([[0.0, 0.0], [0.0, 0.0]], **options)
+    line.locations = locations
+    return line
+
+
+def _parts(locations: list[Any]) -> bool:
+    """Whether ``locations`` is a list of lines (not of points)."""
+    return bool(locations) and isinstance(locations[0][0], list | tuple)
 
 
 def _popup(title: str, rows: list[tuple[str, object]]) -> folium.Popup:
@@ -76,8 +94,9 @@ def _add_team_routes(m: folium.Map, run: Run, tr: Translator, clock: Clock) -> N
     for r in records(routes):
         task = tasks.loc[r["task"]]
         text = f"{r['vehicle']}: {label(TASK_LABELS, task['task'], tr)} {task['target']}"
-        folium.PolyLine(
-            [(lat, lon) for lon, lat in r["geometry"].coords], color=colour.get(r["team"], "#333"),
+        _polyline(
+            shapely.get_coordinates(r["geometry"])[:, ::-1].tolist(),
+            color=colour.get(r["team"], "#333"),
             weight=3, opacity=0.8, tooltip=esc(text),
             popup=_popup(text, [(tr.gettext("leaves"), clock.label(task["t_depart_s"])),
                                 (tr.gettext("on site"), clock.label(task["t_start_s"])),
@@ -116,15 +135,21 @@ def _add_each_supply_run(
     group: folium.FeatureGroup, runs: pd.DataFrame, paths: pd.DataFrame, net: RoadNetwork,
     tr: Translator, clock: Clock,
 ) -> None:  # fmt: skip
+    if not len(paths):
+        return
     to_wgs = Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
-    for row, legs in paths.groupby("run", sort=True) if len(paths) else []:
-        r = runs.loc[int(str(row))]
-        edges = legs.sort_values("t_enter_s", kind="stable")["edge"].to_numpy(np.int64)
-        coords = np.vstack([shapely.get_coordinates(g) for g in net.edge_geometry[edges]])
+    legs = paths.sort_values(["run", "t_enter_s"], kind="stable")  # each run's legs in order
+    run_of = legs["run"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, run_of[1:] != run_of[:-1]])
+    ends = np.append(starts[1:], len(legs)).tolist()
+    edges = legs["edge"].to_numpy(np.int64)
+    for a, b in zip(starts.tolist(), ends, strict=True):
+        r = runs.loc[int(str(run_of[a]))]
+        coords = path_vertices(net, edges[a:b])
         lon, lat = to_wgs.transform(coords[:, 0], coords[:, 1])
         text = f"{r['truck']} → {r['shelter']}"
         load: list[tuple[str, object]] = [(label(ITEM_LABELS, i, tr), r[i]) for i in ITEMS]
-        folium.PolyLine(
+        _polyline(
             np.column_stack([lat, lon]).tolist(), color=_SUPPLY_COLOUR, weight=2, opacity=0.7,
             dash_array="6 4", tooltip=esc(text),
             popup=_popup(text, [(tr.gettext("leaves"), clock.label(r["t_depart_s"])),
@@ -141,8 +166,8 @@ def _add_merged_team_routes(
         n = legs.groupby(["vehicle", "task"]).ngroups
         text = tr("{team}: {n} tasks (every task on its drill sheet)", team=team, n=n)
         lines = _road_lines(net, legs["edge"].to_numpy(np.int64))
-        folium.PolyLine(lines, color=colour.get(str(team), "#333"), weight=3, opacity=0.8,
-                        tooltip=esc(text)).add_to(group)  # fmt: skip
+        _polyline(lines, color=colour.get(str(team), "#333"), weight=3, opacity=0.8,
+                  tooltip=esc(text)).add_to(group)  # fmt: skip
 
 
 def _add_merged_supply_runs(
@@ -155,8 +180,8 @@ def _add_merged_supply_runs(
     for truck in sorted(set(trucks)):
         lines = _road_lines(net, paths["edge"].to_numpy(np.int64)[trucks == truck])
         text = tr("{truck}: {n} runs", truck=truck, n=int((truck_of == truck).sum()))
-        folium.PolyLine(lines, color=_SUPPLY_COLOUR, weight=2, opacity=0.7,
-                        dash_array="6 4", tooltip=esc(text)).add_to(group)  # fmt: skip
+        _polyline(lines, color=_SUPPLY_COLOUR, weight=2, opacity=0.7,
+                  dash_array="6 4", tooltip=esc(text)).add_to(group)  # fmt: skip
 
 
 def add_team_layers(

@@ -6,7 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__all__ = ["run_map_files", "write_run_maps"]
+__all__ = ["run_map_files", "used_assembly_points", "write_run_maps"]
+
+
+def used_assembly_points(run: Any) -> list[str]:
+    """Assembly points that received anyone (in the layer's order)."""
+    facilities = run.summary.get("facilities", {})
+    ids = run.prepared.area.assembly_points["id"].astype(str)
+    return [ap for ap in ids if int(facilities.get(ap, {}).get("arrivals", 0)) > 0]
 
 
 def run_map_files(run: Any) -> dict[str, str]:
@@ -14,7 +21,6 @@ def run_map_files(run: Any) -> dict[str, str]:
     ``{"map": "map.html", "ap:<id>": "ap_<id>.html", ...}``, one ``ap:`` entry per assembly
     point that received anyone (ids made file-name safe in the file name only)."""
     from evacsim.area.schema import file_name_of
-    from evacsim.maps.run_map import used_assembly_points
 
     files = {"map": "map.html"}
     files |= {f"ap:{ap}": f"ap_{file_name_of(ap)}.html" for ap in used_assembly_points(run)}

@@ -65,7 +65,6 @@ def cache_dir() -> Path | None:
 def _code_digest() -> bytes:
     """What could change the pickled objects: evacsim's area/network code, library versions."""
     import geopandas
-    import networkx
     import numpy
     import pandas
     import pyproj
@@ -76,7 +75,7 @@ def _code_digest() -> bytes:
     for folder in (here.parent / "area", here):
         for path in sorted(folder.glob("*.py")):
             digest.update(path.name.encode() + path.read_bytes())
-    for module in (numpy, pandas, geopandas, shapely, pyproj, networkx):
+    for module in (numpy, pandas, geopandas, shapely, pyproj):
         digest.update(f"{module.__name__}={module.__version__};".encode())
     digest.update(f"python={sys.version_info[:2]}".encode())
     return digest.digest()

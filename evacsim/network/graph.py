@@ -47,10 +47,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pyproj
@@ -58,6 +58,9 @@ import shapely
 
 from evacsim.area.road_classes import ROAD_CLASS_DEFAULTS, canonical_highway
 from evacsim.errors import NetworkError
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "CAR_LENGTH_M",
@@ -84,13 +87,13 @@ _NODE_ROUND_DECIMALS = 3  # 1 mm
 
 @dataclass(frozen=True, eq=False)
 class RoadNetwork:
-    """A directed road network: a networkx graph and the same data as integer-indexed arrays.
+    """A directed road network as integer-indexed arrays, and the same data as a networkx graph.
 
-    Node ``k`` of the arrays is node ``k`` of ``graph``; edge ``e`` of the arrays is the graph edge
-    whose ``edge_index`` attribute is ``e``. Coordinates are metres in ``crs``; times in seconds.
+    Node ``k`` of the arrays is node ``k`` of :attr:`graph`; edge ``e`` of the arrays is the graph
+    edge whose ``edge_index`` attribute is ``e``. Coordinates are metres in ``crs``; times in
+    seconds.
     """
 
-    graph: nx.MultiDiGraph
     crs: pyproj.CRS
     node_x_m: np.ndarray
     node_y_m: np.ndarray
@@ -111,6 +114,16 @@ class RoadNetwork:
     edge_name: np.ndarray
     edge_highway: np.ndarray
     edge_geometry: np.ndarray
+
+    @cached_property
+    def graph(self) -> nx.MultiDiGraph:
+        """The network as a ``networkx.MultiDiGraph`` (``graph["crs"]``, node ``x``/``y``, the
+        edge arrays as edge attributes), built on first use: runs route on the arrays, so
+        neither networkx nor the graph is needed by them (importing networkx and building the
+        graph cost a run a quarter of a second)."""
+        xy = np.column_stack([self.node_x_m, self.node_y_m])
+        names = ("edge_tail", "edge_head", *_GRAPH_ATTRS.values())
+        return _graph(self.crs, xy, {name: getattr(self, name) for name in names})
 
     @property
     def n_nodes(self) -> int:
@@ -224,10 +237,7 @@ def build_network(roads: gpd.GeoDataFrame) -> RoadNetwork:
     if dropped:
         logger.warning("%d road(s) are neither drivable nor walkable and were left out", dropped)
     arrays = _edge_arrays(roads, table, road_idx, is_rev, tail, head, rev_drive, lines)
-    graph = _graph(roads.crs, xy, arrays)
-    return RoadNetwork(
-        graph=graph, crs=roads.crs, node_x_m=xy[:, 0].copy(), node_y_m=xy[:, 1].copy(), **arrays
-    )
+    return RoadNetwork(crs=roads.crs, node_x_m=xy[:, 0].copy(), node_y_m=xy[:, 1].copy(), **arrays)
 
 
 def _edge_arrays(
@@ -290,6 +300,8 @@ _GRAPH_ATTRS = {
 
 
 def _graph(crs: pyproj.CRS, xy: np.ndarray, arrays: dict[str, np.ndarray]) -> nx.MultiDiGraph:
+    import networkx as nx
+
     graph = nx.MultiDiGraph(crs=crs)
     graph.add_nodes_from((k, {"x": float(x), "y": float(y)}) for k, (x, y) in enumerate(xy))
     columns = {attr: arrays[src].tolist() for attr, src in _GRAPH_ATTRS.items()}

@@ -42,7 +42,6 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import linprog
 
 from evacsim.errors import AreaError, ScenarioError, SimulationError
 
@@ -142,6 +141,8 @@ class Assignment:
 
 def _solve(cost: np.ndarray, a_ub: sparse.csr_array, b_ub: np.ndarray, **eq: object) -> np.ndarray:
     """One HiGHS LP over the allowed pairs; integral by total unimodularity (checked)."""
+    from scipy.optimize import linprog  # here: importing scipy.optimize costs ~0.2 s
+
     for method in ("highs", "highs-ds"):
         res = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method=method, **eq)  # type: ignore[call-overload]
         if res.status != 0:

@@ -20,14 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 
 from evacsim.area.schema import file_name_of
 from evacsim.display.clock import Clock, run_clock
 from evacsim.display.format import number
 from evacsim.display.i18n import Translator, run_lang, translator
 from evacsim.display.labels import STATUS_LABELS, TASK_LABELS, label
-from evacsim.maps.teams import TEAM_COLOURS
+from evacsim.maps.styles import TEAM_COLOURS
 from evacsim.report._jinja import environment
 from evacsim.report.sketch import RoadPaths, SketchPoint, route_sketch
 from evacsim.results.places import facility_points, named_road_near, node_places, place_text
@@ -51,27 +50,33 @@ class _Context:
         self.tr: Translator = translator(lang)
         self.clock: Clock = run_clock(run, lang)
         self.tasks: pd.DataFrame = run.results.extra.get("teams", pd.DataFrame())
-        self.tracks = task_tracks(run.results, self.net).set_index(["vehicle", "task"])
-        self.facilities = facility_points(prep).set_index("id")
+        # looked up once per task: plain dicts (a pandas lookup each was most of a district's
+        # sheets)
+        self.tracks = {
+            (r["vehicle"], r["task"]): r for r in records(task_tracks(run.results, self.net))
+        }
+        facilities = records(facility_points(prep))
+        self.facilities = {str(f["id"]): f for f in facilities}
+        self.facility_at: dict[int, str] = {}
+        for f in facilities:
+            self.facility_at.setdefault(int(f["node"]), str(f["id"]))
         self.zone = prep.zones.evacuation_zone()
-        grids = prep.area.grids.set_index(prep.area.grids["id"].astype(str))
+        grids = prep.area.grids
         rep = grids.geometry.representative_point()
         roads = named_road_near(self.net, rep.x.to_numpy(), rep.y.to_numpy())
-        self.grids = pd.DataFrame(
-            {"community": grids["community"].astype(str), "group": grids["group"].astype(str),
-             "road": roads}, index=grids.index,
-        )  # fmt: skip
+        self.grids = {
+            str(gid): {"community": str(c), "group": str(g), "road": road}
+            for gid, c, g, road in zip(grids["id"], grids["community"], grids["group"], roads,
+                                       strict=True)
+        }  # fmt: skip
         nodes = self.tasks["node"].to_numpy(np.int64) if len(self.tasks) else np.zeros(0, int)
         self.node_place: dict[int, dict[str, Any]] = {
             int(r["node"]): r for r in records(node_places(prep, np.unique(nodes)))
         }
-        self.to_wgs = Transformer.from_crs(self.net.crs, 4326, always_xy=True)
         self.roads = RoadPaths(self.net)
 
     def facility(self, fid: str) -> dict[str, Any] | None:
-        if fid not in self.facilities.index:
-            return None
-        return {str(k): v for k, v in self.facilities.loc[fid].to_dict().items()}
+        return self.facilities.get(fid)
 
     def target_text(self, task: dict[str, Any]) -> str:
         """The task's target in words: a facility's name, or the place of a road post."""
@@ -94,7 +99,7 @@ class _Context:
             rows = []
             for gid in str(task["target"]).split(";"):
                 grid = gid.split("/")[0]
-                info = self.grids.loc[grid] if grid in self.grids.index else None
+                info = self.grids.get(grid)
                 rows.append({"what": gid, "grid": grid,
                              "community": "" if info is None else info["community"],
                              "group": "" if info is None else info["group"],
@@ -107,9 +112,8 @@ class _Context:
 
     def short_name(self, node: int) -> str:
         """A node in one or two words: the facility there, else the nearest named road."""
-        here = self.facilities.index[self.facilities["node"] == node]
-        if len(here):
-            return str(here[0])
+        if node in self.facility_at:
+            return self.facility_at[node]
         if node not in self.node_place:
             self.node_place[node] = records(node_places(self.run.prepared, [node]))[0]
         place = self.node_place[node]
@@ -131,7 +135,7 @@ class _Context:
 def _task_page(ctx: _Context, k: int, row: int, task: dict[str, Any], colour: str) -> dict:
     tr, clock = ctx.tr, ctx.clock
     key = (task["vehicle"], row)
-    track = ctx.tracks.loc[key] if key in ctx.tracks.index else None
+    track = ctx.tracks.get(key)
     steps, sketch = [], ""
     target_text = ctx.target_text(task)
     if track is not None:

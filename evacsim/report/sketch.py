@@ -23,7 +23,7 @@ from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from evacsim.display.format import esc
-from evacsim.maps.layers import ROAD_STYLES, road_class
+from evacsim.maps.styles import ROAD_STYLES, road_class
 
 __all__ = ["RoadPaths", "SketchPoint", "route_sketch"]
 
@@ -59,6 +59,7 @@ class RoadPaths:
         self.edges = np.sort(first)
         geoms = np.asarray(net.edge_geometry)[self.edges]
         self.geoms = geoms
+        self.tree = shapely.STRtree(geoms)  # a sketch asks for the roads in its frame
         bounds = shapely.total_bounds(geoms)
         self.x0, self.y1 = float(bounds[0]), float(bounds[3])
         self.classes = np.array([road_class(h) for h in np.asarray(net.edge_highway)[self.edges]])
@@ -98,7 +99,9 @@ def route_sketch(
         px = np.rint((coords[:, 0] - x0) * scale).astype(int)
         py = np.rint((y1 - coords[:, 1]) * scale).astype(int)
         keep = np.r_[True, (np.diff(px) != 0) | (np.diff(py) != 0)]
-        return "M" + "L".join(f"{a},{b}" for a, b in zip(px[keep], py[keep], strict=True))
+        return "M" + "L".join(
+            f"{a},{b}" for a, b in zip(px[keep].tolist(), py[keep].tolist(), strict=True)
+        )
 
     frame = box(x0, y0, x1, y1)
     parts = [
@@ -115,14 +118,15 @@ def route_sketch(
                     f'<path d="{d}" fill="#fd8d3c" fill-opacity="0.12" '
                     f'stroke="#d7191c" stroke-width="1.5" stroke-dasharray="6 4"/>'
                 )
-    near = np.flatnonzero(shapely.intersects(roads.geoms, frame))
+    near = np.sort(roads.tree.query(frame, predicate="intersects"))
+    near_classes = roads.classes[near]
     # the roads' metre paths placed by one transform; strokes stay in screen pixels
     parts.append(
         f'<g transform="translate({(roads.x0 - x0) * scale:.1f},{(y1 - roads.y1) * scale:.1f}) '
         f'scale({scale:.5f})">'
     )
     for cls in reversed(ROAD_STYLES):  # one path per road class, main roads on top
-        mine = [roads.d[k] for k in near if roads.classes[k] == cls]
+        mine = [roads.d[k] for k in near[near_classes == cls].tolist()]
         if not mine:
             continue
         colour_, weight, dash = ROAD_STYLES[cls]

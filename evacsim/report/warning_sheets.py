@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from evacsim.display.arrivals import arrivals_svg
 from evacsim.display.chain import channel_label, channels_text, why_text
 from evacsim.display.clock import Clock, run_clock
 from evacsim.display.format import number
@@ -50,8 +51,6 @@ SHEETS_DIR = "drill/warning"
 
 def warning_context(run: Run, tr: Translator, clock: Clock) -> dict[str, Any] | None:
     """What the report's warning-chain section shows (``None`` without the chain)."""
-    from evacsim.maps.assembly_maps import arrivals_svg
-
     results = run.results
     if not has_warning(results):
         return None

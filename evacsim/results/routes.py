@@ -15,6 +15,7 @@ import shapely
 
 from evacsim.errors import NoRouteError
 from evacsim.network.routing import path_edges, route_tree
+from evacsim.results.tracks import timed_lines
 
 __all__ = ["bus_route_edges", "bus_tracks", "grid_routes", "recorded_bus_leg", "timed_line"]
 
@@ -70,12 +71,30 @@ def all_bus_routes(run: Any) -> dict[tuple[str, str], np.ndarray]:
     return {pair: bus_route_edges(run, *pair) for pair in sorted(pairs)}
 
 
-def _legs(results: Any) -> pd.DataFrame:
-    """Paths joined with their groups, each row tagged with its leg (assembly / shelter)."""
-    cols = ["group_id", "grid_id", "assembly_point", "t_assembly_s"]
-    df = results.paths.merge(results.groups[cols], on="group_id", how="inner")
-    after = df["t_assembly_s"].notna() & (df["t_exit_s"] > df["t_assembly_s"] + 1e-6)
-    return df.assign(leg=np.where(after, "shelter", "assembly"))
+def _leg_edges(results: Any) -> dict[tuple[str, str], set[int]]:
+    """The edges each grid's groups used per leg (``assembly``: up to their assembly point,
+    ``shelter``: on from it), found in one pass over the paths."""
+    paths, groups = results.paths, results.groups
+    at = pd.Index(groups["group_id"]).get_indexer(paths["group_id"])
+    known = at >= 0  # paths of groups the table has (an inner join)
+    at = at[known]
+    t_ass = groups["t_assembly_s"].to_numpy(float)[at]
+    after = ~np.isnan(t_ass) & (paths["t_exit_s"].to_numpy(float)[known] > t_ass + 1e-6)
+    grid = groups["grid_id"].to_numpy()[at]
+    codes, names = pd.factorize(grid)
+    ok = codes >= 0  # no grid: not a grid's route
+    edge = paths["edge"].to_numpy(np.int64)[known][ok]
+    n = int(edge.max()) + 1 if len(edge) else 1
+    used = np.unique((codes[ok].astype(np.int64) * 2 + after[ok]) * n + edge)
+    out: dict[tuple[str, str], set[int]] = {}
+    pair, edges = used // n, (used % n).tolist()
+    cut = np.flatnonzero(np.diff(pair)) + 1
+    for part, mine in zip(np.split(pair, cut), np.split(np.arange(len(used)), cut), strict=True):
+        if not len(part):
+            continue
+        key = (str(names[int(part[0]) // 2]), "shelter" if part[0] % 2 else "assembly")
+        out[key] = {edges[i] for i in mine.tolist()}
+    return out
 
 
 def grid_routes(
@@ -95,12 +114,10 @@ def grid_routes(
     """
     res, net = run.results, run.prepared.network
     bus_routes = all_bus_routes(run) if bus_routes is None else bus_routes
-    legs = _legs(res)
-    edges: dict[tuple[str, str], set[int]] = {}
-    for (grid, leg), df in legs.groupby(["grid_id", "leg"], sort=True):
-        edges[(str(grid), str(leg))] = set(df["edge"].astype(int))
+    edges = _leg_edges(res)
     g = res.groups
     by_bus = g[(g["mode"] != "car") & (g["shelter"].astype(str) != "")]
+    by_bus = by_bus[["grid_id", "assembly_point", "shelter"]].drop_duplicates()
     for row in by_bus.itertuples(index=False):
         route = bus_routes.get((str(row.assembly_point), str(row.shelter)), ())
         edges.setdefault((str(row.grid_id), "shelter"), set()).update(int(e) for e in route)
@@ -148,21 +165,8 @@ def timed_line(
     xy, t_s
         ``(n, 2)`` coordinates and ``(n,)`` times, in travel order (empty for no edges).
     """
-    xy_parts: list[np.ndarray] = []
-    t_parts: list[np.ndarray] = []
-    for e, t0, t1 in zip(np.asarray(edges, np.int64), t_enter_s, t_exit_s, strict=True):
-        coords = shapely.get_coordinates(net.edge_geometry[int(e)])
-        seg = np.hypot(*np.diff(coords, axis=0).T)
-        share = np.r_[0.0, np.cumsum(seg)] / max(float(seg.sum()), 1e-9)
-        times = float(t0) + share * (float(t1) - float(t0))
-        joined = xy_parts and np.array_equal(xy_parts[-1][-1], coords[0])
-        if joined and t_parts[-1][-1] == times[0]:
-            coords, times = coords[1:], times[1:]  # the same vertex, passed once
-        xy_parts.append(coords)
-        t_parts.append(times)
-    if not xy_parts:
-        return np.zeros((0, 2)), np.zeros(0)
-    return np.vstack(xy_parts), np.concatenate(t_parts)
+    xy, t_s, _ = timed_lines(net, edges, t_enter_s, t_exit_s)
+    return xy, t_s
 
 
 def bus_tracks(results: Any, net: Any) -> pd.DataFrame:

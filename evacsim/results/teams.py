@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import shapely
 from pyproj import Transformer
 from shapely.geometry import LineString
 
 from evacsim.results.records import records
-from evacsim.results.routes import timed_line
+from evacsim.results.tracks import edge_vertices, path_vertices, sequential_sums, timed_lines
 
 if TYPE_CHECKING:
     from evacsim.network.graph import RoadNetwork
@@ -93,6 +93,16 @@ def teams_summary(results: Results) -> dict[str, Any]:
     }
 
 
+def _task_legs(paths: pd.DataFrame) -> tuple[pd.DataFrame, list[np.ndarray], np.ndarray]:
+    """The team paths with each task's legs together (tasks in key order) in driving order (ties
+    as recorded), their (team, vehicle, task) columns, and where each task begins."""
+    legs = paths.sort_values(["team", "vehicle", "task", "t_enter_s"], kind="stable")
+    keys = [legs[c].to_numpy() for c in ("team", "vehicle", "task")]
+    new_task = np.ones(len(legs), dtype=bool)
+    new_task[1:] = np.any([k[1:] != k[:-1] for k in keys], axis=0)
+    return legs, keys, new_task
+
+
 def task_routes(results: Results, net: RoadNetwork) -> pd.DataFrame:
     """Per team task: its route as one EPSG:4326 LineString and the roads in driving order.
 
@@ -100,18 +110,32 @@ def task_routes(results: Results, net: RoadNetwork) -> pd.DataFrame:
     (None when the task needed no driving), ``roads`` (names joined by " → ").
     """
     paths: pd.DataFrame = results.extra.get("team_paths", pd.DataFrame())
-    to_wgs = Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
+    columns = ["team", "vehicle", "task", "geometry", "roads"]
+    if not len(paths):
+        return pd.DataFrame(columns=columns)
+    legs, keys, new_task = _task_legs(paths)
+    starts = np.flatnonzero(new_task)
+    ends = np.append(starts[1:], len(legs)).tolist()
+    edges = legs["edge"].to_numpy(np.int64)
+    # every task's vertices at once, one transform (a vertex two edges share kept twice)
+    ev = edge_vertices(net)
+    counts = ev.first[edges + 1] - ev.first[edges]
+    xy = path_vertices(net, edges)
+    lon, lat = Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True).transform(
+        xy[:, 0], xy[:, 1]
+    )
+    lonlat = np.column_stack([lon, lat])
+    at = np.concatenate([[0], np.cumsum(counts)])[np.append(starts, len(edges))].tolist()
+    raw = net.edge_name[edges].tolist()
+    names = [str(n) for n in raw]
+    named = [bool(n) and text not in ("None", "nan") for n, text in zip(raw, names, strict=True)]
     rows = []
-    for key, legs in paths.groupby(["team", "vehicle", "task"], sort=True):
-        team, vehicle, task = str(key[0]), str(key[1]), int(str(key[2]))
-        edges = legs.sort_values("t_enter_s", kind="stable")["edge"].to_numpy(np.int64)
-        coords = np.vstack([shapely.get_coordinates(g) for g in net.edge_geometry[edges]])
-        lon, lat = to_wgs.transform(coords[:, 0], coords[:, 1])
-        names = [str(n) for n in net.edge_name[edges] if n and str(n) not in ("None", "nan")]
-        roads = [n for i, n in enumerate(names) if i == 0 or n != names[i - 1]]
-        rows.append((team, vehicle, task, LineString(np.column_stack([lon, lat])),
-                     " → ".join(roads)))  # fmt: skip
-    return pd.DataFrame(rows, columns=["team", "vehicle", "task", "geometry", "roads"])
+    for k, (a, b) in enumerate(zip(starts.tolist(), ends, strict=True)):
+        mine = [names[i] for i in range(a, b) if named[i]]
+        roads = [n for i, n in enumerate(mine) if i == 0 or n != mine[i - 1]]
+        rows.append((str(keys[0][a]), str(keys[1][a]), int(str(keys[2][a])),
+                     LineString(lonlat[at[k]:at[k + 1]]), " → ".join(roads)))  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _road_name(net: RoadNetwork, edge: int) -> str:
@@ -119,8 +143,15 @@ def _road_name(net: RoadNetwork, edge: int) -> str:
     return name if name not in ("", "None", "nan") else str(net.edge_road_id[edge])
 
 
+# task_tracks per results, with the network they were drawn on: the team layer, the GPX and the
+# drill sheets all read them, and drawing them was a district's costliest output step
+_TRACKS: weakref.WeakKeyDictionary[Any, tuple[Any, pd.DataFrame]] = weakref.WeakKeyDictionary()
+
+
 def task_tracks(results: Results, net: RoadNetwork) -> pd.DataFrame:
     """Per team task: the route driven, as timed vertices and as steps by road.
+
+    Computed once per results and network (every caller gets its own shallow copy).
 
     Returns
     -------
@@ -131,21 +162,45 @@ def task_tracks(results: Results, net: RoadNetwork) -> pd.DataFrame:
         ``steps`` (dicts ``road``, ``t_s`` (entering it), ``length_m``: consecutive edges of
         one road name merged).
     """
+    known = _TRACKS.get(results)
+    if known is None or known[0] is not net:
+        known = (net, _task_tracks(results, net))
+        _TRACKS[results] = known
+    return known[1].copy(deep=False)
+
+
+def _task_tracks(results: Results, net: RoadNetwork) -> pd.DataFrame:
     paths: pd.DataFrame = results.extra.get("team_paths", pd.DataFrame())
     columns = ["team", "vehicle", "task", "start_node", "end_node", "xy", "t_s", "steps"]
+    if not len(paths):
+        return pd.DataFrame(columns=columns)
+    legs, keys, new_task = _task_legs(paths)
+    starts = np.flatnonzero(new_task)
+    edges = legs["edge"].to_numpy(np.int64)
+    t_in, t_out = legs["t_enter_s"].to_numpy(float), legs["t_exit_s"].to_numpy(float)
+    xy, t_s, bounds = timed_lines(net, edges, t_in, t_out, starts)
+    names = _road_names(net)[edges]
+    new_step = new_task.copy()
+    new_step[1:] |= names[1:] != names[:-1]
+    step_at = np.flatnonzero(new_step)
+    step_m = sequential_sums(net.length_m[edges], step_at).tolist()
+    step_t = t_in[step_at].tolist()
+    step_road = names[step_at].tolist()
+    step_bounds = np.searchsorted(step_at, np.append(starts, len(edges))).tolist()
+    ends = np.append(starts[1:], len(edges)) - 1
+    first_node = net.edge_tail[edges[starts]].tolist()
+    last_node = net.edge_head[edges[ends]].tolist()
     rows = []
-    for key, legs in paths.groupby(["team", "vehicle", "task"], sort=True) if len(paths) else []:
-        legs = legs.sort_values("t_enter_s", kind="stable")
-        edges = legs["edge"].to_numpy(np.int64)
-        t_in, t_out = legs["t_enter_s"].to_numpy(float), legs["t_exit_s"].to_numpy(float)
-        xy, t_s = timed_line(net, edges, t_in, t_out)
-        steps: list[dict[str, Any]] = []
-        for e, t0 in zip(edges.tolist(), t_in.tolist(), strict=True):
-            road = _road_name(net, e)
-            if steps and steps[-1]["road"] == road:
-                steps[-1]["length_m"] += float(net.length_m[e])
-            else:
-                steps.append({"road": road, "t_s": t0, "length_m": float(net.length_m[e])})
-        rows.append((str(key[0]), str(key[1]), int(str(key[2])), int(net.edge_tail[edges[0]]),
-                     int(net.edge_head[edges[-1]]), xy, t_s, steps))  # fmt: skip
+    for k, at in enumerate(starts.tolist()):
+        lo, hi = step_bounds[k], step_bounds[k + 1]
+        steps = [{"road": road, "t_s": t, "length_m": m} for road, t, m in
+                 zip(step_road[lo:hi], step_t[lo:hi], step_m[lo:hi], strict=True)]  # fmt: skip
+        rows.append((str(keys[0][at]), str(keys[1][at]), int(str(keys[2][at])), first_node[k],
+                     last_node[k], xy[bounds[k]:bounds[k + 1]], t_s[bounds[k]:bounds[k + 1]],
+                     steps))  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
+
+
+def _road_names(net: RoadNetwork) -> np.ndarray:
+    """Every edge's road name as steps give it (the road id where it has none)."""
+    return np.array([_road_name(net, e) for e in range(len(net.edge_name))], dtype=object)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import numpy as np
 import pytest
 
 from evacsim.display.clock import Clock
@@ -35,6 +36,18 @@ def test_gpx_gets_utc_and_gpkg_iso_with_the_offset() -> None:
     assert clock.start_text() == "2026-06-01 15:00 UTC+08:00"
     with pytest.raises(ValueError, match="offset"):
         Clock(datetime(2026, 6, 1, 15, 0))
+
+
+def test_gpx_stamps_of_many_times_are_the_utc_times_written_out() -> None:
+    clock = Clock(START)
+    assert clock.utc_stamps(np.array([0.0, 90.4, float("nan"), 86400.5])) == [
+        "2026-06-01T07:00:00Z", "2026-06-01T07:01:30.400000Z", None, "2026-06-02T07:00:00.500000Z"
+    ]  # fmt: skip
+    rng = np.random.default_rng(3)
+    seconds, decimals = rng.uniform(0, 2e5, 500), rng.integers(0, 7, 500)
+    times = [round(t, int(d)) for t, d in zip(seconds, decimals, strict=True)]
+    want = [clock.utc(t).isoformat().replace("+00:00", "Z") for t in times]  # type: ignore[union-attr]
+    assert clock.utc_stamps(np.array(times)) == want
 
 
 def _scenario(**extra: object) -> dict[str, object]:

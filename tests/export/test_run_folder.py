@@ -143,12 +143,12 @@ def test_same_seed_gives_byte_identical_files(tiny: Run, folder: Path, scenario:
 def test_a_failing_write_leaves_no_folder(
     tiny: Run, scenario: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import evacsim.export.run_folder
+    import evacsim.export.files
 
     def broken(*args: object, **kwargs: object) -> list[Path]:
         raise OSError("disk full")
 
-    monkeypatch.setattr(evacsim.export.run_folder, "write_gpx", broken)
+    monkeypatch.setattr(evacsim.export.files, "write_gpx", broken)
     parent = scenario.parent / "failing"
     with pytest.raises(OSError, match="disk full"):
         save(tiny, parent / "run")

@@ -393,3 +393,30 @@ def test_context_without_kind_names_layer_and_field(context_area: SyntheticArea)
 def test_no_context_layer_without_context(area: SyntheticArea) -> None:
     page = area_map(area).get_root().render()
     assert json.dumps(CONTEXT) not in page and ">water</div>" not in page
+
+
+def test_feature_collection_writes_what_shapely_maps() -> None:
+    """Lines are converted all at once; the GeoJSON is exactly shapely's ``mapping``."""
+    import json
+
+    from shapely.geometry import LineString, MultiLineString, Point, Polygon, mapping
+
+    from evacsim.maps.layers import feature_collection
+
+    geoms = [
+        LineString([(106.51, 29.41), (106.5123456, 29.4154321), (106.52, 29.42)]),
+        MultiLineString([[(0, 0), (1, 1)], [(2, 2), (3, 3), (4, 5.5)]]),
+        Point(1, 2),
+        Polygon([(0, 0), (1, 0), (1, 1)]),
+        LineString(),
+        LineString([(0, 0, 1), (1, 1, 2)]),
+        LineString([(9, 9), (8, 8)]),
+    ]
+    props = [{"k": k} for k in range(len(geoms))]
+    got = feature_collection(geoms, props)
+    assert [f["id"] for f in got["features"]] == [str(k) for k in range(len(geoms))]
+    assert json.dumps([f["geometry"] for f in got["features"]]) == json.dumps(
+        [mapping(g) for g in geoms]
+    )
+    with pytest.raises(ValueError, match="as many"):
+        feature_collection(geoms, props[:-1])

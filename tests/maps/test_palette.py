@@ -12,8 +12,9 @@ import itertools
 import numpy as np
 import pytest
 
-from evacsim.maps.layers import ROAD_STYLES, ZONE_COLORS
+from evacsim.maps.layers import ZONE_COLORS
 from evacsim.maps.run_map import _CONGESTION
+from evacsim.maps.styles import ROAD_STYLES
 
 VISION = {
     "normal": np.eye(3),

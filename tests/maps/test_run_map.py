@@ -20,9 +20,10 @@ import pandas as pd
 import pytest
 from pyproj import Transformer
 
+from evacsim.display.arrivals import arrivals_svg
 from evacsim.maps._offline import external_references
 from evacsim.maps.animation import MAX_AGENTS, MAX_FRAMES
-from evacsim.maps.assembly_maps import arrivals_svg, assembly_point_map
+from evacsim.maps.assembly_maps import assembly_point_map
 from evacsim.maps.base import save_map
 from evacsim.maps.run_map import congestion_color, evacuee_animation, run_map
 from evacsim.maps.write import write_run_maps

@@ -22,7 +22,6 @@ def bare_network(n_nodes: int, tail: np.ndarray, head: np.ndarray) -> RoadNetwor
     m = tail.size
     zeros = np.zeros(m)
     return RoadNetwork(
-        graph=nx.MultiDiGraph(),
         crs=None,  # type: ignore[arg-type]
         node_x_m=np.zeros(n_nodes),
         node_y_m=np.zeros(n_nodes),
