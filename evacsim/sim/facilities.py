@@ -80,10 +80,16 @@ class Facilities:
         self.refused = dict.fromkeys(keys, 0)
         self.redirected = dict.fromkeys(keys, 0)
         self.over_capacity = dict.fromkeys(keys, 0)
-        self.booked = np.zeros(len(self.s_ids), dtype=np.int64)
+        self.booked = [0] * len(self.s_ids)  # persons, per shelter (plain ints: asked often)
+        self._s_cap = self.s_cap.tolist()
+        self._s_usable = np.flatnonzero(self.s_usable).tolist()
+        self._reach: dict[tuple[int, int], bool] = {}  # (point, shelter) by the roads open now
+        self._reach_version = -1  # the router's version _reach holds
         self.occupancy_log: list[tuple[str, float, int]] = []
         self.waiting: list[deque[int]] = [deque() for _ in self.ap_ids]
-        self._smallest: dict[int, int] = {}  # per point, while its waiting households stay
+        # per point: how many households of each size wait (for the smallest, asked by every
+        # idle bus at every change; thousands may wait in a district)
+        self._sizes: list[dict[int, int]] = [{} for _ in self.ap_ids]
         self.waiting_persons = np.zeros(len(self.ap_ids), dtype=np.int64)
         self.expected = self._expected()
         self.claimed = np.zeros(len(self.ap_ids), dtype=np.int64)
@@ -126,10 +132,24 @@ class Facilities:
 
     def free(self, s: int) -> int:
         """Free places in shelter ``s``: capacity − present − booked."""
-        return int(self.s_cap[s] - self.occ[self.s_ids[s]] - self.booked[s])
+        return self._s_cap[s] - self.occ[self.s_ids[s]] - self.booked[s]
 
     def _car_time_s(self, from_node: int, dest: int) -> float:
         return float(self.sim.router.time_s("car", (int(dest),))[from_node])
+
+    def _reaches(self, ap: int, s: int) -> bool:
+        """Whether shelter ``s`` can be reached by car from point ``ap`` by the roads open now
+        (remembered until the router's tables are rebuilt: roads only close)."""
+        router = self.sim.router
+        if self._reach_version != router.version:
+            self._reach.clear()
+            self._reach_version = router.version
+        ok = self._reach.get((ap, s))
+        if ok is None:
+            ok = self._reach[ap, s] = bool(
+                np.isfinite(self._car_time_s(int(self.ap_car[ap]), int(self.s_car[s])))
+            )
+        return ok
 
     def shelter_order(self, ap: int, from_node: int) -> list[int]:
         """Usable shelters with free room that a vehicle at ``from_node`` can reach now: those
@@ -178,31 +198,40 @@ class Facilities:
 
     def smallest(self, ap: int) -> int:
         """The smallest household waiting at ``ap`` (1 when none waits: one may still come)."""
-        # Asked by every idle bus at every change anywhere; thousands may wait in a district.
-        cached = self._smallest.get(ap)
-        if cached is None:
-            waiting = self.waiting[ap]
-            cached = int(self.sim.g_persons[list(waiting)].min()) if waiting else 1
-            self._smallest[ap] = cached
-        return cached
+        sizes = self._sizes[ap]
+        return min(sizes) if sizes else 1
+
+    def _wait(self, ap: int, g: int) -> None:
+        """Group ``g`` joins the end of the queue at ``ap``."""
+        persons = int(self.sim.g_persons[g])
+        self.waiting[ap].append(g)
+        sizes = self._sizes[ap]
+        sizes[persons] = sizes.get(persons, 0) + 1
+        self.waiting_persons[ap] += persons
+
+    def _unwait(self, ap: int, groups: Iterable[int]) -> None:
+        """Count ``groups`` (already taken out of the queue at ``ap``) as no longer waiting."""
+        sizes = self._sizes[ap]
+        for g in groups:
+            persons = int(self.sim.g_persons[g])
+            sizes[persons] -= 1
+            if not sizes[persons]:
+                del sizes[persons]
+            self.waiting_persons[ap] -= persons
 
     def outlook(self, ap: int, *, need: int = 1, potential: bool = False) -> str:
         """``"ok"``: a shelter with room for ``need`` persons can be reached from ``ap`` now;
         ``"cut_off"``: some usable shelter has such room but none can be reached;
         ``"shelters_full"``: none has. ``potential`` counts booked places as room (bookings
         may still be cancelled)."""
-        room = [
-            s
-            for s in range(len(self.s_ids))
-            if self.s_usable[s]
-            and (self.s_cap[s] - self.occ[self.s_ids[s]] if potential else self.free(s)) >= need
-        ]
-        if not room:
-            return "shelters_full"
-        node = int(self.ap_car[ap])
-        if any(np.isfinite(self._car_time_s(node, int(self.s_car[s]))) for s in room):
-            return "ok"
-        return "cut_off"
+        occ, ids, cap, booked = self.occ, self.s_ids, self._s_cap, self.booked
+        room = False
+        for s in self._s_usable:
+            if cap[s] - occ[ids[s]] - (0 if potential else booked[s]) >= need:
+                if self._reaches(ap, s):
+                    return "ok"
+                room = True
+        return "cut_off" if room else "shelters_full"
 
     def check_cut_off(self) -> None:
         """Record and log the points with people waiting or expected that are now cut off."""
@@ -266,9 +295,7 @@ class Facilities:
         if self.occ[apid] + persons > self.ap_cap[ap] and self._overflow(g, ap, node):
             return
         sim.t_assembly[g] = self.env.now
-        self.waiting[ap].append(g)
-        self._smallest.pop(ap, None)
-        self.waiting_persons[ap] += persons
+        self._wait(ap, g)
         self.expected[ap] -= persons
         self._change(apid, persons)
         sim.settle(g, "at_assembly", node)
@@ -300,8 +327,7 @@ class Facilities:
         persons = int(self.sim.g_persons[g])
         if g in self.waiting[ap]:
             self.waiting[ap].remove(g)
-            self._smallest.pop(ap, None)
-            self.waiting_persons[ap] -= persons
+            self._unwait(ap, (g,))
         self._change(self.ap_ids[ap], -persons)
         self.notify()
 
@@ -313,9 +339,7 @@ class Facilities:
         node = int(self.ap_car[ap])
         legs = self.book(ap, [g], node)
         if not legs:
-            self.waiting[ap].append(g)
-            self._smallest.pop(ap, None)
-            self.waiting_persons[ap] += int(sim.g_persons[g])
+            self._wait(ap, g)
             self._change(self.ap_ids[ap], int(sim.g_persons[g]))
             sim.settle(g, "at_assembly", node, self.outlook(ap))
             self.check_cut_off()
@@ -398,14 +422,21 @@ class Facilities:
         """Board whole households first-in first-out while they fit in the bus (the first one
         always boards) and get a shelter place (one that fits nowhere keeps waiting); returns
         the legs to drive."""
-        legs = self.book(ap, list(self.waiting[ap]), node, seats=capacity)
+        waiting = self.waiting[ap]
+        legs = self.book(ap, waiting, node, seats=capacity)  # reads the queue's head only
         taken = {g for _, groups in legs for g in groups}
-        self.waiting[ap] = deque(g for g in self.waiting[ap] if g not in taken)
-        self._smallest.pop(ap, None)
+        skipped, left = [], len(taken)
+        while left:  # take them out of the head of the queue; the skipped stay in order
+            g = waiting.popleft()
+            if g in taken:
+                left -= 1
+            else:
+                skipped.append(g)
+        waiting.extendleft(reversed(skipped))
+        self._unwait(ap, taken)
         for g in taken:
             self.sim.state[g] = "en_route"
         load = int(self.sim.g_persons[list(taken)].sum()) if taken else 0
-        self.waiting_persons[ap] -= load
         if load:
             self._change(self.ap_ids[ap], -load)
         return legs
