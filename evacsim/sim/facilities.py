@@ -22,6 +22,7 @@ rule of :mod:`evacsim.plan.reach` and closures by the teams), so a point cut off
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Iterable
 
@@ -90,9 +91,10 @@ class Facilities:
         # per point: how many households of each size wait (for the smallest, asked by every
         # idle bus at every change; thousands may wait in a district)
         self._sizes: list[dict[int, int]] = [{} for _ in self.ap_ids]
-        self.waiting_persons = np.zeros(len(self.ap_ids), dtype=np.int64)
+        # per point, plain lists: read by every idle bus at every change
+        self.waiting_persons = [0] * len(self.ap_ids)
         self.expected = self._expected()
-        self.claimed = np.zeros(len(self.ap_ids), dtype=np.int64)
+        self.claimed = [0] * len(self.ap_ids)  # seats of the buses on their way there
         self.car_booking: dict[int, int] = {}
         self.tried: dict[int, set[int]] = {}  # points a household found full
         self.cut_off_s = np.full(len(self.ap_ids), np.nan)
@@ -101,7 +103,7 @@ class Facilities:
         self.buses_running = 0
         # when each assembly point got its staff (0: from the start; inf: staff on the way;
         # NaN: never): buses serve only staffed points (evacsim.sim.teams)
-        self.staffed_at = np.zeros(len(self.ap_ids))
+        self.staffed_at = [0.0] * len(self.ap_ids)
         self.signal = self.env.event()
 
     # ---------------------------------------------------------------- helpers
@@ -251,7 +253,7 @@ class Facilities:
 
     def awaiting_staff(self) -> int:
         """Persons waiting at assembly points whose staff is still on the way."""
-        return int(self.waiting_persons[np.isinf(self.staffed_at)].sum())
+        return sum(w for w, t in zip(self.waiting_persons, self.staffed_at, strict=True) if t == np.inf)
 
     def idle(self) -> bool:
         """No bus is still running."""
@@ -391,15 +393,17 @@ class Facilities:
         reach and from which a shelter with free room can be reached; the one with the most such
         people first.
         """
-        free_waiting = np.where(
-            self.staffed_at <= self.env.now, self.waiting_persons - self.claimed, 0
-        )  # an unstaffed point dispatches no bus
-        for ap in np.argsort(-free_waiting, kind="stable").tolist():
+        now = self.env.now
+        free_waiting = [
+            w - c if t <= now else 0  # an unstaffed point (NaN, inf: not yet) dispatches no bus
+            for w, c, t in zip(self.waiting_persons, self.claimed, self.staffed_at, strict=True)
+        ]
+        for ap in sorted(range(len(free_waiting)), key=lambda k: -free_waiting[k]):  # stable
             if free_waiting[ap] <= 0:
                 break
             to_ap = self._car_time_s(node, int(self.ap_car[ap]))
-            if np.isfinite(to_ap) and self.outlook(ap, need=self.smallest(ap)) == "ok":
-                return int(ap)
+            if to_ap < np.inf and self.outlook(ap, need=self.smallest(ap)) == "ok":
+                return ap
         return -1
 
     def may_need_bus(self, node: int) -> bool:
@@ -409,9 +413,9 @@ class Facilities:
         for ap in range(len(self.ap_ids)):
             if self.waiting_persons[ap] <= 0 and self.expected[ap] <= 0:
                 continue
-            if np.isnan(self.staffed_at[ap]):
+            if math.isnan(self.staffed_at[ap]):
                 continue
-            if not np.isfinite(self._car_time_s(node, int(self.ap_car[ap]))):
+            if not self._car_time_s(node, int(self.ap_car[ap])) < np.inf:
                 continue
             need = 1 if self.expected[ap] > 0 else self.smallest(ap)  # anyone may still come
             if self.outlook(ap, need=need, potential=True) == "ok":
