@@ -235,6 +235,14 @@ class Facilities:
                 room = True
         return "cut_off" if room else "shelters_full"
 
+    def _most_room(self, *, potential: bool) -> float:
+        """The most room in a usable shelter (as :meth:`outlook` counts it; -inf: none)."""
+        occ, ids, cap, booked = self.occ, self.s_ids, self._s_cap, self.booked
+        return max(
+            (cap[s] - occ[ids[s]] - (0 if potential else booked[s]) for s in self._s_usable),
+            default=-math.inf,
+        )
+
     def check_cut_off(self) -> None:
         """Record and log the points with people waiting or expected that are now cut off."""
         for ap in np.flatnonzero(np.isnan(self.cut_off_s)).tolist():
@@ -398,9 +406,12 @@ class Facilities:
             w - c if t <= now else 0  # an unstaffed point (NaN, inf: not yet) dispatches no bus
             for w, c, t in zip(self.waiting_persons, self.claimed, self.staffed_at, strict=True)
         ]
+        most = self._most_room(potential=False)  # mostly none: every place booked
         for ap in sorted(range(len(free_waiting)), key=lambda k: -free_waiting[k]):  # stable
             if free_waiting[ap] <= 0:
                 break
+            if self.smallest(ap) > most:
+                continue  # no shelter has room for anyone waiting there (outlook: full)
             to_ap = self._car_time_s(node, int(self.ap_car[ap]))
             if to_ap < np.inf and self.outlook(ap, need=self.smallest(ap)) == "ok":
                 return ap
@@ -410,6 +421,7 @@ class Facilities:
         """Whether a bus at ``node`` may still be needed: a point it can reach has people
         waiting or expected, will be staffed, and is not cut off from shelters with room.
         Roads only close and shelters only fill, so ``False`` stays ``False``."""
+        most = self._most_room(potential=True)
         for ap in range(len(self.ap_ids)):
             if self.waiting_persons[ap] <= 0 and self.expected[ap] <= 0:
                 continue
@@ -418,7 +430,7 @@ class Facilities:
             if not self._car_time_s(node, int(self.ap_car[ap])) < np.inf:
                 continue
             need = 1 if self.expected[ap] > 0 else self.smallest(ap)  # anyone may still come
-            if self.outlook(ap, need=need, potential=True) == "ok":
+            if need <= most and self.outlook(ap, need=need, potential=True) == "ok":
                 return True
         return False
 
