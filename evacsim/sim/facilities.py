@@ -86,6 +86,8 @@ class Facilities:
         self._s_usable = np.flatnonzero(self.s_usable).tolist()
         self._reach: dict[tuple[int, int], bool] = {}  # (point, shelter) by the roads open now
         self._reach_version = -1  # the router's version _reach holds
+        self._most: dict[bool, float] = {}  # _most_room while no shelter changes
+        self._least_persons = int(sim.g_persons.min()) if len(sim.g_persons) else 1
         self.occupancy_log: list[tuple[str, float, int]] = []
         self.waiting: list[deque[int]] = [deque() for _ in self.ap_ids]
         # per point: how many households of each size wait (for the smallest, asked by every
@@ -124,6 +126,8 @@ class Facilities:
 
     def _change(self, fid: str, persons: int) -> None:
         self.occ[fid] += persons
+        if fid in self.s_index:
+            self._most.clear()  # a shelter's room
         self.peak[fid] = max(self.peak[fid], self.occ[fid])
         self.occupancy_log.append((fid, float(self.env.now), self.occ[fid]))
 
@@ -191,11 +195,13 @@ class Facilities:
     def _book_one(self, ap: int, s: int, g: int) -> None:
         persons = int(self.sim.g_persons[g])
         self.booked[s] += persons
+        self._most.clear()
         self.quota[ap, s] = max(0, int(self.quota[ap, s]) - persons)
 
     def cancel(self, s: int, groups: list[int]) -> None:
         """Release the places booked at shelter ``s`` for ``groups``."""
         self.booked[s] -= int(self.sim.g_persons[groups].sum())
+        self._most.clear()
         self.notify()
 
     def smallest(self, ap: int) -> int:
@@ -236,12 +242,16 @@ class Facilities:
         return "cut_off" if room else "shelters_full"
 
     def _most_room(self, *, potential: bool) -> float:
-        """The most room in a usable shelter (as :meth:`outlook` counts it; -inf: none)."""
-        occ, ids, cap, booked = self.occ, self.s_ids, self._s_cap, self.booked
-        return max(
-            (cap[s] - occ[ids[s]] - (0 if potential else booked[s]) for s in self._s_usable),
-            default=-math.inf,
-        )
+        """The most room in a usable shelter (as :meth:`outlook` counts it; -inf: none),
+        remembered until a booking or an admission changes it."""
+        most = self._most.get(potential)
+        if most is None:
+            occ, ids, cap, booked = self.occ, self.s_ids, self._s_cap, self.booked
+            most = self._most[potential] = max(
+                (cap[s] - occ[ids[s]] - (0 if potential else booked[s]) for s in self._s_usable),
+                default=-math.inf,
+            )
+        return most
 
     def check_cut_off(self) -> None:
         """Record and log the points with people waiting or expected that are now cut off."""
@@ -401,12 +411,14 @@ class Facilities:
         reach and from which a shelter with free room can be reached; the one with the most such
         people first.
         """
+        most = self._most_room(potential=False)  # mostly none: every place booked
+        if most < self._least_persons:
+            return -1  # no shelter has room for anyone (outlook: full)
         now = self.env.now
         free_waiting = [
             w - c if t <= now else 0  # an unstaffed point (NaN, inf: not yet) dispatches no bus
             for w, c, t in zip(self.waiting_persons, self.claimed, self.staffed_at, strict=True)
         ]
-        most = self._most_room(potential=False)  # mostly none: every place booked
         for ap in sorted(range(len(free_waiting)), key=lambda k: -free_waiting[k]):  # stable
             if free_waiting[ap] <= 0:
                 break

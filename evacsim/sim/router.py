@@ -161,6 +161,7 @@ class Router:
         self._register = register
         self._replace = replace
         self._tables: dict[Key, int] = {}
+        self._table_ids: dict[tuple[str, tuple[int, ...], tuple[int, ...]], int] = {}  # as asked
         self._times: dict[Key, np.ndarray] = {}  # cleared when the rules change
         # time_s answers by the caller's own (mode, dests), without normalising the key: asked
         # for every idle bus and every shelter at every change (a district asks millions)
@@ -201,11 +202,15 @@ class Router:
     def table(self, mode: str, dests: tuple[int, ...], prefer: tuple[int, ...] = ()) -> int:
         """The engine table id for (mode, destination nodes), built on first use; ``prefer``:
         edges of a preferred route (:data:`PREFER_FACTOR`)."""
-        key = self._key(mode, dests, prefer)
-        tid = self._tables.get(key)
+        asked = (mode, tuple(dests), tuple(prefer))
+        tid = self._table_ids.get(asked)  # a table keeps its id when it is rebuilt
         if tid is None:
-            tid = self._register(self._build(key), np.asarray(key[1]))
-            self._tables[key] = tid
+            key = self._key(mode, dests, prefer)
+            tid = self._tables.get(key)
+            if tid is None:
+                tid = self._register(self._build(key), np.asarray(key[1]))
+                self._tables[key] = tid
+            self._table_ids[asked] = tid
         return tid
 
     def time_s(self, mode: str, dests: tuple[int, ...]) -> np.ndarray:
@@ -222,7 +227,7 @@ class Router:
 
     def reachable(self, mode: str, dest: int, origin: int) -> bool:
         """Whether ``origin`` has an open route to ``dest`` now."""
-        return bool(np.isfinite(self.time_s(mode, (dest,))[origin]))
+        return bool(self.time_s(mode, (dest,))[origin] < np.inf)
 
     def _rebuild(self) -> None:
         self._times.clear()
