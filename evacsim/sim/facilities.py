@@ -271,7 +271,8 @@ class Facilities:
 
     def awaiting_staff(self) -> int:
         """Persons waiting at assembly points whose staff is still on the way."""
-        return sum(w for w, t in zip(self.waiting_persons, self.staffed_at, strict=True) if t == np.inf)
+        pairs = zip(self.waiting_persons, self.staffed_at, strict=True)
+        return sum(w for w, t in pairs if t == math.inf)
 
     def idle(self) -> bool:
         """No bus is still running."""
