@@ -191,6 +191,8 @@ class TrafficEngine(RoutesAndControl):
         May be called before or during the run (also from SimPy processes); a departure time in
         the past means "now". ``size`` is road space and headway in car units (bus: 2).
         """
+        if path is None and table_id is not None:
+            return self._add_one(int(origin_node), float(departure_s), int(table_id), int(size))
         ids = self.add_agents(
             [origin_node],
             [departure_s],
@@ -245,6 +247,31 @@ class TrafficEngine(RoutesAndControl):
             self._paths.add_agents(n)
         self._departures.add(first, deps)
         return np.arange(first, first + n, dtype=np.int64)
+
+    def _add_one(self, origin: int, departure_s: float, table_id: int, size: int) -> int:
+        """:meth:`add_agents` for one agent on a route table, without its per-call numpy work
+        (the behaviour adds agents one by one, ~100k in a district)."""
+        if not 0 <= origin < self.links.n_nodes or not math.isfinite(departure_s) or size < 1:
+            check_agents(self.links, np.array([origin]), np.array([departure_s]), np.array([size]))
+        if not 0 <= table_id < len(self._ctab):
+            raise SimulationError("add_agent: unknown route table id")
+        a = len(self._origin)
+        dep = max(departure_s, float(self.env.now))
+        self._origin.append(origin)
+        self._dep_s.append(dep)
+        self._size.append(size)
+        self._tab.append(table_id)
+        self._row.append(self._ctab[table_id])
+        self._path.append(None)
+        for lst, val in ((self._pos, -1), (self._state, 0), (self._end_node, -1),
+                         (self._nlinks, 0), (self._strand_link, -1)):  # fmt: skip
+            lst.append(val)
+        self._arr_s.append(math.nan)
+        self._strand_reason.append("")
+        if self.record_paths:
+            self._paths.add_agents(1)
+        self._departures.add(a, np.array([dep]))
+        return a
 
     def arrival_event(self, agent: int) -> simpy.Event:
         """A SimPy event that succeeds with an :class:`AgentOutcome` when the agent leaves the

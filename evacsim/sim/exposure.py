@@ -61,7 +61,7 @@ def _timeline(
             return
         end = harm.agent_end[agent]
         add_leg(
-            pieces, owner, sim.engine.path(agent), link_edge=sim.links.link_edge,
+            pieces, owner, sim.agent_path(agent), link_edge=sim.links.link_edge,
             link_freeflow_s=sim.links.spec.freeflow_s, net=sim.prepared.network,
             origin=harm.agent_origin[agent], t_start=t0, end=end, ta=t0, tb=stop, wanted=wanted,
         )  # fmt: skip

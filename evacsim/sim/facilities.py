@@ -22,6 +22,7 @@ rule of :mod:`evacsim.plan.reach` and closures by the teams), so a point cut off
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Iterable
 
@@ -80,13 +81,22 @@ class Facilities:
         self.refused = dict.fromkeys(keys, 0)
         self.redirected = dict.fromkeys(keys, 0)
         self.over_capacity = dict.fromkeys(keys, 0)
-        self.booked = np.zeros(len(self.s_ids), dtype=np.int64)
+        self.booked = [0] * len(self.s_ids)  # persons, per shelter (plain ints: asked often)
+        self._s_cap = self.s_cap.tolist()
+        self._s_usable = np.flatnonzero(self.s_usable).tolist()
+        self._reach: dict[tuple[int, int], bool] = {}  # (point, shelter) by the roads open now
+        self._reach_version = -1  # the router's version _reach holds
+        self._most: dict[bool, float] = {}  # _most_room while no shelter changes
+        self._least_persons = int(sim.g_persons.min()) if len(sim.g_persons) else 1
         self.occupancy_log: list[tuple[str, float, int]] = []
         self.waiting: list[deque[int]] = [deque() for _ in self.ap_ids]
-        self._smallest: dict[int, int] = {}  # per point, while its waiting households stay
-        self.waiting_persons = np.zeros(len(self.ap_ids), dtype=np.int64)
+        # per point: how many households of each size wait (for the smallest, asked by every
+        # idle bus at every change; thousands may wait in a district)
+        self._sizes: list[dict[int, int]] = [{} for _ in self.ap_ids]
+        # per point, plain lists: read by every idle bus at every change
+        self.waiting_persons = [0] * len(self.ap_ids)
         self.expected = self._expected()
-        self.claimed = np.zeros(len(self.ap_ids), dtype=np.int64)
+        self.claimed = [0] * len(self.ap_ids)  # seats of the buses on their way there
         self.car_booking: dict[int, int] = {}
         self.tried: dict[int, set[int]] = {}  # points a household found full
         self.cut_off_s = np.full(len(self.ap_ids), np.nan)
@@ -95,7 +105,7 @@ class Facilities:
         self.buses_running = 0
         # when each assembly point got its staff (0: from the start; inf: staff on the way;
         # NaN: never): buses serve only staffed points (evacsim.sim.teams)
-        self.staffed_at = np.zeros(len(self.ap_ids))
+        self.staffed_at = [0.0] * len(self.ap_ids)
         self.signal = self.env.event()
 
     # ---------------------------------------------------------------- helpers
@@ -116,6 +126,8 @@ class Facilities:
 
     def _change(self, fid: str, persons: int) -> None:
         self.occ[fid] += persons
+        if fid in self.s_index:
+            self._most.clear()  # a shelter's room
         self.peak[fid] = max(self.peak[fid], self.occ[fid])
         self.occupancy_log.append((fid, float(self.env.now), self.occ[fid]))
 
@@ -126,10 +138,24 @@ class Facilities:
 
     def free(self, s: int) -> int:
         """Free places in shelter ``s``: capacity − present − booked."""
-        return int(self.s_cap[s] - self.occ[self.s_ids[s]] - self.booked[s])
+        return self._s_cap[s] - self.occ[self.s_ids[s]] - self.booked[s]
 
     def _car_time_s(self, from_node: int, dest: int) -> float:
         return float(self.sim.router.time_s("car", (int(dest),))[from_node])
+
+    def _reaches(self, ap: int, s: int) -> bool:
+        """Whether shelter ``s`` can be reached by car from point ``ap`` by the roads open now
+        (remembered until the router's tables are rebuilt: roads only close)."""
+        router = self.sim.router
+        if self._reach_version != router.version:
+            self._reach.clear()
+            self._reach_version = router.version
+        ok = self._reach.get((ap, s))
+        if ok is None:
+            ok = self._reach[ap, s] = bool(
+                np.isfinite(self._car_time_s(int(self.ap_car[ap]), int(self.s_car[s])))
+            )
+        return ok
 
     def shelter_order(self, ap: int, from_node: int) -> list[int]:
         """Usable shelters with free room that a vehicle at ``from_node`` can reach now: those
@@ -169,40 +195,63 @@ class Facilities:
     def _book_one(self, ap: int, s: int, g: int) -> None:
         persons = int(self.sim.g_persons[g])
         self.booked[s] += persons
+        self._most.clear()
         self.quota[ap, s] = max(0, int(self.quota[ap, s]) - persons)
 
     def cancel(self, s: int, groups: list[int]) -> None:
         """Release the places booked at shelter ``s`` for ``groups``."""
         self.booked[s] -= int(self.sim.g_persons[groups].sum())
+        self._most.clear()
         self.notify()
 
     def smallest(self, ap: int) -> int:
         """The smallest household waiting at ``ap`` (1 when none waits: one may still come)."""
-        # Asked by every idle bus at every change anywhere; thousands may wait in a district.
-        cached = self._smallest.get(ap)
-        if cached is None:
-            waiting = self.waiting[ap]
-            cached = int(self.sim.g_persons[list(waiting)].min()) if waiting else 1
-            self._smallest[ap] = cached
-        return cached
+        sizes = self._sizes[ap]
+        return min(sizes) if sizes else 1
+
+    def _wait(self, ap: int, g: int) -> None:
+        """Group ``g`` joins the end of the queue at ``ap``."""
+        persons = int(self.sim.g_persons[g])
+        self.waiting[ap].append(g)
+        sizes = self._sizes[ap]
+        sizes[persons] = sizes.get(persons, 0) + 1
+        self.waiting_persons[ap] += persons
+
+    def _unwait(self, ap: int, groups: Iterable[int]) -> None:
+        """Count ``groups`` (already taken out of the queue at ``ap``) as no longer waiting."""
+        sizes = self._sizes[ap]
+        for g in groups:
+            persons = int(self.sim.g_persons[g])
+            sizes[persons] -= 1
+            if not sizes[persons]:
+                del sizes[persons]
+            self.waiting_persons[ap] -= persons
 
     def outlook(self, ap: int, *, need: int = 1, potential: bool = False) -> str:
         """``"ok"``: a shelter with room for ``need`` persons can be reached from ``ap`` now;
         ``"cut_off"``: some usable shelter has such room but none can be reached;
         ``"shelters_full"``: none has. ``potential`` counts booked places as room (bookings
         may still be cancelled)."""
-        room = [
-            s
-            for s in range(len(self.s_ids))
-            if self.s_usable[s]
-            and (self.s_cap[s] - self.occ[self.s_ids[s]] if potential else self.free(s)) >= need
-        ]
-        if not room:
-            return "shelters_full"
-        node = int(self.ap_car[ap])
-        if any(np.isfinite(self._car_time_s(node, int(self.s_car[s]))) for s in room):
-            return "ok"
-        return "cut_off"
+        occ, ids, cap, booked = self.occ, self.s_ids, self._s_cap, self.booked
+        room = False
+        for s in self._s_usable:
+            if cap[s] - occ[ids[s]] - (0 if potential else booked[s]) >= need:
+                if self._reaches(ap, s):
+                    return "ok"
+                room = True
+        return "cut_off" if room else "shelters_full"
+
+    def _most_room(self, *, potential: bool) -> float:
+        """The most room in a usable shelter (as :meth:`outlook` counts it; -inf: none),
+        remembered until a booking or an admission changes it."""
+        most = self._most.get(potential)
+        if most is None:
+            occ, ids, cap, booked = self.occ, self.s_ids, self._s_cap, self.booked
+            most = self._most[potential] = max(
+                (cap[s] - occ[ids[s]] - (0 if potential else booked[s]) for s in self._s_usable),
+                default=-math.inf,
+            )
+        return most
 
     def check_cut_off(self) -> None:
         """Record and log the points with people waiting or expected that are now cut off."""
@@ -222,7 +271,8 @@ class Facilities:
 
     def awaiting_staff(self) -> int:
         """Persons waiting at assembly points whose staff is still on the way."""
-        return int(self.waiting_persons[np.isinf(self.staffed_at)].sum())
+        pairs = zip(self.waiting_persons, self.staffed_at, strict=True)
+        return sum(w for w, t in pairs if t == math.inf)
 
     def idle(self) -> bool:
         """No bus is still running."""
@@ -266,9 +316,7 @@ class Facilities:
         if self.occ[apid] + persons > self.ap_cap[ap] and self._overflow(g, ap, node):
             return
         sim.t_assembly[g] = self.env.now
-        self.waiting[ap].append(g)
-        self._smallest.pop(ap, None)
-        self.waiting_persons[ap] += persons
+        self._wait(ap, g)
         self.expected[ap] -= persons
         self._change(apid, persons)
         sim.settle(g, "at_assembly", node)
@@ -300,8 +348,7 @@ class Facilities:
         persons = int(self.sim.g_persons[g])
         if g in self.waiting[ap]:
             self.waiting[ap].remove(g)
-            self._smallest.pop(ap, None)
-            self.waiting_persons[ap] -= persons
+            self._unwait(ap, (g,))
         self._change(self.ap_ids[ap], -persons)
         self.notify()
 
@@ -313,9 +360,7 @@ class Facilities:
         node = int(self.ap_car[ap])
         legs = self.book(ap, [g], node)
         if not legs:
-            self.waiting[ap].append(g)
-            self._smallest.pop(ap, None)
-            self.waiting_persons[ap] += int(sim.g_persons[g])
+            self._wait(ap, g)
             self._change(self.ap_ids[ap], int(sim.g_persons[g]))
             sim.settle(g, "at_assembly", node, self.outlook(ap))
             self.check_cut_off()
@@ -367,30 +412,38 @@ class Facilities:
         reach and from which a shelter with free room can be reached; the one with the most such
         people first.
         """
-        free_waiting = np.where(
-            self.staffed_at <= self.env.now, self.waiting_persons - self.claimed, 0
-        )  # an unstaffed point dispatches no bus
-        for ap in np.argsort(-free_waiting, kind="stable").tolist():
+        most = self._most_room(potential=False)  # mostly none: every place booked
+        if most < self._least_persons:
+            return -1  # no shelter has room for anyone (outlook: full)
+        now = self.env.now
+        free_waiting = [
+            w - c if t <= now else 0  # an unstaffed point (NaN, inf: not yet) dispatches no bus
+            for w, c, t in zip(self.waiting_persons, self.claimed, self.staffed_at, strict=True)
+        ]
+        for ap in sorted(range(len(free_waiting)), key=lambda k: -free_waiting[k]):  # stable
             if free_waiting[ap] <= 0:
                 break
+            if self.smallest(ap) > most:
+                continue  # no shelter has room for anyone waiting there (outlook: full)
             to_ap = self._car_time_s(node, int(self.ap_car[ap]))
-            if np.isfinite(to_ap) and self.outlook(ap, need=self.smallest(ap)) == "ok":
-                return int(ap)
+            if to_ap < np.inf and self.outlook(ap, need=self.smallest(ap)) == "ok":
+                return ap
         return -1
 
     def may_need_bus(self, node: int) -> bool:
         """Whether a bus at ``node`` may still be needed: a point it can reach has people
         waiting or expected, will be staffed, and is not cut off from shelters with room.
         Roads only close and shelters only fill, so ``False`` stays ``False``."""
+        most = self._most_room(potential=True)
         for ap in range(len(self.ap_ids)):
             if self.waiting_persons[ap] <= 0 and self.expected[ap] <= 0:
                 continue
-            if np.isnan(self.staffed_at[ap]):
+            if math.isnan(self.staffed_at[ap]):
                 continue
-            if not np.isfinite(self._car_time_s(node, int(self.ap_car[ap]))):
+            if not self._car_time_s(node, int(self.ap_car[ap])) < np.inf:
                 continue
             need = 1 if self.expected[ap] > 0 else self.smallest(ap)  # anyone may still come
-            if self.outlook(ap, need=need, potential=True) == "ok":
+            if need <= most and self.outlook(ap, need=need, potential=True) == "ok":
                 return True
         return False
 
@@ -398,14 +451,21 @@ class Facilities:
         """Board whole households first-in first-out while they fit in the bus (the first one
         always boards) and get a shelter place (one that fits nowhere keeps waiting); returns
         the legs to drive."""
-        legs = self.book(ap, list(self.waiting[ap]), node, seats=capacity)
+        waiting = self.waiting[ap]
+        legs = self.book(ap, waiting, node, seats=capacity)  # reads the queue's head only
         taken = {g for _, groups in legs for g in groups}
-        self.waiting[ap] = deque(g for g in self.waiting[ap] if g not in taken)
-        self._smallest.pop(ap, None)
+        skipped, left = [], len(taken)
+        while left:  # take them out of the head of the queue; the skipped stay in order
+            g = waiting.popleft()
+            if g in taken:
+                left -= 1
+            else:
+                skipped.append(g)
+        waiting.extendleft(reversed(skipped))
+        self._unwait(ap, taken)
         for g in taken:
             self.sim.state[g] = "en_route"
         load = int(self.sim.g_persons[list(taken)].sum()) if taken else 0
-        self.waiting_persons[ap] -= load
         if load:
             self._change(self.ap_ids[ap], -load)
         return legs

@@ -161,7 +161,12 @@ class Router:
         self._register = register
         self._replace = replace
         self._tables: dict[Key, int] = {}
+        self._table_ids: dict[tuple[str, tuple[int, ...], tuple[int, ...]], int] = {}  # as asked
         self._times: dict[Key, np.ndarray] = {}  # cleared when the rules change
+        # time_s answers by the caller's own (mode, dests), without normalising the key: asked
+        # for every idle bus and every shelter at every change (a district asks millions)
+        self._asked: dict[tuple[str, tuple[int, ...]], np.ndarray] = {}
+        self.version = 0  # counts the rebuilds: what was reachable may not be any more
         self.open = rule.open_at(0.0)  # edges the hazard rule leaves open now
         self.t_rule_s = 0.0  # the time of the rule in force
 
@@ -197,26 +202,37 @@ class Router:
     def table(self, mode: str, dests: tuple[int, ...], prefer: tuple[int, ...] = ()) -> int:
         """The engine table id for (mode, destination nodes), built on first use; ``prefer``:
         edges of a preferred route (:data:`PREFER_FACTOR`)."""
-        key = self._key(mode, dests, prefer)
-        tid = self._tables.get(key)
+        asked = (mode, tuple(dests), tuple(prefer))
+        tid = self._table_ids.get(asked)  # a table keeps its id when it is rebuilt
         if tid is None:
-            tid = self._register(self._build(key), np.asarray(key[1]))
-            self._tables[key] = tid
+            key = self._key(mode, dests, prefer)
+            tid = self._tables.get(key)
+            if tid is None:
+                tid = self._register(self._build(key), np.asarray(key[1]))
+                self._tables[key] = tid
+            self._table_ids[asked] = tid
         return tid
 
     def time_s(self, mode: str, dests: tuple[int, ...]) -> np.ndarray:
         """Free-flow time (s) from every node to the nearest of ``dests`` under the current
         rules (inf: no open route). Only asked, not driven: no engine table is made for it."""
-        key = self._key(mode, dests)
-        times = self._times.get(key)
-        return times if times is not None else self._tree(key).time_s
+        times = self._asked.get((mode, dests))
+        if times is None:
+            key = self._key(mode, dests)
+            times = self._times.get(key)
+            if times is None:
+                times = self._tree(key).time_s
+            self._asked[(mode, dests)] = times
+        return times
 
     def reachable(self, mode: str, dest: int, origin: int) -> bool:
         """Whether ``origin`` has an open route to ``dest`` now."""
-        return bool(np.isfinite(self.time_s(mode, (dest,))[origin]))
+        return bool(self.time_s(mode, (dest,))[origin] < np.inf)
 
     def _rebuild(self) -> None:
         self._times.clear()
+        self._asked.clear()
+        self.version += 1
         for key, tid in sorted(self._tables.items(), key=lambda kv: kv[1]):
             self._replace(tid, self._build(key))
 

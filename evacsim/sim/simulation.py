@@ -280,8 +280,10 @@ class Simulation(SimState):
                 "end_reason": self._end_reasons(ended_by).astype(str),
             }
         )
+        self.keep_paths(True)  # exposure and the paths table read the same records
         groups = pd.concat([groups, group_exposure(self, self.harm)], axis=1)
         paths = truncate_paths(self._paths(demand["group_id"].to_numpy()), groups)
+        self.keep_paths(False)
         results = Results(
             groups=groups,
             links=self._link_table(),
@@ -300,7 +302,7 @@ class Simulation(SimState):
         """Every link each group's agents entered, in group, agent and travel order, gathered
         from the engine's records into flat arrays (no row object per traversal)."""
         owner = [g for g, agents in enumerate(self.g_agents) for _ in agents]
-        recs = [self.engine.path(agent) for agents in self.g_agents for agent in agents]
+        recs = [self.agent_path(agent) for agents in self.g_agents for agent in agents]
         group, link, t_in, t_out = _flat_paths(owner, recs)
         return pd.DataFrame(
             {

@@ -61,6 +61,7 @@ class SimState:
         self.active = 0  # groups that still move or will (module docstring)
         self.done = self.env.event()
         self.gridlock = self.env.event()
+        self._finished_paths: dict[int, list[tuple[int, float, float]]] | None = None
 
     def _init_groups(self, groups: pd.DataFrame) -> None:
         n = len(groups)
@@ -100,6 +101,22 @@ class SimState:
             carrying = (ref,)
         self._on_board(agent, list(carrying), origin)
         return agent
+
+    def keep_paths(self, keep: bool) -> None:
+        """While the results are gathered after the run (``keep``), :meth:`agent_path`
+        remembers each agent's records: exposure and the paths table both read them."""
+        self._finished_paths = {} if keep else None
+
+    def agent_path(self, agent: int) -> list[tuple[int, float, float]]:
+        """The engine's ``(link, t_enter_s, t_exit_s)`` records of ``agent``
+        (:meth:`evacsim.sim.engine.TrafficEngine.path`)."""
+        kept = self._finished_paths
+        if kept is None:
+            return self.engine.path(agent)
+        records = kept.get(agent)
+        if records is None:
+            records = kept[agent] = self.engine.path(agent)
+        return records
 
     def _on_board(self, agent: int, groups: list[int], origin: int) -> None:
         """A new agent carries ``groups`` from now (the behaviour on top counts their harm)."""
