@@ -11,7 +11,7 @@ roads or nodes, the :class:`~evacsim.network.RoadNetwork`) and returns plain Dat
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -98,8 +98,7 @@ def _group_keys(
     raise ValueError(f"ete_table: by={by!r} is not None or one of {', '.join(BY)}")
 
 
-def _key_order(by: str | None, keys: pd.Series) -> list[str]:
-    present = set(keys)
+def _key_order(by: str | None, present: Collection[str]) -> list[str]:
     if by == "level":
         return [name for name in LEVEL_NAMES if name in present]
     return sorted(present)
@@ -135,8 +134,10 @@ def ete_table(
     persons = results.groups["persons"].to_numpy(np.int64)
     arrivals = stage_arrivals(results.groups)
     rows: list[dict[str, Any]] = []
-    for key in _key_order(by, keys):
-        sel = (keys == key).to_numpy()
+    codes, uniques = pd.factorize(keys)  # one pass over the groups, not one per key
+    code_of = {str(u): i for i, u in enumerate(uniques)}
+    for key in _key_order(by, code_of.keys()):
+        sel = codes == code_of[key]
         total = int(persons[sel].sum())
         for stage in STAGES:
             times, arrived = arrivals[stage]
