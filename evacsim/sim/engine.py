@@ -53,6 +53,7 @@ from evacsim.sim._engine_hot import (
     make_hot_path,
     push_check,
 )
+from evacsim.sim._engine_loop import run_env
 from evacsim.sim._engine_paths import PathLog
 from evacsim.sim._engine_stats import (
     AgentOutcome,
@@ -483,9 +484,10 @@ class TrafficEngine(RoutesAndControl):
         logger.warning("t=%.0f s: gridlock, %d agents stranded", now, n_before)
 
     # ------------------------------------------------------------ results
-    def run(self, until: float | simpy.Event | None = None) -> None:
-        """Run the environment (``env.run(until)``)."""
-        self.env.run(until)
+    def run(self, until: float | simpy.Event | None = None) -> Any:
+        """Run the environment as ``env.run(until)`` does, with SimPy's per-event step inlined
+        (:func:`evacsim.sim._engine_loop.run_env`); returns what ``env.run`` returns."""
+        return run_env(self.env, until)
 
     @property
     def n_agents(self) -> int:
