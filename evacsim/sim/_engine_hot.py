@@ -26,14 +26,22 @@ import math
 from collections import deque
 from collections.abc import Callable
 from heapq import heappush
-from typing import Any
+from typing import Any, NamedTuple
 
 import simpy
 from simpy.events import NORMAL, EventPriority
 
 from evacsim.errors import SimulationError
+from evacsim.sim._engine_stats import AgentState
 
-__all__ = ["LinkCheck", "LinkQueue", "QueueEntry", "make_hot_path", "push_check", "schedule_at"]
+__all__ = [
+    "HotPath",
+    "LinkCheck",
+    "LinkQueue",
+    "QueueEntry",
+    "make_hot_path",
+    "schedule_at",
+]
 
 #: An agent on a link: ``(ready_s, agent, route-table row or None, size, links entered, index
 #: of its last path record or -1)``. Kept in the link's queue so the hot path touches no
@@ -109,7 +117,7 @@ class LinkCheck(simpy.Event):
         The link.
     callback
         Called with the event each time it fires (SimPy clears ``callbacks`` when it runs an
-        event, so :func:`push_check` restores them from ``cb_list``).
+        event, so the engine restores them from ``cb_list`` on every push).
     """
 
     def __init__(self, env: simpy.Environment, q: LinkQueue, callback: Callable[[Any], None]):
@@ -134,23 +142,26 @@ def schedule_at(
     heappush(env._queue, (time_s, priority, next(env._eid), ev))
 
 
-def push_check(env: simpy.Environment, ev: LinkCheck, time_s: float) -> None:
-    """Schedule ``ev`` at the absolute time ``time_s`` (s, ``>= env.now``), NORMAL priority.
+class HotPath(NamedTuple):
+    """The engine's per-traversal and per-departure functions (see :func:`make_hot_path`)."""
 
-    Same queue entry as ``env.schedule(ev, NORMAL, d)`` with ``env.now + d == time_s`` exactly.
-    """
-    ev.callbacks = ev.cb_list
-    heappush(env._queue, (time_s, NORMAL, next(env._eid), ev))
+    on_check: Callable[[LinkCheck], None]
+    cascade: Callable[[], None]
+    moved: Callable[..., float]
+    enter: Callable[[int, int, float], None]
+    depart: Callable[[int, float], None]
 
 
-def make_hot_path(
-    eng: Any,  # the TrafficEngine being built (its module imports this one)
-) -> tuple[Callable[[LinkCheck], None], Callable[[], None], Callable[..., float]]:
-    """Build the head-check callback of ``eng`` and its spill-back cascade.
+def make_hot_path(eng: Any) -> HotPath:  # eng: the TrafficEngine being built (imports this)
+    """Build the head-check callback of ``eng``, its spill-back cascade and its departures.
 
     The callback is called by SimPy when a link's check event fires, or directly by the engine;
     the cascade (run after a callback that freed storage someone waits for) wakes the waiters;
-    ``moved`` notes and tells when an agent last moved (for the gridlock watchdog).
+    ``moved`` notes and tells when an agent last moved (for the gridlock watchdog); ``enter``
+    puts an agent on its first link (storage room checked by the caller); ``depart`` puts an
+    agent on its way at its departure time: the common case (a route table, an open first
+    link with room and nobody ahead in its origin queue) here, every other case by the
+    engine's ``_depart``.
 
     The callback lets the heads of link ``ev.link`` leave while they can (into the next link if it
     has storage room, else onto that link's waiting list), then schedules the link's next check.
@@ -168,7 +179,9 @@ def make_hot_path(
     queue = env._queue
     next_eid = env._eid.__next__
     links, size, freed, pos = eng._links, eng._size, eng._freed, eng._pos
-    log_wait = eng._queue_log.extend
+    rows, origin, state, tab = eng._row, eng._origin, eng._state, eng._tab
+    on_link = AgentState.ON_LINK
+    log_wait = eng._queue_log.append
     paths = eng._paths
     path_add = paths.flat.extend
     path_len = paths.flat.__len__
@@ -224,7 +237,9 @@ def make_hot_path(
                 if row is None:
                     pos[a] += 1
             if r < now:  # the head waited: log it for the queue statistics
-                log_wait((q.id, r, now))
+                log_wait(q.id)
+                log_wait(r)
+                log_wait(now)
             q.popleft()
             srv.occ -= sz
             srv.nf = now + sz * q.hw
@@ -284,4 +299,48 @@ def make_hot_path(
         finally:
             cascading = False
 
-    return on_check, cascade, moved
+    def enter(a: int, e: int, now: float) -> None:
+        """Agent ``a`` enters its first link ``e`` at ``now`` (storage room already checked)."""
+        q = links[e]
+        r = now + q.ff
+        if fifo[0]:  # nobody is ready before the agent ahead (after speed changes)
+            lr = q.lr
+            if lr > r:
+                r = lr
+            q.lr = r
+        state[a] = on_link
+        sz = size[a]
+        srv = q.srv
+        srv.occ += sz
+        if tab[a] < 0:
+            pos[a] = 0
+        if record:
+            pi = path_len()
+            path_add((e, now, paths.last[a]))
+            paths.last[a] = pi
+        else:
+            pi = -1
+        q.append((r, a, rows[a], sz, 1, pi))
+        if len(q) == 1:
+            t = srv.nf
+            ev = q.ev or eng._event(e)
+            ev.callbacks = ev.cb_list
+            heappush(queue, (r if r > t else t, NORMAL, next_eid(), ev))
+
+    def depart(a: int, now: float) -> None:
+        row = rows[a]
+        if row is not None:
+            e = row[origin[a]]
+            if e >= 0:
+                q = links[e]
+                srv = q.srv
+                o = srv.occ
+                if not q.oq and (not o or o + size[a] <= srv.sto):
+                    eng._n_on_net += 1
+                    if not eng._watchdog_on:
+                        eng._start_watchdog()
+                    enter(a, e, now)
+                    return
+        eng._depart(a, now)
+
+    return HotPath(on_check, cascade, moved, enter, depart)

@@ -15,7 +15,7 @@ clear ``callbacks``, call them, reschedule the rest on ``StopSimulation``, crash
 event nobody defused): SimPy stays the only clock and other processes interleave exactly as
 under ``env.run``. The one shortcut: a link's check event (:class:`LinkCheck`) runs its one
 callback directly, leaving its ``callbacks`` list in place (the engine restores that list on
-every push anyway, see :func:`evacsim.sim._engine_hot.push_check`).
+every push anyway, see :mod:`evacsim.sim._engine_hot`).
 """
 
 from __future__ import annotations

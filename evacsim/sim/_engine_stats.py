@@ -220,7 +220,7 @@ def queue_stats(
       floats are those of a running sum);
     * agents still waiting at ``now`` count as in :func:`snapshot`.
     """
-    rec = np.fromiter(log, np.float64, len(log)).reshape(-1, 3)
+    rec = np.array(log, np.float64).reshape(-1, 3)
     waiting = [(e, x[0]) for e, q in enumerate(queues) if q for x in q if x[0] < now]
     tail = np.array(waiting, dtype=np.float64).reshape(-1, 2)
     link = np.concatenate([rec[:, 0], tail[:, 0]]).astype(np.int64)
@@ -243,7 +243,7 @@ def snapshot(
     *,
     now: float,
     queues: Sequence[deque[tuple[Any, ...]]],
-    queue_log: Sequence[float],
+    queue_log: Sequence[float],  # flat (link, ready_s, exit_s), e.g. array('d')
     departure_s: Sequence[float],
     arrival_s: Sequence[float],
     end_node: Sequence[int],
