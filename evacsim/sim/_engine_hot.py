@@ -36,7 +36,6 @@ from evacsim.sim._engine_stats import AgentState
 
 __all__ = [
     "HotPath",
-    "LinkCheck",
     "LinkQueue",
     "QueueEntry",
     "make_hot_path",
@@ -50,12 +49,18 @@ __all__ = [
 QueueEntry = tuple[float, int, "list[int] | None", int, int, int]
 
 
-class LinkQueue(deque[QueueEntry]):
-    """One link: its FIFO queue of :data:`QueueEntry` and its state, in one object.
+class LinkQueue(deque[QueueEntry], simpy.Event):  # type: ignore[misc]
+    """One link: its FIFO queue of :data:`QueueEntry`, its state and its "head check" event, in
+    one object.
 
     The state sits in slots of the queue object itself, so a traversal touches one object per
     link instead of a dozen per-link lists (measured: the memory traffic, not the instruction
-    count, made most of the gap to a minimal heapq engine).
+    count, made most of the gap to a minimal heapq engine). The object is also the link's one
+    reusable SimPy event, scheduled for the moment its head may leave (rescheduled after each
+    firing; at most one pending): a separate event object per link cost a few cache misses per
+    traversal. It is a real ``simpy.Event`` (always ``ok``, value ``None``), so SimPy's own
+    ``Environment.step`` runs it too; the engine's run loop
+    (:mod:`evacsim.sim._engine_loop`) calls ``check`` directly.
 
     Attributes
     ----------
@@ -72,13 +77,22 @@ class LinkQueue(deque[QueueEntry]):
         links (``~link``: origin queues) waiting for storage room, in order.
     lr
         Ready time of the last agent that entered (kept only after a speed change).
-    vol, wait_on, oq, ev
+    vol, wait_on, oq
         Exits so far; -1, the link whose storage its head waits for, or -2 (a new route);
-        the origin queue of agents whose first link this is; its check event.
+        the origin queue of agents whose first link this is.
+    check, env, callbacks, _ok, _value
+        As an event: the engine's head-check callback, called with the link when the event
+        fires; SimPy's event fields (``callbacks`` is ``[check]``, one list shared by the
+        engine's links and never changed: SimPy's ``step`` clears it when it runs the event,
+        so the engine sets it back on every push).
     """
 
     __slots__ = (
-        "ev",
+        "_ok",
+        "_value",
+        "callbacks",
+        "check",
+        "env",
         "ff",
         "head",
         "hw",
@@ -94,8 +108,15 @@ class LinkQueue(deque[QueueEntry]):
         "wait_on",
     )  # fmt: skip
 
-    def __init__(self, link: int, head: int, ff_s: float, hw_s: float, storage: float) -> None:
-        super().__init__()
+    check: Callable[[LinkQueue], None]
+
+    def __init__(
+        self, env: simpy.Environment, link: int, head: int, ff_s: float, hw_s: float,
+        storage: float,
+    ) -> None:  # fmt: skip
+        deque.__init__(self)
+        self.env, self._ok, self._value = env, True, None
+        self.callbacks = []  # ``[check]``: both set by the engine's hot path when it is built
         self.id, self.head, self.ff, self.hw, self.sto = link, head, ff_s, hw_s, storage
         self.srv = self
         self.nf = self.lr = -math.inf
@@ -103,30 +124,6 @@ class LinkQueue(deque[QueueEntry]):
         self.wait_on = -1
         self.w: deque[int] | None = None
         self.oq: deque[int] | None = None
-        self.ev: LinkCheck | None = None
-
-
-class LinkCheck(simpy.Event):
-    """The one reusable "head check" event of a link (rescheduled after each firing).
-
-    Parameters
-    ----------
-    env
-        The SimPy environment.
-    q
-        The link.
-    callback
-        Called with the event each time it fires (SimPy clears ``callbacks`` when it runs an
-        event, so the engine restores them from ``cb_list`` on every push).
-    """
-
-    def __init__(self, env: simpy.Environment, q: LinkQueue, callback: Callable[[Any], None]):
-        super().__init__(env)
-        self._ok = True
-        self._value = None
-        self.q = q
-        self.link = q.id
-        self.cb_list: list[Callable[[Any], None]] = [callback]
 
 
 def schedule_at(
@@ -145,7 +142,7 @@ def schedule_at(
 class HotPath(NamedTuple):
     """The engine's per-traversal and per-departure functions (see :func:`make_hot_path`)."""
 
-    on_check: Callable[[LinkCheck], None]
+    on_check: Callable[[LinkQueue], None]
     cascade: Callable[[], None]
     moved: Callable[..., float]
     enter: Callable[[int, int, float], None]
@@ -181,6 +178,7 @@ def make_hot_path(eng: Any) -> HotPath:  # eng: the TrafficEngine being built (i
     links, size, freed, pos = eng._links, eng._size, eng._freed, eng._pos
     rows, origin, state, tab = eng._row, eng._origin, eng._state, eng._tab
     on_link = AgentState.ON_LINK
+    check_cbs: list[Callable[[Any], None]] = []  # every link's ``callbacks``: [on_check]
     log_wait = eng._queue_log.append
     paths = eng._paths
     path_add = paths.flat.extend
@@ -197,9 +195,8 @@ def make_hot_path(eng: Any) -> HotPath:  # eng: the TrafficEngine being built (i
             last_move_s = t_s
         return last_move_s
 
-    def on_check(ev: LinkCheck) -> None:
+    def on_check(q: LinkQueue) -> None:
         nonlocal last_move_s
-        q = ev.q
         srv = q.srv
         now = env._now
         node = q.head
@@ -209,8 +206,8 @@ def make_hot_path(eng: Any) -> HotPath:  # eng: the TrafficEngine being built (i
             if r > t:
                 t = r
             if t > now:
-                ev.callbacks = ev.cb_list
-                heappush(queue, (t, NORMAL, next_eid(), ev))
+                q.callbacks = check_cbs
+                heappush(queue, (t, NORMAL, next_eid(), q))
                 break
             nxt = row[node] if row is not None else eng._first_link(a, node)
             if nxt == -2:
@@ -264,9 +261,8 @@ def make_hot_path(eng: Any) -> HotPath:  # eng: the TrafficEngine being built (i
             qn.append((r, a, row, sz, k + 1, pi))
             if len(qn) == 1:
                 t = sn.nf
-                evn = qn.ev or eng._event(nxt)
-                evn.callbacks = evn.cb_list
-                heappush(queue, (r if r > t else t, NORMAL, next_eid(), evn))
+                qn.callbacks = check_cbs
+                heappush(queue, (r if r > t else t, NORMAL, next_eid(), qn))
         if freed and not cascading:
             cascade()
 
@@ -293,7 +289,7 @@ def make_hot_path(eng: Any) -> HotPath:  # eng: the TrafficEngine being built (i
                     if x >= 0:
                         lx = links[x]
                         lx.wait_on = -1
-                        on_check(lx.ev or eng._event(x))
+                        on_check(lx)
                     else:
                         eng._advance_origin(~x)
         finally:
@@ -323,9 +319,8 @@ def make_hot_path(eng: Any) -> HotPath:  # eng: the TrafficEngine being built (i
         q.append((r, a, rows[a], sz, 1, pi))
         if len(q) == 1:
             t = srv.nf
-            ev = q.ev or eng._event(e)
-            ev.callbacks = ev.cb_list
-            heappush(queue, (r if r > t else t, NORMAL, next_eid(), ev))
+            q.callbacks = check_cbs
+            heappush(queue, (r if r > t else t, NORMAL, next_eid(), q))
 
     def depart(a: int, now: float) -> None:
         row = rows[a]
@@ -343,4 +338,7 @@ def make_hot_path(eng: Any) -> HotPath:  # eng: the TrafficEngine being built (i
                     return
         eng._depart(a, now)
 
+    check_cbs.append(on_check)
+    for q in links:  # the engine's links exist (none is added later): make them events
+        q.check, q.callbacks = on_check, check_cbs
     return HotPath(on_check, cascade, moved, enter, depart)

@@ -13,9 +13,9 @@ Every event is still popped from SimPy's own queue (``env._queue``), in SimPy's 
 priority, event id), and processed as ``Environment.step`` does (SimPy 4.1: set ``env._now``,
 clear ``callbacks``, call them, reschedule the rest on ``StopSimulation``, crash on a failed
 event nobody defused): SimPy stays the only clock and other processes interleave exactly as
-under ``env.run``. The one shortcut: a link's check event (:class:`LinkCheck`) runs its one
-callback directly, leaving its ``callbacks`` list in place (the engine restores that list on
-every push anyway, see :mod:`evacsim.sim._engine_hot`).
+under ``env.run``. The one shortcut: a link's check event (the link itself, a
+:class:`~evacsim.sim._engine_hot.LinkQueue`) runs its one callback directly, leaving its
+``callbacks`` list in place (the engine sets that list on every push anyway).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import simpy
 from simpy.core import EmptySchedule, StopSimulation
 from simpy.events import EventPriority
 
-from evacsim.sim._engine_hot import LinkCheck
+from evacsim.sim._engine_hot import LinkQueue
 
 __all__ = ["run_env"]
 
@@ -45,8 +45,8 @@ def _make_step(env: simpy.Environment) -> Any:
                 env._now, _, _, ev = pop(queue)
             except IndexError:
                 raise EmptySchedule from None
-            if ev.__class__ is LinkCheck:
-                ev.cb_list[0](ev)
+            if ev.__class__ is LinkQueue:
+                ev.check(ev)
                 continue
             callbacks, ev.callbacks = ev.callbacks, None  # type: ignore[assignment]
             try:

@@ -49,7 +49,6 @@ from evacsim.errors import SimulationError
 from evacsim.sim._engine_control import _NO_ROUTE, RoutesAndControl
 from evacsim.sim._engine_departures import Departures
 from evacsim.sim._engine_hot import (
-    LinkCheck,
     LinkQueue,
     make_hot_path,
 )
@@ -151,7 +150,7 @@ class TrafficEngine(RoutesAndControl):
         self._closed: list[bool] = [False] * n
         heads, stos = links.head_node.tolist(), links.storage_units.tolist()
         self._links: list[LinkQueue] = [
-            LinkQueue(e, *spec)
+            LinkQueue(self.env, e, *spec)
             for e, spec in enumerate(zip(heads, self._ff0, self._hw0, stos, strict=True))
         ]
         assert links.share_with is not None
@@ -343,18 +342,11 @@ class TrafficEngine(RoutesAndControl):
             self._enter(a, e, now)
 
     # ---------------------------------------------------------------- hot path
-    def _event(self, e: int) -> LinkCheck:
-        """The check event of link ``e`` (made on first use; at most one pending per link)."""
-        q = self._links[e]
-        if q.ev is None:
-            q.ev = LinkCheck(self.env, q, self._on_check)
-        return q.ev
-
     def _advance(self, e: int, final_tid: int = -2) -> None:
         """Run link ``e``'s head check now (from outside its own event); see ``make_hot_path``."""
         self._final_tid = final_tid
         try:
-            self._on_check(self._event(e))
+            self._on_check(self._links[e])
         finally:
             self._final_tid = -2
 
