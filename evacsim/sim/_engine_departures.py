@@ -76,19 +76,26 @@ class Departures:
     def _on_instant(self, ev: simpy.Event) -> None:
         now = self.env.now
         heapq.heappop(self._pending)
-        heap, batches = self._heap, self._batches
+        heap, batches, depart = self._heap, self._batches, self._depart
         while heap and heap[0][0] <= now:
-            a, b = heap[0][1], heap[0][2]
+            # the top batch's agents leaving now all come before any other batch's: a batch's
+            # agents are numbered in one run, and later batches (even added meanwhile) higher
+            b = heap[0][2]
             batch = batches[b]
             assert batch is not None
             times, agents, at = batch
-            k = at[0] = at[0] + 1
-            if k < len(agents):
+            k, n = at[0], len(agents)
+            while True:
+                depart(agents[k], now)
+                k += 1
+                if k == n or times[k] > now:
+                    break
+            at[0] = k
+            if k < n:
                 heapq.heapreplace(heap, (times[k], agents[k], b))
             else:
                 heapq.heappop(heap)
                 batches[b] = None
-            self._depart(a, now)
         self._after()
         self._spare.append(ev)
         if heap:

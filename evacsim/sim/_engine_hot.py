@@ -26,14 +26,21 @@ import math
 from collections import deque
 from collections.abc import Callable
 from heapq import heappush
-from typing import Any
+from typing import Any, NamedTuple
 
 import simpy
 from simpy.events import NORMAL, EventPriority
 
 from evacsim.errors import SimulationError
+from evacsim.sim._engine_stats import AgentState
 
-__all__ = ["LinkCheck", "LinkQueue", "QueueEntry", "make_hot_path", "push_check", "schedule_at"]
+__all__ = [
+    "HotPath",
+    "LinkQueue",
+    "QueueEntry",
+    "make_hot_path",
+    "schedule_at",
+]
 
 #: An agent on a link: ``(ready_s, agent, route-table row or None, size, links entered, index
 #: of its last path record or -1)``. Kept in the link's queue so the hot path touches no
@@ -42,12 +49,18 @@ __all__ = ["LinkCheck", "LinkQueue", "QueueEntry", "make_hot_path", "push_check"
 QueueEntry = tuple[float, int, "list[int] | None", int, int, int]
 
 
-class LinkQueue(deque[QueueEntry]):
-    """One link: its FIFO queue of :data:`QueueEntry` and its state, in one object.
+class LinkQueue(deque[QueueEntry], simpy.Event):  # type: ignore[misc]
+    """One link: its FIFO queue of :data:`QueueEntry`, its state and its "head check" event, in
+    one object.
 
     The state sits in slots of the queue object itself, so a traversal touches one object per
     link instead of a dozen per-link lists (measured: the memory traffic, not the instruction
-    count, made most of the gap to a minimal heapq engine).
+    count, made most of the gap to a minimal heapq engine). The object is also the link's one
+    reusable SimPy event, scheduled for the moment its head may leave (rescheduled after each
+    firing; at most one pending): a separate event object per link cost a few cache misses per
+    traversal. It is a real ``simpy.Event`` (always ``ok``, value ``None``), so SimPy's own
+    ``Environment.step`` runs it too; the engine's run loop
+    (:mod:`evacsim.sim._engine_loop`) calls ``check`` directly.
 
     Attributes
     ----------
@@ -64,13 +77,22 @@ class LinkQueue(deque[QueueEntry]):
         links (``~link``: origin queues) waiting for storage room, in order.
     lr
         Ready time of the last agent that entered (kept only after a speed change).
-    vol, wait_on, oq, ev
+    vol, wait_on, oq
         Exits so far; -1, the link whose storage its head waits for, or -2 (a new route);
-        the origin queue of agents whose first link this is; its check event.
+        the origin queue of agents whose first link this is.
+    check, env, callbacks, _ok, _value
+        As an event: the engine's head-check callback, called with the link when the event
+        fires; SimPy's event fields (``callbacks`` is ``[check]``, one list shared by the
+        engine's links and never changed: SimPy's ``step`` clears it when it runs the event,
+        so the engine sets it back on every push).
     """
 
     __slots__ = (
-        "ev",
+        "_ok",
+        "_value",
+        "callbacks",
+        "check",
+        "env",
         "ff",
         "head",
         "hw",
@@ -86,8 +108,15 @@ class LinkQueue(deque[QueueEntry]):
         "wait_on",
     )  # fmt: skip
 
-    def __init__(self, link: int, head: int, ff_s: float, hw_s: float, storage: float) -> None:
-        super().__init__()
+    check: Callable[[LinkQueue], None]
+
+    def __init__(
+        self, env: simpy.Environment, link: int, head: int, ff_s: float, hw_s: float,
+        storage: float,
+    ) -> None:  # fmt: skip
+        deque.__init__(self)
+        self.env, self._ok, self._value = env, True, None
+        self.callbacks = []  # ``[check]``: both set by the engine's hot path when it is built
         self.id, self.head, self.ff, self.hw, self.sto = link, head, ff_s, hw_s, storage
         self.srv = self
         self.nf = self.lr = -math.inf
@@ -95,30 +124,6 @@ class LinkQueue(deque[QueueEntry]):
         self.wait_on = -1
         self.w: deque[int] | None = None
         self.oq: deque[int] | None = None
-        self.ev: LinkCheck | None = None
-
-
-class LinkCheck(simpy.Event):
-    """The one reusable "head check" event of a link (rescheduled after each firing).
-
-    Parameters
-    ----------
-    env
-        The SimPy environment.
-    q
-        The link.
-    callback
-        Called with the event each time it fires (SimPy clears ``callbacks`` when it runs an
-        event, so :func:`push_check` restores them from ``cb_list``).
-    """
-
-    def __init__(self, env: simpy.Environment, q: LinkQueue, callback: Callable[[Any], None]):
-        super().__init__(env)
-        self._ok = True
-        self._value = None
-        self.q = q
-        self.link = q.id
-        self.cb_list: list[Callable[[Any], None]] = [callback]
 
 
 def schedule_at(
@@ -134,23 +139,26 @@ def schedule_at(
     heappush(env._queue, (time_s, priority, next(env._eid), ev))
 
 
-def push_check(env: simpy.Environment, ev: LinkCheck, time_s: float) -> None:
-    """Schedule ``ev`` at the absolute time ``time_s`` (s, ``>= env.now``), NORMAL priority.
+class HotPath(NamedTuple):
+    """The engine's per-traversal and per-departure functions (see :func:`make_hot_path`)."""
 
-    Same queue entry as ``env.schedule(ev, NORMAL, d)`` with ``env.now + d == time_s`` exactly.
-    """
-    ev.callbacks = ev.cb_list
-    heappush(env._queue, (time_s, NORMAL, next(env._eid), ev))
+    on_check: Callable[[LinkQueue], None]
+    cascade: Callable[[], None]
+    moved: Callable[..., float]
+    enter: Callable[[int, int, float], None]
+    depart: Callable[[int, float], None]
 
 
-def make_hot_path(
-    eng: Any,  # the TrafficEngine being built (its module imports this one)
-) -> tuple[Callable[[LinkCheck], None], Callable[[], None], Callable[..., float]]:
-    """Build the head-check callback of ``eng`` and its spill-back cascade.
+def make_hot_path(eng: Any) -> HotPath:  # eng: the TrafficEngine being built (imports this)
+    """Build the head-check callback of ``eng``, its spill-back cascade and its departures.
 
     The callback is called by SimPy when a link's check event fires, or directly by the engine;
     the cascade (run after a callback that freed storage someone waits for) wakes the waiters;
-    ``moved`` notes and tells when an agent last moved (for the gridlock watchdog).
+    ``moved`` notes and tells when an agent last moved (for the gridlock watchdog); ``enter``
+    puts an agent on its first link (storage room checked by the caller); ``depart`` puts an
+    agent on its way at its departure time: the common case (a route table, an open first
+    link with room and nobody ahead in its origin queue) here, every other case by the
+    engine's ``_depart``.
 
     The callback lets the heads of link ``ev.link`` leave while they can (into the next link if it
     has storage room, else onto that link's waiting list), then schedules the link's next check.
@@ -168,7 +176,10 @@ def make_hot_path(
     queue = env._queue
     next_eid = env._eid.__next__
     links, size, freed, pos = eng._links, eng._size, eng._freed, eng._pos
-    log_wait = eng._queue_log.extend
+    rows, origin, state, tab = eng._row, eng._origin, eng._state, eng._tab
+    on_link = AgentState.ON_LINK
+    check_cbs: list[Callable[[Any], None]] = []  # every link's ``callbacks``: [on_check]
+    log_wait = eng._queue_log.append
     paths = eng._paths
     path_add = paths.flat.extend
     path_len = paths.flat.__len__
@@ -184,9 +195,8 @@ def make_hot_path(
             last_move_s = t_s
         return last_move_s
 
-    def on_check(ev: LinkCheck) -> None:
+    def on_check(q: LinkQueue) -> None:
         nonlocal last_move_s
-        q = ev.q
         srv = q.srv
         now = env._now
         node = q.head
@@ -196,8 +206,8 @@ def make_hot_path(
             if r > t:
                 t = r
             if t > now:
-                ev.callbacks = ev.cb_list
-                heappush(queue, (t, NORMAL, next_eid(), ev))
+                q.callbacks = check_cbs
+                heappush(queue, (t, NORMAL, next_eid(), q))
                 break
             nxt = row[node] if row is not None else eng._first_link(a, node)
             if nxt == -2:
@@ -224,7 +234,9 @@ def make_hot_path(
                 if row is None:
                     pos[a] += 1
             if r < now:  # the head waited: log it for the queue statistics
-                log_wait((q.id, r, now))
+                log_wait(q.id)
+                log_wait(r)
+                log_wait(now)
             q.popleft()
             srv.occ -= sz
             srv.nf = now + sz * q.hw
@@ -249,9 +261,8 @@ def make_hot_path(
             qn.append((r, a, row, sz, k + 1, pi))
             if len(qn) == 1:
                 t = sn.nf
-                evn = qn.ev or eng._event(nxt)
-                evn.callbacks = evn.cb_list
-                heappush(queue, (r if r > t else t, NORMAL, next_eid(), evn))
+                qn.callbacks = check_cbs
+                heappush(queue, (r if r > t else t, NORMAL, next_eid(), qn))
         if freed and not cascading:
             cascade()
 
@@ -278,10 +289,56 @@ def make_hot_path(
                     if x >= 0:
                         lx = links[x]
                         lx.wait_on = -1
-                        on_check(lx.ev or eng._event(x))
+                        on_check(lx)
                     else:
                         eng._advance_origin(~x)
         finally:
             cascading = False
 
-    return on_check, cascade, moved
+    def enter(a: int, e: int, now: float) -> None:
+        """Agent ``a`` enters its first link ``e`` at ``now`` (storage room already checked)."""
+        q = links[e]
+        r = now + q.ff
+        if fifo[0]:  # nobody is ready before the agent ahead (after speed changes)
+            lr = q.lr
+            if lr > r:
+                r = lr
+            q.lr = r
+        state[a] = on_link
+        sz = size[a]
+        srv = q.srv
+        srv.occ += sz
+        if tab[a] < 0:
+            pos[a] = 0
+        if record:
+            pi = path_len()
+            path_add((e, now, paths.last[a]))
+            paths.last[a] = pi
+        else:
+            pi = -1
+        q.append((r, a, rows[a], sz, 1, pi))
+        if len(q) == 1:
+            t = srv.nf
+            q.callbacks = check_cbs
+            heappush(queue, (r if r > t else t, NORMAL, next_eid(), q))
+
+    def depart(a: int, now: float) -> None:
+        row = rows[a]
+        if row is not None:
+            e = row[origin[a]]
+            if e >= 0:
+                q = links[e]
+                srv = q.srv
+                o = srv.occ
+                if not q.oq and (not o or o + size[a] <= srv.sto):
+                    eng._n_on_net += 1
+                    if not eng._watchdog_on:
+                        eng._start_watchdog()
+                    enter(a, e, now)
+                    return
+        eng._depart(a, now)
+
+    check_cbs.append(on_check)
+    for q in links:  # the engine's links exist (none is added later): make them events
+        q.check, q.callbacks = on_check, check_cbs
+    return HotPath(on_check, cascade, moved, enter, depart)

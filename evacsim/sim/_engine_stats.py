@@ -159,9 +159,11 @@ class TrafficResults:
 
 
 def _max_queue(
-    n_links: int, link: np.ndarray, ready_s: np.ndarray, ex: np.ndarray, exit_s: np.ndarray
-) -> np.ndarray:
-    """Most agents ready and waiting at any waiting exit, per link (see :func:`queue_stats`)."""
+    n_links: int, link: np.ndarray, ready_s: np.ndarray, ex: np.ndarray, exit_s: np.ndarray,
+    eo: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """Most agents ready and waiting at any waiting exit, per link (see :func:`queue_stats`;
+    ``eo``: the waiting exits in link order, stable)."""
     # entries sorted by link, log (= FIFO) order kept within a link; ready times never fall there
     order = np.argsort(link, kind="stable")
     first = np.searchsorted(link[order], np.arange(n_links))
@@ -174,7 +176,6 @@ def _max_queue(
     keys = (link * span + np.searchsorted(exit_s, ready_s, side="right"))[order]
     del order
     el = link[ex]
-    eo = np.argsort(el, kind="stable")
     n_ready = np.empty(len(ex), dtype=np.int64)
     n_ready[eo] = np.searchsorted(keys, el[eo] * span + eo, side="right")
     max_queue = np.zeros(n_links, dtype=np.int64)
@@ -183,11 +184,10 @@ def _max_queue(
 
 
 def _congested(
-    n_links: int, el: np.ndarray, er: np.ndarray, ext: np.ndarray
+    n_links: int, el: np.ndarray, er: np.ndarray, ext: np.ndarray, eo: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Congested seconds per link (union of [ready, exit] of its waiting exits, summed in exit
-    order) and the time of its last waiting exit (-inf if none)."""
-    eo = np.argsort(el, kind="stable")
+    order) and the time of its last waiting exit (-inf if none); ``eo`` sorts ``el``, stable."""
     prev = np.full(len(el), -np.inf)
     same = el[eo][1:] == el[eo][:-1]
     prev[eo[1:][same]] = ext[eo][:-1][same]
@@ -220,7 +220,7 @@ def queue_stats(
       floats are those of a running sum);
     * agents still waiting at ``now`` count as in :func:`snapshot`.
     """
-    rec = np.fromiter(log, np.float64, len(log)).reshape(-1, 3)
+    rec = np.array(log, np.float64).reshape(-1, 3)
     waiting = [(e, x[0]) for e, q in enumerate(queues) if q for x in q if x[0] < now]
     tail = np.array(waiting, dtype=np.float64).reshape(-1, 2)
     link = np.concatenate([rec[:, 0], tail[:, 0]]).astype(np.int64)
@@ -228,10 +228,12 @@ def queue_stats(
     ex = np.flatnonzero(~np.isnan(rec[:, 2]))  # waiting exits, in exit (= time) order
     exit_s = rec[ex, 2]
     del rec, tail  # (the log of a large run is big: keep few copies at once)
-    max_queue = _max_queue(n_links, link, ready_s, ex, exit_s)
-    el, er = link[ex], ready_s[ex]
+    el = link[ex]
+    eo = np.argsort(el, kind="stable")  # waiting exits by link (sorted once, used twice)
+    max_queue = _max_queue(n_links, link, ready_s, ex, exit_s, eo)
+    er = ready_s[ex]
     del link, ready_s, ex
-    congested, last_exit = _congested(n_links, el, er, exit_s)
+    congested, last_exit = _congested(n_links, el, er, exit_s, eo)
     for e, q in enumerate(queues):
         if q and q[0][0] < now:
             max_queue[e] = max(max_queue[e], sum(1 for x in q if x[0] < now))
@@ -243,7 +245,7 @@ def snapshot(
     *,
     now: float,
     queues: Sequence[deque[tuple[Any, ...]]],
-    queue_log: Sequence[float],
+    queue_log: Sequence[float],  # flat (link, ready_s, exit_s), e.g. array('d')
     departure_s: Sequence[float],
     arrival_s: Sequence[float],
     end_node: Sequence[int],

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import logging
 import math
+from array import array
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -48,11 +49,10 @@ from evacsim.errors import SimulationError
 from evacsim.sim._engine_control import _NO_ROUTE, RoutesAndControl
 from evacsim.sim._engine_departures import Departures
 from evacsim.sim._engine_hot import (
-    LinkCheck,
     LinkQueue,
     make_hot_path,
-    push_check,
 )
+from evacsim.sim._engine_loop import run_env
 from evacsim.sim._engine_paths import PathLog
 from evacsim.sim._engine_stats import (
     AgentOutcome,
@@ -134,11 +134,10 @@ class TrafficEngine(RoutesAndControl):
         # the FIFO clamp of ready times is needed (and kept) only once a speed factor changed
         self._fifo_clamp = [False]
         self._watchdog_on = False
-        self._on_check: Callable[[LinkCheck], None]
-        self._cascade: Callable[[], None]
-        self._moved: Callable[..., float]
-        self._on_check, self._cascade, self._moved = make_hot_path(self)
-        self._departures = Departures(env, self._depart, self._after_departures)
+        hot = make_hot_path(self)
+        self._on_check, self._cascade, self._moved = hot.on_check, hot.cascade, hot.moved
+        self._enter = hot.enter  # agent a enters its first link e at now (room checked)
+        self._departures = Departures(env, hot.depart, self._after_departures)
 
     # ----------------------------------------------------------------- set-up
     def _init_links(self, links: LinkSpec) -> None:
@@ -151,14 +150,16 @@ class TrafficEngine(RoutesAndControl):
         self._closed: list[bool] = [False] * n
         heads, stos = links.head_node.tolist(), links.storage_units.tolist()
         self._links: list[LinkQueue] = [
-            LinkQueue(e, *spec)
+            LinkQueue(self.env, e, *spec)
             for e, spec in enumerate(zip(heads, self._ff0, self._hw0, stos, strict=True))
         ]
         assert links.share_with is not None
         for e, lead in enumerate(links.share_with.tolist()):
             self._links[e].srv = self._links[lead]
-        # (link, ready_s, exit_s or NaN) of each head that waited: see _engine_stats.queue_stats
-        self._queue_log: list[float] = []
+        # (link, ready_s, exit_s or NaN) of each head that waited: see _engine_stats.queue_stats;
+        # a typed array, not a list: a list kept two float objects alive per entry (memory
+        # traffic on the hot path and ~0.3 s of conversion per million entries when asked)
+        self._queue_log = array("d")
 
     def _init_agents(self) -> None:
         self._origin: list[int] = []
@@ -368,35 +369,11 @@ class TrafficEngine(RoutesAndControl):
             self._enter(a, e, now)
 
     # ---------------------------------------------------------------- hot path
-    def _enter(self, a: int, e: int, now: float) -> None:
-        """Agent ``a`` enters its first link ``e`` at ``now`` (storage room already checked)."""
-        q = self._links[e]
-        r = now + q.ff
-        if self._fifo_clamp[0]:  # nobody is ready before the agent ahead (after speed changes)
-            r = q.lr = max(r, q.lr)
-        self._state[a] = AgentState.ON_LINK
-        sz = self._size[a]
-        q.srv.occ += sz
-        if self._tab[a] < 0:
-            self._pos[a] = 0
-        pi = self._paths.enter(a, e, now) if self.record_paths else -1
-        q.append((r, a, self._row[a], sz, 1, pi))
-        if len(q) == 1:
-            nf = q.srv.nf
-            push_check(self.env, q.ev or self._event(e), r if r > nf else nf)
-
-    def _event(self, e: int) -> LinkCheck:
-        """The check event of link ``e`` (made on first use; at most one pending per link)."""
-        q = self._links[e]
-        if q.ev is None:
-            q.ev = LinkCheck(self.env, q, self._on_check)
-        return q.ev
-
     def _advance(self, e: int, final_tid: int = -2) -> None:
         """Run link ``e``'s head check now (from outside its own event); see ``make_hot_path``."""
         self._final_tid = final_tid
         try:
-            self._on_check(self._event(e))
+            self._on_check(self._links[e])
         finally:
             self._final_tid = -2
 
@@ -510,9 +487,10 @@ class TrafficEngine(RoutesAndControl):
         logger.warning("t=%.0f s: gridlock, %d agents stranded", now, n_before)
 
     # ------------------------------------------------------------ results
-    def run(self, until: float | simpy.Event | None = None) -> None:
-        """Run the environment (``env.run(until)``)."""
-        self.env.run(until)
+    def run(self, until: float | simpy.Event | None = None) -> Any:
+        """Run the environment as ``env.run(until)`` does, with SimPy's per-event step inlined
+        (:func:`evacsim.sim._engine_loop.run_env`); returns what ``env.run`` returns."""
+        return run_env(self.env, until)
 
     @property
     def n_agents(self) -> int:

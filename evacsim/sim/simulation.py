@@ -201,7 +201,7 @@ class Simulation(SimState):
         self.harm.start()
         self.settle_check()
         horizon = self.env.timeout(sc.simulation.end_s)
-        self.env.run(until=simpy.AnyOf(self.env, [self.done, self.gridlock, horizon]))
+        self.engine.run(until=simpy.AnyOf(self.env, [self.done, self.gridlock, horizon]))
         if self.gridlock.processed:
             ended_by = "gridlock"
         elif self.done.triggered:
