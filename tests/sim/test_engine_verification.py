@@ -144,6 +144,22 @@ def test_rn4_capacity_never_exceeded() -> None:
         assert np.all(count <= c * (exits[j] - exits[i]) + 1 + EPS), f"link {e}"
 
 
+def test_queue_figures_of_a_snapshot_are_those_of_its_time() -> None:
+    """A snapshot taken at 101 s while 100 agents released together queue on one link (free
+    flow 30 s, c = 0.5/s: exits at 30 + 2k s) keeps the figures of 101 s even when read after
+    the run has gone on: 99 waiting behind the first to leave, a queue since 30 s (71 s); the
+    whole run's queue lasts (n - 1) / c = 198 s."""
+    n, c = 100, 0.5
+    _env, eng = make([(0, 1, 30.0, c, INF)])
+    eng.add_agents(np.zeros(n, dtype=int), 0.0, table_id=eng.add_route_table([0, -1], [1]))
+    eng.run(101.0)
+    at_101 = eng.results()
+    end = run(eng)
+    assert end.congested_s[0] == pytest.approx((n - 1) / c, abs=EPS)
+    assert at_101.max_queue[0] == n - 1
+    assert at_101.congested_s[0] == pytest.approx(101.0 - 30.0, abs=EPS)
+
+
 # ------------------------------------------------------------------------- RN-5
 def test_rn5_series_bottlenecks() -> None:
     """RN-5: two equal-capacity links in series: queue only before link 1; outflow of 2 = c."""
