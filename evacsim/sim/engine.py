@@ -229,23 +229,10 @@ class TrafficEngine(RoutesAndControl):
             if n and (tabs.min() < 0 or tabs.max() >= len(self._ctab)):
                 raise SimulationError("add_agent: unknown route table id")
             plist = [None for _ in range(n)]
-        first = len(self._origin)
-        now = self.env.now
-        deps = np.maximum(deps, now)
-        self._origin.extend(origins.tolist())
-        self._dep_s.extend(deps.tolist())
-        self._size.extend(sizes.tolist())
-        self._tab.extend(tabs.tolist())
-        ctab = self._ctab
-        self._row.extend([ctab[t] if t >= 0 else None for t in tabs.tolist()])
-        self._path.extend(plist)
-        for lst, val in ((self._pos, -1), (self._state, 0), (self._end_node, -1),
-                         (self._nlinks, 0), (self._strand_link, -1)):  # fmt: skip
-            lst.extend([val] * n)
-        self._arr_s.extend([math.nan] * n)
-        self._strand_reason.extend([""] * n)
-        if self.record_paths:
-            self._paths.add_agents(n)
+        deps = np.maximum(deps, self.env.now)
+        first = self._append_agents(
+            origins.tolist(), deps.tolist(), sizes.tolist(), tabs.tolist(), plist
+        )
         self._departures.add(first, deps)
         return np.arange(first, first + n, dtype=np.int64)
 
@@ -256,23 +243,37 @@ class TrafficEngine(RoutesAndControl):
             check_agents(self.links, np.array([origin]), np.array([departure_s]), np.array([size]))
         if not 0 <= table_id < len(self._ctab):
             raise SimulationError("add_agent: unknown route table id")
-        a = len(self._origin)
         dep = max(departure_s, float(self.env.now))
-        self._origin.append(origin)
-        self._dep_s.append(dep)
-        self._size.append(size)
-        self._tab.append(table_id)
-        self._row.append(self._ctab[table_id])
-        self._path.append(None)
-        for lst, val in ((self._pos, -1), (self._state, 0), (self._end_node, -1),
-                         (self._nlinks, 0), (self._strand_link, -1)):  # fmt: skip
-            lst.append(val)
-        self._arr_s.append(math.nan)
-        self._strand_reason.append("")
-        if self.record_paths:
-            self._paths.add_agents(1)
+        a = self._append_agents([origin], [dep], [size], [table_id], [None])
         self._departures.add(a, np.array([dep]))
         return a
+
+    def _append_agents(
+        self,
+        origins: list[int],
+        deps_s: list[float],
+        sizes: list[int],
+        tabs: list[int],
+        paths: list[list[int] | None],
+    ) -> int:
+        """Append checked agents' records (departures not before now, ``tabs`` -1 where a
+        ``paths`` entry is given); return the first one's number."""
+        first, n = len(self._origin), len(origins)
+        self._origin.extend(origins)
+        self._dep_s.extend(deps_s)
+        self._size.extend(sizes)
+        self._tab.extend(tabs)
+        ctab = self._ctab
+        self._row.extend([ctab[t] if t >= 0 else None for t in tabs])
+        self._path.extend(paths)
+        for lst, val in ((self._pos, -1), (self._state, 0), (self._end_node, -1),
+                         (self._nlinks, 0), (self._strand_link, -1)):  # fmt: skip
+            lst.extend([val] * n)
+        self._arr_s.extend([math.nan] * n)
+        self._strand_reason.extend([""] * n)
+        if self.record_paths:
+            self._paths.add_agents(n)
+        return first
 
     def arrival_event(self, agent: int) -> simpy.Event:
         """A SimPy event that succeeds with an :class:`AgentOutcome` when the agent leaves the
