@@ -87,7 +87,6 @@ class Facilities:
         self._reach: dict[tuple[int, int], bool] = {}  # (point, shelter) by the roads open now
         self._reach_version = -1  # the router's version _reach holds
         self._most: dict[bool, float] = {}  # _most_room while no shelter changes
-        self._least_persons = int(sim.g_persons.min()) if len(sim.g_persons) else 1
         self.occupancy_log: list[tuple[str, float, int]] = []
         self.waiting: list[deque[int]] = [deque() for _ in self.ap_ids]
         # per point: how many households of each size wait (for the smallest, asked by every
@@ -413,7 +412,7 @@ class Facilities:
         people first.
         """
         most = self._most_room(potential=False)  # mostly none: every place booked
-        if most < self._least_persons:
+        if most < self.sim.least_persons:
             return -1  # no shelter has room for anyone (outlook: full)
         now = self.env.now
         free_waiting = [

@@ -280,10 +280,9 @@ class Simulation(SimState):
                 "end_reason": self._end_reasons(ended_by).astype(str),
             }
         )
-        self.keep_paths(True)  # exposure and the paths table read the same records
-        groups = pd.concat([groups, group_exposure(self, self.harm)], axis=1)
-        paths = truncate_paths(self._paths(demand["group_id"].to_numpy()), groups)
-        self.keep_paths(False)
+        with self.paths_kept():  # exposure and the paths table read the same records
+            groups = pd.concat([groups, group_exposure(self, self.harm)], axis=1)
+            paths = truncate_paths(self._paths(demand["group_id"].to_numpy()), groups)
         results = Results(
             groups=groups,
             links=self._link_table(),

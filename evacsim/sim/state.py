@@ -13,7 +13,8 @@ stranded, waiting at an assembly point (whether a bus can still come for it is t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -66,6 +67,8 @@ class SimState:
     def _init_groups(self, groups: pd.DataFrame) -> None:
         n = len(groups)
         self.g_persons = groups["persons"].to_numpy(np.int64)
+        # the smallest household (1 if none): below it nothing fits (buses, team vehicles)
+        self.least_persons = int(self.g_persons.min()) if n else 1
         self.g_mode = groups["mode"].astype(str).to_numpy()
         self.g_level = groups["level"].to_numpy(np.int64)
         self.g_id = groups["group_id"].astype(str).to_numpy()
@@ -102,10 +105,15 @@ class SimState:
         self._on_board(agent, list(carrying), origin)
         return agent
 
-    def keep_paths(self, keep: bool) -> None:
-        """While the results are gathered after the run (``keep``), :meth:`agent_path`
-        remembers each agent's records: exposure and the paths table both read them."""
-        self._finished_paths = {} if keep else None
+    @contextmanager
+    def paths_kept(self) -> Iterator[None]:
+        """While the results are gathered after the run, :meth:`agent_path` remembers each
+        agent's records: exposure and the paths table both read them."""
+        self._finished_paths = {}
+        try:
+            yield
+        finally:
+            self._finished_paths = None
 
     def agent_path(self, agent: int) -> list[tuple[int, float, float]]:
         """The engine's ``(link, t_enter_s, t_exit_s)`` records of ``agent``

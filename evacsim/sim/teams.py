@@ -190,7 +190,6 @@ class Teams:
         self.alive = np.bincount(self.v_team, minlength=len(self.ids))
         assisted = np.flatnonzero((sim.g_mode == "assisted") & (sim.g_ap >= 0))
         self.to_call = len(assisted) if self.door_to_door else 0
-        self._least_persons = int(sim.g_persons.min()) if len(sim.g_persons) else 1
         self.pickup = self._pickup_nodes(assisted)
         self.routes = _TeamRoutes(sim)
         if not self.door_to_door and len(assisted):
@@ -449,7 +448,7 @@ class Teams:
         key = sim.g_ap[first]
         batch, load, rest = [first], int(sim.g_persons[first]), []
         # once not even the smallest household fits, the rest of the calls stay as they are
-        while requests and load + self._least_persons <= cap:
+        while requests and load + sim.least_persons <= cap:
             g = requests.popleft()
             fits = load + int(sim.g_persons[g]) <= cap
             if fits and sim.g_ap[g] == key:
