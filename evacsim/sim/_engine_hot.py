@@ -323,6 +323,8 @@ def make_hot_path(eng: Any) -> HotPath:  # eng: the TrafficEngine being built (i
             heappush(queue, (r if r > t else t, NORMAL, next_eid(), q))
 
     def depart(a: int, now: float) -> None:
+        """Agent ``a`` leaves now: the common case (a route table, an open first link with room
+        and nobody queued at the origin) enters here; every other one through the engine."""
         row = rows[a]
         if row is not None:
             e = row[origin[a]]
