@@ -126,9 +126,8 @@ def task_routes(results: Results, net: RoadNetwork) -> pd.DataFrame:
     )
     lonlat = np.column_stack([lon, lat])
     at = np.concatenate([[0], np.cumsum(counts)])[np.append(starts, len(edges))].tolist()
-    raw = net.edge_name[edges].tolist()
-    names = [str(n) for n in raw]
-    named = [bool(n) and text not in ("None", "nan") for n, text in zip(raw, names, strict=True)]
+    names = [str(n) for n in net.edge_name[edges].tolist()]
+    named = [_is_name(n) for n in names]
     rows = []
     for k, (a, b) in enumerate(zip(starts.tolist(), ends, strict=True)):
         mine = [names[i] for i in range(a, b) if named[i]]
@@ -140,7 +139,12 @@ def task_routes(results: Results, net: RoadNetwork) -> pd.DataFrame:
 
 def _road_name(net: RoadNetwork, edge: int) -> str:
     name = str(net.edge_name[edge] or "").strip()
-    return name if name not in ("", "None", "nan") else str(net.edge_road_id[edge])
+    return name if _is_name(name) else str(net.edge_road_id[edge])
+
+
+def _is_name(text: str) -> bool:
+    """Whether an edge's name (as text) names a road (not empty, None or NaN)."""
+    return text not in ("", "None", "nan")
 
 
 # task_tracks per results, with the network they were drawn on: the team layer, the GPX and the
