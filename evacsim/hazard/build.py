@@ -467,10 +467,9 @@ def build_threat_zones(
         harm=_harm(spec, levels, substance, plumes, [b.emitter for _, b in built]),
     )
     if spec.worst_case:
-        keep = {"worst_case": (), "domino": False, "thresholds": None, "radii_m": None}
-        others = [spec.model_copy(update={**keep, "model": m}) for m in spec.worst_case]
         zones = _unite(zones, [
-            build_threat_zones(o, weather, hazard_sources=hazard_sources, crs=crs) for o in others
+            build_threat_zones(o, weather, hazard_sources=hazard_sources, crs=crs)
+            for o in _worst_case_specs(spec)
         ])  # fmt: skip
     if extent is not None and not zones.final()["yellow"].intersects(extent):
         ids = ", ".join(_where(s.id) for s in sources)
@@ -574,12 +573,17 @@ def calculate(
     result["outputs"] = built.outputs
     result["warnings"] = built.warnings
     if spec.worst_case:
-        keep = {"worst_case": (), "domino": False, "thresholds": None, "radii_m": None}
-        others = [spec.model_copy(update={**keep, "model": m}) for m in spec.worst_case]
-        result = _unite_calculated(
-            result, [calculate(o, weather, hazard_sources=hazard_sources) for o in others]
-        )
+        result = _unite_calculated(result, [
+            calculate(o, weather, hazard_sources=hazard_sources) for o in _worst_case_specs(spec)
+        ])  # fmt: skip
     return result
+
+
+def _worst_case_specs(spec: HazardSpec) -> list[HazardSpec]:
+    """The further models of ``hazard.worst_case``, each on the same source with its own
+    default thresholds (no domino, no worst case of their own)."""
+    keep = {"worst_case": (), "domino": False, "thresholds": None, "radii_m": None}
+    return [spec.model_copy(update={**keep, "model": m}) for m in spec.worst_case]
 
 
 def _unite_calculated(main: dict[str, Any], others: list[dict[str, Any]]) -> dict[str, Any]:
