@@ -46,7 +46,8 @@ def _make_step(env: simpy.Environment) -> Any:
             except IndexError:
                 raise EmptySchedule from None
             if ev.__class__ is LinkQueue:
-                ev.check(ev)
+                check = ev.check  # a slot read, not a method look-up on every event
+                check(ev)
                 continue
             callbacks, ev.callbacks = ev.callbacks, None  # type: ignore[assignment]
             try:
