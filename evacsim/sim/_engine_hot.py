@@ -42,11 +42,10 @@ __all__ = [
     "schedule_at",
 ]
 
-#: An agent on a link: ``(ready_s, agent, route-table row or None, size, links entered, index
-#: of its last path record or -1)``. Kept in the link's queue so the hot path touches no
-#: per-agent list (measured: the per-agent lists' cache misses, not the instructions, made much
-#: of the gap to a minimal heapq engine).
-QueueEntry = tuple[float, int, "list[int] | None", int, int, int]
+#: An agent on a link: ``(ready_s, agent, route-table row or None, size, links entered)``. Kept
+#: in the link's queue so the hot path touches no per-agent list (measured: the per-agent lists'
+#: cache misses, not the instructions, made much of the gap to a minimal heapq engine).
+QueueEntry = tuple[float, int, "list[int] | None", int, int]
 
 
 class LinkQueue(deque[QueueEntry], simpy.Event):  # type: ignore[misc]
@@ -168,7 +167,7 @@ def make_hot_path(eng: Any) -> HotPath:  # eng: the TrafficEngine being built (i
     function run per traversal, so it is longer than the house limit on purpose. Queue
     statistics are not kept here: a head that waited is logged (``queue_log``) and the figures
     are computed when asked (:func:`evacsim.sim._engine_stats.queue_stats`); a path record is
-    three numbers on one flat list (:class:`evacsim.sim._engine_paths.PathLog`).
+    three existing objects on one flat list (:class:`evacsim.sim._engine_paths.PathLog`).
     """
     env = eng.env
     if not isinstance(getattr(env, "_queue", None), list) or not hasattr(env, "_eid"):
@@ -180,9 +179,7 @@ def make_hot_path(eng: Any) -> HotPath:  # eng: the TrafficEngine being built (i
     on_link = AgentState.ON_LINK
     check_cbs: list[Callable[[Any], None]] = []  # every link's ``callbacks``: [on_check]
     log_wait = eng._queue_log.append
-    paths = eng._paths
-    path_add = paths.flat.extend
-    path_len = paths.flat.__len__
+    path_add = eng._paths.flat.extend
     record = eng.record_paths
     fifo = eng._fifo_clamp
     cascading = False
@@ -201,7 +198,7 @@ def make_hot_path(eng: Any) -> HotPath:  # eng: the TrafficEngine being built (i
         now = env._now
         node = q.head
         while q:
-            r, a, row, sz, k, pi = q[0]
+            r, a, row, sz, k = q[0]
             t = srv.nf
             if r > t:
                 t = r
@@ -239,13 +236,13 @@ def make_hot_path(eng: Any) -> HotPath:  # eng: the TrafficEngine being built (i
                 log_wait(now)
             q.popleft()
             srv.occ -= sz
-            srv.nf = now + sz * q.hw
+            srv.nf = now + q.hw if sz == 1 else now + sz * q.hw  # float * int is generic
             q.vol += 1
             last_move_s = now
             if srv.w:
                 freed.append(srv)
             if nxt < 0:
-                eng._arrive(a, node, now, k, pi)
+                eng._arrive(a, node, now, k)
                 continue
             r = now + qn.ff
             if fifo[0]:  # after a speed change nobody may be ready before the agent ahead
@@ -255,10 +252,8 @@ def make_hot_path(eng: Any) -> HotPath:  # eng: the TrafficEngine being built (i
                 qn.lr = r
             sn.occ += sz
             if record:
-                i = path_len()
-                path_add((nxt, now, pi))
-                pi = i
-            qn.append((r, a, row, sz, k + 1, pi))
+                path_add((a, nxt, now))
+            qn.append((r, a, row, sz, k + 1))
             if len(qn) == 1:
                 t = sn.nf
                 qn.callbacks = check_cbs
@@ -311,12 +306,8 @@ def make_hot_path(eng: Any) -> HotPath:  # eng: the TrafficEngine being built (i
         if tab[a] < 0:
             pos[a] = 0
         if record:
-            pi = path_len()
-            path_add((e, now, paths.last[a]))
-            paths.last[a] = pi
-        else:
-            pi = -1
-        q.append((r, a, rows[a], sz, 1, pi))
+            path_add((a, e, now))
+        q.append((r, a, rows[a], sz, 1))
         if len(q) == 1:
             t = srv.nf
             q.callbacks = check_cbs

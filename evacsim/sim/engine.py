@@ -271,8 +271,6 @@ class TrafficEngine(RoutesAndControl):
             lst.extend([val] * n)
         self._arr_s.extend([math.nan] * n)
         self._strand_reason.extend([""] * n)
-        if self.record_paths:
-            self._paths.add_agents(n)
         return first
 
     def arrival_event(self, agent: int) -> simpy.Event:
@@ -379,9 +377,7 @@ class TrafficEngine(RoutesAndControl):
             self._final_tid = -2
 
     # ------------------------------------------------------------ leaving
-    def _arrive(self, a: int, node: int, now: float, n_links: int = 0, rec: int = -1) -> None:
-        if rec >= 0:
-            self._paths.last[a] = rec
+    def _arrive(self, a: int, node: int, now: float, n_links: int = 0) -> None:
         self._state[a] = AgentState.ARRIVED
         self._nlinks[a] = n_links
         self._arr_s[a] = now
@@ -411,9 +407,7 @@ class TrafficEngine(RoutesAndControl):
 
     def _strand_head(self, q: LinkQueue, node: int, now: float, reason: str) -> None:
         e = q.id
-        r, a, _row, sz, k, rec = q.popleft()
-        if rec >= 0:
-            self._paths.last[a] = rec
+        r, a, _row, sz, k = q.popleft()
         q.srv.occ -= sz
         self._nlinks[a] = k
         if r < now:  # it waited in the queue: it counts in the queue statistics until now
@@ -469,9 +463,7 @@ class TrafficEngine(RoutesAndControl):
         for e, q in enumerate(self._links):
             log.extend(x for r, *_ in q for x in (e, r, math.nan))
             while q:
-                r, a, _row, _sz, k, rec = q.popleft()
-                if rec >= 0:
-                    self._paths.last[a] = rec
+                r, a, _row, _sz, k = q.popleft()
                 self._nlinks[a] = k
                 node = q.head if r <= now else self._tail[e]
                 self._strand(a, node, now, "gridlock", e)
@@ -503,8 +495,6 @@ class TrafficEngine(RoutesAndControl):
         ``t_exit_s`` is NaN while it is still on that link."""
         if not self.record_paths:
             raise SimulationError("path(): the engine was made with record_paths=False")
-        if self._state[agent] == AgentState.ON_LINK:
-            self._paths.sync(self._links)
         return self._paths.records(agent, self._arr_s[agent])
 
     def results(self) -> TrafficResults:
