@@ -173,7 +173,7 @@ def make_hot_path(eng: Any) -> HotPath:  # eng: the TrafficEngine being built (i
     if not isinstance(getattr(env, "_queue", None), list) or not hasattr(env, "_eid"):
         raise SimulationError("TrafficEngine: env must be a SimPy 4 Environment (_queue, _eid)")
     queue = env._queue
-    next_eid = env._eid.__next__
+    eid = env._eid  # next(eid): a builtin call (a bound __next__ is a slot wrapper, slower)
     links, size, freed, pos = eng._links, eng._size, eng._freed, eng._pos
     rows, origin, state, tab = eng._row, eng._origin, eng._state, eng._tab
     on_link = AgentState.ON_LINK
@@ -204,7 +204,7 @@ def make_hot_path(eng: Any) -> HotPath:  # eng: the TrafficEngine being built (i
                 t = r
             if t > now:
                 q.callbacks = check_cbs
-                heappush(queue, (t, NORMAL, next_eid(), q))
+                heappush(queue, (t, NORMAL, next(eid), q))
                 break
             nxt = row[node] if row is not None else eng._first_link(a, node)
             if nxt == -2:
@@ -257,7 +257,7 @@ def make_hot_path(eng: Any) -> HotPath:  # eng: the TrafficEngine being built (i
             if len(qn) == 1:
                 t = sn.nf
                 qn.callbacks = check_cbs
-                heappush(queue, (r if r > t else t, NORMAL, next_eid(), qn))
+                heappush(queue, (r if r > t else t, NORMAL, next(eid), qn))
         if freed and not cascading:
             cascade()
 
@@ -311,7 +311,7 @@ def make_hot_path(eng: Any) -> HotPath:  # eng: the TrafficEngine being built (i
         if len(q) == 1:
             t = srv.nf
             q.callbacks = check_cbs
-            heappush(queue, (r if r > t else t, NORMAL, next_eid(), q))
+            heappush(queue, (r if r > t else t, NORMAL, next(eid), q))
 
     def depart(a: int, now: float) -> None:
         """Agent ``a`` leaves now: the common case (a route table, an open first link with room
