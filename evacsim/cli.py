@@ -996,6 +996,22 @@ def _terminate(signum: int, frame: object) -> None:
     raise _Terminated(128 + signum)
 
 
+def _signal_behind(exc: BaseException) -> int | None:
+    """The exit code of a SIGTERM (143) or SIGINT (130) that ``exc`` stands for: an extension
+    module whose initialisation is cut by the signal's exception raises ``ImportError:
+    initialization failed`` from it (pybind11's modules, scipy's HiGHS among them)."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, _Terminated):
+            return 143
+        if isinstance(cause, KeyboardInterrupt):
+            return 130
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
 def _error(text: str) -> int:
     typer.echo(f"error: {' '.join(text.split())}", err=True)
     return 2
@@ -1025,6 +1041,12 @@ def _invoke(argv: list[str] | None) -> int:
     except _Terminated as exc:
         typer.echo("interrupted (SIGTERM)", err=True)
         return int(exc.code) if isinstance(exc.code, int) else 143
+    except ImportError as exc:  # a signal that came inside a compiled module's initialisation
+        signalled = _signal_behind(exc)
+        if signalled is None:
+            raise
+        typer.echo("interrupted (SIGTERM)" if signalled == 143 else "interrupted", err=True)
+        return signalled
     except OSError as exc:
         if exc.errno not in _PATH_ERRNOS or exc.filename is None:
             raise

@@ -110,3 +110,31 @@ def test_what_sigkill_leaves_is_not_a_run_and_the_next_run_removes_it(
         main(["run", "s.toml", "--out", "out/other", "-q"])
     assert exc.value.code == 0
     assert sorted(p.name for p in (tiny / "out").iterdir()) == ["other"]
+
+
+def _cut_import(code: int) -> None:
+    """What an extension module does when a signal's exception cuts its initialisation."""
+    from evacsim.cli import _Terminated
+
+    stop: BaseException = _Terminated(code) if code == 143 else KeyboardInterrupt()
+    try:
+        raise stop
+    except BaseException as exc:  # re-raised as the extension module does
+        raise ImportError("initialization failed") from exc
+
+
+@pytest.mark.parametrize("code", [143, 130], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_inside_a_compiled_import_is_an_interruption(
+    tiny: Path, code: int, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The signal's exception cut a compiled module's import (scipy's HiGHS raises ``ImportError:
+    initialization failed`` from it): an interruption that leaves no run, not a bug's traceback."""
+    import evacsim.plan.make
+
+    monkeypatch.setattr(evacsim.plan.make, "make_plan", lambda *_a, **_k: _cut_import(code))
+    monkeypatch.chdir(tiny)
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "s.toml", "-q"])
+    err = capsys.readouterr().err
+    assert exc.value.code == code and err.strip().splitlines()[-1].startswith("interrupted"), err
+    assert _runs_left(tiny) == [] and not (tiny / "runs").exists()
