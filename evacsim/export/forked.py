@@ -25,14 +25,17 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from evacsim.atomic import signals_deferred
 from evacsim.errors import EvacsimError
 
-__all__ = ["ForkedJob", "can_fork", "forked"]
+__all__ = ["ForkedJob", "WaitingJob", "can_fork", "forked"]
 
 log = logging.getLogger(__name__)
+
+_STOP_WAIT_S = 2.0  # a stopped child that still runs after this is killed
 
 #: ``EVACSIM_OUTPUT_WORKERS=0`` writes every output in this process (for debugging).
 ENV_WORKERS = "EVACSIM_OUTPUT_WORKERS"
@@ -98,9 +101,74 @@ class ForkedJob:
         """Stop the child if it still runs (the parent is leaving with an error)."""
         if self._proc is not None and self._proc.is_alive():
             self._proc.terminate()
+            self._proc.join(_STOP_WAIT_S)
+            if self._proc.is_alive():  # SIGTERM came before the child's own handler was set
+                self._proc.kill()
         if self._proc is not None:
             self._proc.join()
             self._proc = None
+
+
+class WaitingJob(ForkedJob):
+    """A child forked before its job's inputs exist: it runs ``warm()`` at once (imports, caches:
+    on the second core while this process goes on), then waits for :meth:`submit`'s arguments
+    (pickled through a pipe) and runs ``job(*args)``; :meth:`result` as for :class:`ForkedJob`.
+
+    Not forked (:meth:`start` not called), the job runs in this process when its result is asked
+    for, without the warm-up. A warm-up that fails is ignored: the job reports real errors.
+    """
+
+    def __init__(self, warm: Callable[[], Any], job: Callable[..., Any]) -> None:
+        super().__init__(job)
+        self._warm, self._later = warm, job
+        self._send: Any = None
+
+    def start(self) -> None:
+        """Fork the child: it warms up, then waits for the arguments."""
+        recv, self._send = multiprocessing.get_context("fork").Pipe(duplex=False)
+        self._job = partial(_warm_then_run, self._warm, self._later, recv, self._send)
+        try:
+            super().start()
+        finally:
+            recv.close()
+
+    @property
+    def started(self) -> bool:
+        """Whether the child was forked and still waits for its arguments."""
+        return self._send is not None and self.running()
+
+    def submit(self, *args: Any) -> None:
+        """Give the job its arguments (to the child, or kept for :meth:`result`)."""
+        if self._send is None:
+            self._job = partial(self._later, *args)
+            return
+        try:
+            self._send.send(args)
+        finally:
+            self._send.close()
+            self._send = None
+
+    def cancel(self) -> None:
+        """Stop the child (also one still waiting for its arguments)."""
+        if self._send is not None:
+            self._send.close()
+            self._send = None
+        super().cancel()
+
+
+def _warm_then_run(
+    warm: Callable[[], Any], job: Callable[..., Any], conn: Any, parent_end: Any
+) -> Any:
+    parent_end.close()  # so that the parent closing its end (leaving, cancel) ends our wait
+    try:
+        warm()
+    except Exception:
+        log.debug("output worker warm-up failed", exc_info=True)
+    try:
+        args = conn.recv()
+    finally:
+        conn.close()
+    return job(*args)
 
 
 def _child(job: Callable[[], Any], conn: Any) -> None:
