@@ -167,7 +167,7 @@ def run(
 ) -> None:
     """Run a scenario and write its run folder (summary.json, map.html, ...)."""
     from evacsim.export.folder import run_folder
-    from evacsim.export.run_folder import write_run
+    from evacsim.export.run_folder import MapWorker, write_run
     from evacsim.pipeline import run as run_scenario
     from evacsim.scenario.load import load_scenario
     from evacsim.timing import process_age_s
@@ -181,10 +181,11 @@ def run(
         run_folder(out, label=sc.label()) as claim,
         _status(console, f"running {scenario.name}"),
         _core_lines(verbose),
+        MapWorker() as maps,  # forked once the run is prepared: it warms up while we simulate
     ):
-        result = run_scenario(sc)
+        result = run_scenario(sc, on_prepared=maps.start)
         result.timings_s = {"import_s": import_s, **result.timings_s}
-        folder = write_run(result, claim, warm=False)  # the command ends after this run
+        folder = write_run(result, claim, warm=False, maps=maps)  # the command ends after it
     if as_json:
         _echo_json(result.summary)
     elif not quiet:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,13 +41,18 @@ class Run:
 
 
 def run(
-    scenario: Scenario | str | Path, *, seed: int | None = None, bound: bool | None = None
+    scenario: Scenario | str | Path,
+    *,
+    seed: int | None = None,
+    bound: bool | None = None,
+    on_prepared: Callable[[Prepared], object] | None = None,
 ) -> Run:
     """Run a scenario end to end and return the finished :class:`Run` (nothing is written).
 
     ``bound`` (default: the scenario's ``simulation.bound``) adds ``bound_s`` to the summary:
     the lower bound on clearance time for the run's departures
-    (:func:`evacsim.optimize.bound.clearance_bound`).
+    (:func:`evacsim.optimize.bound.clearance_bound`). ``on_prepared`` is called with the
+    prepared scenario before the plan and the simulation (e.g. to start an output worker).
     """
     t0 = time.perf_counter()
     timings: Timings = {}
@@ -55,6 +61,8 @@ def run(
     if seed is not None:
         sc = sc.with_seed(seed)
     prepared = prepare(sc, timings=timings)
+    if on_prepared is not None:
+        on_prepared(prepared)
     from evacsim.plan.make import make_plan
     from evacsim.sim.simulation import simulate
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -16,8 +17,10 @@ from pyproj import Transformer
 
 from evacsim import save
 from evacsim.errors import EvacsimError
+from evacsim.export import run_folder as run_folder_module
+from evacsim.export.forked import can_fork
 from evacsim.export.layers import GPKG_LAYERS
-from evacsim.export.run_folder import convert_run_folder
+from evacsim.export.run_folder import MapWorker, convert_run_folder, write_run
 from evacsim.manifest import require_run_folder
 from evacsim.pipeline import Run, run
 from tests.support.tiny_area import tiny_scenario, write_tiny_area
@@ -201,3 +204,45 @@ def test_saving_again_keeps_what_the_user_added(tiny: Run, folder: Path, tmp_pat
     manifest = require_run_folder(again)
     assert "notes.md" not in manifest["outputs"]  # still not evacsim's: a third run keeps it too
     assert not any(p.name.startswith(".") for p in tmp_path.iterdir())
+
+
+# ------------------------------------------------------- a map worker forked before the simulation
+
+
+def _pages(folder: Path) -> dict[str, str]:
+    """Each map page of a run folder with folium's random element ids made equal."""
+    return {
+        p.name: re.sub(r"[0-9a-f]{32}", "ID", p.read_text(encoding="utf-8"))
+        for p in sorted(folder.glob("*.html"))
+        if p.name != "report.html"
+    }
+
+
+@pytest.mark.skipif(not can_fork(), reason="no fork here")
+@pytest.mark.parametrize("send_max_rows", [500_000, 0], ids=["sent", "too large to send"])
+def test_map_worker_started_before_the_run_draws_the_same_maps(
+    scenario: Path, folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    send_max_rows: int,
+) -> None:  # fmt: skip
+    """Warmed up while the run simulates and sent its results, the worker writes the pages a
+    worker forked after the run writes; a run too large to send stops it and forks one after."""
+    monkeypatch.setattr(run_folder_module, "_SEND_MAX_PATH_ROWS", send_max_rows)
+    with MapWorker() as maps:
+        result = run(scenario, on_prepared=maps.start)
+        assert maps.job is not None and maps.job.started
+        waiting = maps.job
+        out = write_run(result, tmp_path / "run", maps=maps)
+    assert maps.job is None and not waiting.running()
+    pages = _pages(out)
+    assert "map.html" in pages and pages == _pages(folder)
+
+
+@pytest.mark.skipif(not can_fork(), reason="no fork here")
+def test_map_worker_left_waiting_is_stopped(scenario: Path) -> None:
+    """A run that fails after the worker was forked leaves no child behind."""
+    with pytest.raises(ZeroDivisionError), MapWorker() as maps:
+        run(scenario, on_prepared=maps.start)
+        waiting = maps.job
+        assert waiting is not None and waiting.started
+        raise ZeroDivisionError
+    assert not waiting.running()
