@@ -1040,14 +1040,12 @@ def _invoke(argv: list[str] | None) -> int:
         typer.echo("aborted", err=True)
         return 1
     except _Terminated as exc:
-        typer.echo("interrupted (SIGTERM)", err=True)
-        return int(exc.code) if isinstance(exc.code, int) else 143
+        return _interrupted(int(exc.code) if isinstance(exc.code, int) else 143)
     except ImportError as exc:  # a signal that came inside a compiled module's initialisation
         signalled = _signal_behind(exc)
         if signalled is None:
             raise
-        typer.echo("interrupted (SIGTERM)" if signalled == 143 else "interrupted", err=True)
-        return signalled
+        return _interrupted(signalled)
     except OSError as exc:
         if exc.errno not in _PATH_ERRNOS or exc.filename is None:
             raise
@@ -1058,8 +1056,14 @@ def _invoke(argv: list[str] | None) -> int:
             return 2
         return _error(_usage_line(exc))
     if code == 130:  # typer turns KeyboardInterrupt (SIGINT) into exit code 130
-        typer.echo("interrupted", err=True)
+        return _interrupted(code)
     return code if isinstance(code, int) else 0
+
+
+def _interrupted(code: int) -> int:
+    """Say that a signal interrupted the command (143: SIGTERM, else SIGINT); return ``code``."""
+    typer.echo("interrupted (SIGTERM)" if code == 143 else "interrupted", err=True)
+    return code
 
 
 def main(argv: list[str] | None = None) -> None:
