@@ -47,10 +47,12 @@ class PathLog:
         else:
             agents = np.array(flat[i0:n:3], dtype=np.int64)
             order = np.argsort(agents, kind="stable")  # each agent's records stay in time order
-            cuts = (np.flatnonzero(np.diff(agents[order])) + 1).tolist()
+            by_agent = agents[order]
+            starts = np.flatnonzero(np.r_[True, by_agent[1:] != by_agent[:-1]])
             pos = (i0 + 3 * order).tolist()
-            for s, e in zip([0, *cuts], [*cuts, len(pos)], strict=True):
-                of.setdefault(int(agents[order[s]]), []).extend(pos[s:e])
+            ends = [*starts[1:].tolist(), len(pos)]
+            for a, s, e in zip(by_agent[starts].tolist(), starts.tolist(), ends, strict=True):
+                of.setdefault(a, []).extend(pos[s:e])
         self._indexed = n
 
     def records(self, agent: int, arrival_s: float) -> list[tuple[int, float, float]]:

@@ -9,36 +9,25 @@ implementation of the model of ``evacsim.sim.engine``.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import signal
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
-from types import FrameType, ModuleType
+from types import FrameType
 from typing import Any
 
 import numpy as np
-import pytest
 import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evacsim.sim._engine_stats import AgentState, LinkSpec, TrafficResults
 from evacsim.sim.engine import TrafficEngine
-from tests.support.paths import BENCHMARKS
+from tests.support.grid_engine import load_benchmark, run_engine
 
 INF = math.inf
-BENCH = BENCHMARKS
 # now + d skips T for every float d (the sums of d and its neighbours round past T)
 NOW_S, T_S = 40.34700575180803, 176.8712338038936
-
-
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"_bench_{name}", BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @contextmanager
@@ -151,34 +140,11 @@ def test_ties_with_other_processes_follow_scheduling_order() -> None:
     assert eng.results().arrival_s[0] == 10.0
 
 
-@pytest.fixture(scope="module")
-def congested_grid() -> tuple[Any, np.ndarray, np.ndarray]:
-    """The benchmark grid with at most 2 vehicles of storage per link, 3000 agents in 600 s."""
-    city = _load("grid").grid_city()
-    city.storage_units = np.minimum(city.storage_units, 2.0)
-    rng = np.random.default_rng(7)
-    origins = rng.integers(0, city.n_nodes, size=3000)
-    departures = np.sort(rng.uniform(0.0, 600.0, size=3000))
-    return city, origins, departures
-
-
-def run_engine(city: Any, origins: np.ndarray, deps: np.ndarray, **kw: Any) -> TrafficEngine:
-    """Run ``evacsim.sim.engine`` on the grid and return the engine."""
-    env = simpy.Environment()
-    links = LinkSpec(city.tail, city.head, city.freeflow_s, city.capacity_per_s,
-                     city.storage_units)  # fmt: skip
-    eng = TrafficEngine(env, links, **kw)
-    tid = eng.add_route_table(city.next_link, city.dest_nodes)
-    eng.add_agents(origins, deps, table_id=tid)
-    eng.run()
-    return eng
-
-
 def test_identical_to_heapq_reference(congested_grid: tuple[Any, np.ndarray, np.ndarray]) -> None:
     """Arrival times, link volumes, max queues and congested times equal the reference's."""
     city, origins, deps = congested_grid
     res: TrafficResults = run_engine(city, origins, deps).results()
-    ref = _load("heapq_engine").HeapqEngine(
+    ref = load_benchmark("heapq_engine").HeapqEngine(
         city.tail, city.head, city.freeflow_s, city.capacity_per_s, city.storage_units,
         city.next_link, city.dest_nodes, city.n_nodes,
     )  # fmt: skip

@@ -19,7 +19,7 @@ from evacsim.sim import _engine_paths
 from evacsim.sim._engine_paths import PathLog
 from evacsim.sim._engine_stats import AgentState, LinkSpec
 from evacsim.sim.engine import TrafficEngine
-from tests.sim.test_engine_fastpath import congested_grid, run_engine  # noqa: F401  (fixture)
+from tests.support.grid_engine import run_engine
 
 
 def _interleaved(n_agents: int, n_records: int, seed: int) -> tuple[PathLog, dict[int, list]]:
@@ -68,7 +68,7 @@ def test_index_grows_with_new_records() -> None:
 
 
 def test_paths_mid_run_are_prefixes_of_final(
-    congested_grid: tuple[Any, np.ndarray, np.ndarray],  # noqa: F811
+    congested_grid: tuple[Any, np.ndarray, np.ndarray],
 ) -> None:
     """Asked for every 100 s while the engine runs, each agent's path is the part of its final
     path entered by then, the link it is on (exit NaN) last."""
